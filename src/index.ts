@@ -1,15 +1,52 @@
 import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
+import { PLUGIN_ID, resolveConfig } from "./config.js";
+import { errorMessage } from "./errors.js";
+import { registerCli } from "./cli.js";
+import { registerGatewayMethods } from "./gateway-methods.js";
+import { prefixedLogger } from "./logger.js";
+import { createOpenClawPublisher } from "./publish.js";
+import { RefreshService } from "./service.js";
+
+/**
+ * Wiring only. `register` runs several times per process and in CLI-only passes, so it must not
+ * start anything: the timer, the file and the network belong to the service's `start`.
+ */
+
+/** The running service, for the gateway methods; one per gateway process. */
+let active: RefreshService | undefined;
 
 export default definePluginEntry({
-  id: "claude-oauth-refresh",
+  id: PLUGIN_ID,
   name: "Claude OAuth Auto-Refresh",
-  description: "Keeps a Claude subscription login alive on a server.",
+  description: "Keeps a Claude subscription (OAuth) login alive: refreshes ahead of expiry, saves the rotated refresh token, publishes the access token to every OpenClaw agent.",
   register(api) {
     api.registerService({
-      id: "claude-oauth-refresh",
-      start(ctx) {
-        ctx.logger.info("[claude-oauth-refresh] 🔄 Claude OAuth Auto-Refresh plugin loading...");
+      id: PLUGIN_ID,
+      async start(ctx) {
+        const logger = prefixedLogger(ctx.logger);
+        let config;
+        try {
+          config = resolveConfig(api.pluginConfig, { stateDir: ctx.stateDir });
+        } catch (err) {
+          logger.error(`Not starting: ${errorMessage(err)}`);
+          return;
+        }
+        await active?.stop();
+        const service = new RefreshService({
+          config,
+          logger,
+          publisher: createOpenClawPublisher({ profileId: config.profileId }),
+        });
+        active = service;
+        await service.start();
+      },
+      async stop() {
+        const service = active;
+        active = undefined;
+        await service?.stop();
       },
     });
+    registerGatewayMethods(api, () => active);
+    registerCli(api);
   },
 });

@@ -1,0 +1,130 @@
+import os from "node:os";
+import path from "node:path";
+import { PluginError } from "./errors.js";
+
+/**
+ * The plugin's resolved configuration. `openclaw.plugin.json` holds the same keys and defaults
+ * as a JSON Schema (OpenClaw enforces it on `config set`); `config.test.ts` keeps the two equal.
+ * We validate again here because a hand-edited config file or an older OpenClaw may skip the
+ * schema, and a bad value must produce a clear message, not a silent misbehaviour.
+ */
+export interface PluginConfig {
+  credentialsPath: string;
+  refreshIntervalMinutes: number;
+  refreshBeforeExpiryMinutes: number;
+  profileId: string;
+  tokenUrl: string;
+  clientId: string;
+  authorizeUrl: string;
+}
+
+export const PLUGIN_ID = "claude-oauth-refresh";
+export const CREDENTIALS_FILE_NAME = "claude-credentials.json";
+
+export const DEFAULTS = {
+  refreshIntervalMinutes: 30,
+  // The seed refreshed with 10 minutes left, checked every 30: the token could lapse for up to
+  // ~20 minutes a cycle. We schedule the refresh itself and leave an hour of slack, so a
+  // failing endpoint gets many retries before the agent notices anything.
+  refreshBeforeExpiryMinutes: 60,
+  profileId: "anthropic:subscription",
+  tokenUrl: "https://platform.claude.com/v1/oauth/token",
+  clientId: "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
+  authorizeUrl: "https://claude.ai/oauth/authorize",
+} as const;
+
+const KEYS = new Set([
+  "credentialsPath",
+  "refreshIntervalMinutes",
+  "refreshBeforeExpiryMinutes",
+  "profileId",
+  "tokenUrl",
+  "clientId",
+  "authorizeUrl",
+]);
+
+/** OpenClaw manages this one from Claude Code's own files; writing it would fight OpenClaw. */
+const RESERVED_PROFILE_IDS = new Set(["anthropic:claude-cli"]);
+
+export interface ConfigEnvironment {
+  /** OpenClaw's state dir (`~/.openclaw`, or `$OPENCLAW_STATE_DIR`). */
+  stateDir: string;
+  homeDir?: string;
+}
+
+function fail(key: string, problem: string): never {
+  throw new PluginError(
+    "config_invalid",
+    `Invalid config plugins.entries.${PLUGIN_ID}.config.${key}: ${problem}. ` +
+      `Fix it with: openclaw config set plugins.entries.${PLUGIN_ID}.config.${key} <value> ` +
+      `(or unset it to use the default).`,
+  );
+}
+
+export function expandHome(p: string, homeDir: string = os.homedir()): string {
+  if (p === "~") return homeDir;
+  if (p.startsWith("~/")) return path.join(homeDir, p.slice(2));
+  return p;
+}
+
+function integerIn(key: string, value: unknown, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  // `openclaw config set` may hand us "15" when the schema did not coerce it.
+  const n = typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
+    fail(key, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function nonEmptyString(key: string, value: unknown, fallback: string): string {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || value.trim() === "") fail(key, "expected a non-empty string");
+  return value.trim();
+}
+
+/** https anywhere; plain http only to this machine (tests, a local forwarding proxy). */
+export function checkEndpointUrl(key: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    fail(key, `not a URL: ${JSON.stringify(value)}`);
+  }
+  const loopback = url.hostname === "127.0.0.1" || url.hostname === "localhost" || url.hostname === "[::1]";
+  if (url.protocol === "https:") return url.toString();
+  if (url.protocol === "http:" && loopback) return url.toString();
+  fail(key, `must be an https:// URL (plain http is allowed only for 127.0.0.1/localhost), got ${JSON.stringify(value)}`);
+}
+
+export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfig {
+  const input: Record<string, unknown> =
+    raw === undefined || raw === null ? {} : typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : fail("(root)", "expected an object");
+  for (const key of Object.keys(input)) {
+    if (!KEYS.has(key)) fail(key, `unknown key (known: ${[...KEYS].join(", ")})`);
+  }
+  const homeDir = env.homeDir ?? os.homedir();
+  const defaultPath = path.join(env.stateDir, CREDENTIALS_FILE_NAME);
+  const credentialsPath = path.resolve(expandHome(nonEmptyString("credentialsPath", input.credentialsPath, defaultPath), homeDir));
+
+  const refreshIntervalMinutes = integerIn("refreshIntervalMinutes", input.refreshIntervalMinutes, 1, 1440, DEFAULTS.refreshIntervalMinutes);
+  const refreshBeforeExpiryMinutes = integerIn("refreshBeforeExpiryMinutes", input.refreshBeforeExpiryMinutes, 1, 720, DEFAULTS.refreshBeforeExpiryMinutes);
+
+  const profileId = nonEmptyString("profileId", input.profileId, DEFAULTS.profileId);
+  if (!/^anthropic:[A-Za-z0-9._-]+$/.test(profileId)) fail("profileId", `expected "anthropic:<name>", got ${JSON.stringify(profileId)}`);
+  if (RESERVED_PROFILE_IDS.has(profileId)) fail("profileId", `${profileId} belongs to OpenClaw itself; choose another id`);
+
+  const tokenUrl = checkEndpointUrl("tokenUrl", nonEmptyString("tokenUrl", input.tokenUrl, DEFAULTS.tokenUrl));
+  const clientId = nonEmptyString("clientId", input.clientId, DEFAULTS.clientId);
+
+  const authorizeUrl = checkEndpointUrl("authorizeUrl", nonEmptyString("authorizeUrl", input.authorizeUrl, DEFAULTS.authorizeUrl));
+
+  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl };
+}
+
+/** OpenClaw's own rule for its state dir, for code that runs outside a service context. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, homeDir: string = os.homedir()): string {
+  const fromEnv = env.OPENCLAW_STATE_DIR?.trim();
+  if (fromEnv) return path.resolve(expandHome(fromEnv, homeDir));
+  return path.join(homeDir, ".openclaw");
+}

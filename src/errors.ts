@@ -1,0 +1,50 @@
+/**
+ * One error type for everything the plugin reports, so callers branch on `code`, never on
+ * message text. Messages are written for the operator: what is wrong and what to do.
+ * They never contain token material (see `redact.ts`).
+ */
+export type ErrorCode =
+  | "config_invalid"
+  | "credentials_missing"
+  | "credentials_invalid"
+  | "needs_login" // the login is gone (invalid_grant, blanked file): a human must log in again
+  | "rate_limited"
+  | "server_error"
+  | "network" // the request never reached the server: safe to retry with the same token
+  | "outcome_unknown" // the request may have reached the server (timeout, reset): it may have rotated
+  | "bad_response"
+  | "rejected" // a 4xx that is neither invalid_grant nor 429: a config or client problem
+  | "lock_busy"
+  | "persist_failed"
+  | "publish_failed";
+
+export class PluginError extends Error {
+  readonly code: ErrorCode;
+  /** For `rate_limited`: how long the server asked us to wait. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "PluginError";
+    this.code = code;
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+}
+
+/** Errors after which the same request may succeed later, without a human. */
+export function isRetryable(code: ErrorCode): boolean {
+  return (
+    code === "rate_limited" ||
+    code === "server_error" ||
+    code === "network" ||
+    code === "outcome_unknown" ||
+    code === "bad_response" ||
+    code === "lock_busy" ||
+    code === "persist_failed" ||
+    code === "publish_failed"
+  );
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

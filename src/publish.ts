@@ -1,0 +1,100 @@
+import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
+import { PluginError } from "./errors.js";
+
+/**
+ * Puts the access token where OpenClaw's agents read it: a `type: "token"` auth profile in
+ * OpenClaw's own store, written through the SDK (since 2026.6.5 the store is SQLite; files are
+ * ignored). Never an `oauth` profile: OpenClaw would refresh that itself with the same endpoint
+ * and the two refreshers would burn each other's rotating refresh tokens.
+ */
+
+export interface PublishedToken {
+  accessToken: string;
+  expiresAt: number;
+  email?: string;
+}
+
+export interface Publisher {
+  publish(token: PublishedToken): Promise<void>;
+  /** Removes our profile (logout). */
+  unpublish(): Promise<void>;
+}
+
+/** The few SDK functions we use, so tests and the CLI can pass their own. */
+export interface AuthStoreApi {
+  upsertAuthProfileWithLock(params: { profileId: string; credential: TokenCredential; agentDir?: string }): Promise<AuthProfileStore | null>;
+  updateAuthProfileStoreWithLock(params: { agentDir?: string; updater: (store: AuthProfileStore) => boolean }): Promise<AuthProfileStore | null>;
+}
+
+export interface TokenCredential {
+  type: "token";
+  provider: "anthropic";
+  token: string;
+  expires: number;
+  email?: string;
+}
+
+export const PROVIDER = "anthropic";
+
+/** Pure: the profile order with ours first and every other Anthropic profile after it. */
+export function orderWithFirst(profileId: string, store: Pick<AuthProfileStore, "profiles" | "order">): string[] {
+  const existing = store.order?.[PROVIDER] ?? [];
+  const others = Object.entries(store.profiles ?? {})
+    .filter(([id, cred]) => id !== profileId && cred.provider === PROVIDER)
+    .map(([id]) => id);
+  const rest = [...existing.filter((id) => id !== profileId), ...others.filter((id) => !existing.includes(id))];
+  return [profileId, ...rest];
+}
+
+function sameOrder(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+export function createOpenClawPublisher(options: { profileId: string; agentDirs?: () => Promise<string[]> | string[]; loadApi?: () => Promise<AuthStoreApi> }): Publisher {
+  const loadApi = options.loadApi ?? (async () => (await import("openclaw/plugin-sdk/provider-auth")) as unknown as AuthStoreApi);
+  const { profileId } = options;
+
+  async function targets(): Promise<Array<string | undefined>> {
+    // `undefined` is the shared store every agent inherits from.
+    const dirs = options.agentDirs ? await options.agentDirs() : [];
+    return [undefined, ...dirs];
+  }
+
+  return {
+    async publish(token) {
+      const api = await loadApi();
+      const credential: TokenCredential = { type: "token", provider: PROVIDER, token: token.accessToken, expires: token.expiresAt, ...(token.email ? { email: token.email } : {}) };
+      for (const agentDir of await targets()) {
+        const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
+        const written = await api.upsertAuthProfileWithLock({ profileId, credential, ...(agentDir ? { agentDir } : {}) });
+        if (written === null) throw new PluginError("publish_failed", `OpenClaw refused to save profile ${profileId} in its ${where}; will retry.`);
+        const ordered = await api.updateAuthProfileStoreWithLock({
+          ...(agentDir ? { agentDir } : {}),
+          updater: (store) => {
+            const order = orderWithFirst(profileId, store);
+            if (sameOrder(store.order?.[PROVIDER], order)) return false;
+            store.order = { ...store.order, [PROVIDER]: order };
+            return true;
+          },
+        });
+        if (ordered === null) throw new PluginError("publish_failed", `OpenClaw refused to put ${profileId} first in the ${where}'s Anthropic profile order; will retry.`);
+      }
+    },
+    async unpublish() {
+      const api = await loadApi();
+      for (const agentDir of await targets()) {
+        const done = await api.updateAuthProfileStoreWithLock({
+          ...(agentDir ? { agentDir } : {}),
+          updater: (store) => {
+            if (!(profileId in store.profiles) && !store.order?.[PROVIDER]?.includes(profileId)) return false;
+            delete store.profiles[profileId];
+            const order = store.order?.[PROVIDER];
+            if (order) store.order = { ...store.order, [PROVIDER]: order.filter((id) => id !== profileId) };
+            return true;
+          },
+        });
+        if (done === null) throw new PluginError("publish_failed", `OpenClaw refused to remove profile ${profileId}.`);
+      }
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import os from "node:os";
+import type { PluginConfig } from "./config.js";
+import { readCredentialsFile, withTokens, writeCredentialsFile, type ClaudeOAuth, type CredentialsFileRead, type TokenSet } from "./credentials.js";
+import { PluginError } from "./errors.js";
+import { REFRESH_LOCK, WRITE_LOCK, claudeConfigDir, lockPlanFor, withLock, type LockOptions } from "./lock.js";
+import { MINUTE_MS, isRefreshDue } from "./schedule.js";
+import { buildRefreshRequest, parseTokenAnswer, postToken, type RawAnswer, type TokenRequest } from "./token-endpoint.js";
+
+/**
+ * One refresh transaction: lock, re-read, decide, POST, persist, release. Every caller (the
+ * gateway's service, every CLI command, a second gateway on the same file) goes through here,
+ * so one refresh token is only ever sent once.
+ */
+
+/** Tokens the server issued that could not be written to disk yet: the only copy of the login. */
+export interface UnsavedTokens {
+  document: Record<string, unknown>;
+  indent: number;
+  oauth: ClaudeOAuth;
+}
+
+export type RefreshResult =
+  /** The file's token is not due and nothing was forced. */
+  | { kind: "not-due"; oauth: ClaudeOAuth }
+  /** Another process refreshed while we waited for the lock: its tokens, no POST from us. */
+  | { kind: "refreshed-elsewhere"; oauth: ClaudeOAuth }
+  | { kind: "refreshed"; oauth: ClaudeOAuth }
+  /** POST succeeded, the write did not: keep `unsaved` in memory and retry the write. */
+  | { kind: "refreshed-unsaved"; oauth: ClaudeOAuth; unsaved: UnsavedTokens; error: PluginError };
+
+export interface RefreshOptions {
+  force?: boolean;
+  /** The refresh token the caller last saw; if the file moved past it, someone else refreshed. */
+  knownRefreshToken?: string;
+  unsaved?: UnsavedTokens;
+}
+
+/** Points where tests kill the process to prove nothing is lost. */
+export type CrashPoint = "before-post" | "after-post" | "after-persist";
+
+export interface RefreshDeps {
+  config: PluginConfig;
+  now(): number;
+  post(request: TokenRequest): Promise<RawAnswer>;
+  read(path: string): Promise<CredentialsFileRead>;
+  write(path: string, document: Record<string, unknown>, indent: number): Promise<void>;
+  lockPlan: { refreshLock: string; writeLock?: string };
+  refreshLockOptions: LockOptions;
+  writeLockOptions: LockOptions;
+  at?: (point: CrashPoint) => void | Promise<void>;
+}
+
+export function defaultRefreshDeps(config: PluginConfig, overrides: Partial<RefreshDeps> = {}): RefreshDeps {
+  return {
+    config,
+    now: Date.now,
+    post: (request) => postToken(request),
+    read: readCredentialsFile,
+    write: writeCredentialsFile,
+    lockPlan: lockPlanFor(config.credentialsPath, claudeConfigDir(process.env, os.homedir())),
+    refreshLockOptions: REFRESH_LOCK,
+    writeLockOptions: WRITE_LOCK,
+    ...overrides,
+  };
+}
+
+async function persist(deps: RefreshDeps, document: Record<string, unknown>, indent: number): Promise<void> {
+  const { credentialsPath } = deps.config;
+  const write = () => deps.write(credentialsPath, document, indent);
+  if (deps.lockPlan.writeLock) await withLock(deps.lockPlan.writeLock, deps.writeLockOptions, write);
+  else await write();
+}
+
+function asPersistError(err: unknown): PluginError {
+  return err instanceof PluginError ? err : new PluginError("persist_failed", `Could not save the credentials file: ${String(err)}`, { cause: err });
+}
+
+export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}): Promise<RefreshResult> {
+  const { config } = deps;
+  return withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, async () => {
+    // With unsaved tokens the file holds a spent refresh token and memory holds the live one:
+    // save them first, and never fall back to what the file says.
+    let pending = options.unsaved;
+    let pendingError: PluginError | undefined;
+    if (pending) {
+      try {
+        await persist(deps, pending.document, pending.indent);
+        pending = undefined;
+      } catch (err) {
+        pendingError = asPersistError(err);
+      }
+    }
+    const current = pending ?? (await deps.read(config.credentialsPath));
+
+    if (!options.unsaved && options.knownRefreshToken !== undefined && current.oauth.refreshToken !== options.knownRefreshToken) {
+      return { kind: "refreshed-elsewhere", oauth: current.oauth };
+    }
+    const due = isRefreshDue(current.oauth.expiresAt, deps.now(), config.refreshBeforeExpiryMinutes * MINUTE_MS);
+    if (!options.force && !due) {
+      if (pending && pendingError) return { kind: "refreshed-unsaved", oauth: pending.oauth, unsaved: pending, error: pendingError };
+      return { kind: options.unsaved ? "refreshed" : "not-due", oauth: current.oauth };
+    }
+
+    await deps.at?.("before-post");
+    const answer = await deps.post(buildRefreshRequest(current.oauth.refreshToken, config.tokenUrl, config.clientId));
+    const tokens: TokenSet = parseTokenAnswer(answer, deps.now(), current.oauth.refreshToken);
+    await deps.at?.("after-post");
+
+    const merged = withTokens(current.document, tokens);
+    const oauth: ClaudeOAuth = { ...current.oauth, ...tokens };
+    try {
+      await persist(deps, merged, current.indent || 2);
+    } catch (err) {
+      return { kind: "refreshed-unsaved", oauth, unsaved: { document: merged, indent: current.indent || 2, oauth }, error: asPersistError(err) };
+    }
+    await deps.at?.("after-persist");
+    return { kind: "refreshed", oauth };
+  });
+}

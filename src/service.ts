@@ -1,0 +1,417 @@
+import { promises as fs } from "node:fs";
+import { systemClock, type Clock, type TimerHandle } from "./clock.js";
+import type { PluginConfig } from "./config.js";
+import { howToLogInAgain, readCredentialsFile, tightenMode, type ClaudeOAuth } from "./credentials.js";
+import { PluginError, errorMessage, isRetryable, type ErrorCode } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { Publisher } from "./publish.js";
+import { redact } from "./redact.js";
+import { withLock } from "./lock.js";
+import { defaultRefreshDeps, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
+import { MINUTE_MS, clockJumped, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./schedule.js";
+
+export type ServiceState =
+  | "stopped"
+  | "ok"
+  | "refreshing"
+  | "retrying"
+  | "outcome-unknown"
+  | "needs-login"
+  | "no-credentials"
+  | "invalid-credentials";
+
+export interface ServiceStatus {
+  state: ServiceState;
+  credentialsPath: string;
+  profileId: string;
+  account?: { email?: string; subscriptionType?: string };
+  accessTokenExpiresAt?: number;
+  loginEndsAt?: number;
+  lastRefresh?: { at: number; result: "ok" | "failed"; message?: string };
+  nextRefreshAt?: number;
+  retryAt?: number;
+  unsavedTokens: boolean;
+  lastError?: { code: ErrorCode | "unknown"; message: string };
+}
+
+export interface RefreshReport {
+  refreshed: boolean;
+  kind: RefreshResult["kind"] | "failed";
+  message: string;
+  status: ServiceStatus;
+}
+
+export interface ServiceDeps {
+  config: PluginConfig;
+  logger: Logger;
+  publisher: Publisher;
+  clock?: Clock;
+  refresh?: Partial<RefreshDeps>;
+  /** How long `stop()` waits for a refresh in flight to save its tokens. */
+  stopGraceMs?: number;
+}
+
+/**
+ * The long-running part: keeps the token valid, tells the operator what is happening. Policy
+ * lives in schedule.ts and refresh.ts; this class owns the one timer and the state for status.
+ */
+export class RefreshService {
+  private readonly config: PluginConfig;
+  private readonly log: Logger;
+  private readonly publisher: Publisher;
+  private readonly clock: Clock;
+  private readonly refreshDeps: RefreshDeps;
+  private readonly stopGraceMs: number;
+
+  private state: ServiceState = "stopped";
+  private oauth: ClaudeOAuth | undefined;
+  private unsaved: UnsavedTokens | undefined;
+  private fileSignature: string | undefined;
+  /** The refresh token the server rejected; a file holding another one means a new login. */
+  private deadRefreshToken: string | undefined;
+  private lastProblem: string | undefined;
+  private lastError: ServiceStatus["lastError"];
+  private lastRefresh: ServiceStatus["lastRefresh"];
+  private attempt = 0;
+  private retryAt: number | undefined;
+  private nextCheckAt = 0;
+  private publishPending = false;
+  private timer: TimerHandle | undefined;
+  private inFlight: Promise<RefreshReport> | undefined;
+  private ticking = false;
+  private running = false;
+  private lastWall = 0;
+  private lastMono = 0;
+
+  constructor(deps: ServiceDeps) {
+    this.config = deps.config;
+    this.log = deps.logger;
+    this.publisher = deps.publisher;
+    this.clock = deps.clock ?? systemClock;
+    this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), ...deps.refresh });
+    this.stopGraceMs = deps.stopGraceMs ?? 20_000;
+  }
+
+  private get intervalMs(): number {
+    return this.config.refreshIntervalMinutes * MINUTE_MS;
+  }
+
+  private get marginMs(): number {
+    return this.config.refreshBeforeExpiryMinutes * MINUTE_MS;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.state = "ok";
+    this.log.info("🔄 Claude OAuth Auto-Refresh plugin loading...");
+    this.log.info("✅ Plugin loaded successfully");
+    this.log.info(`   Credentials: ${this.config.credentialsPath}`);
+    this.log.info(`   Refresh interval: ${this.config.refreshIntervalMinutes} min`);
+    this.lastWall = this.clock.now();
+    this.lastMono = this.clock.monotonic();
+    await this.loadFromDisk();
+    this.reportValidity();
+    this.nextCheckAt = this.clock.now() + this.intervalMs;
+    // The first refresh (if due) runs in the background: gateway start-up must not wait on the network.
+    void this.tick("start");
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    // A refresh in flight may hold the only copy of a rotated token: let it reach the disk.
+    const pending = this.inFlight;
+    if (pending) {
+      let timeout: TimerHandle | undefined;
+      await Promise.race([pending.catch(() => undefined), new Promise<void>((r) => (timeout = this.clock.setTimeout(r, this.stopGraceMs)))]);
+      if (timeout) this.clock.clearTimeout(timeout);
+    }
+    if (this.unsaved) this.log.error(`Stopping with refreshed tokens that could not be saved to ${this.config.credentialsPath}; the login will be lost unless the file can be written. ${this.lastError?.message ?? ""}`);
+    this.state = "stopped";
+  }
+
+  /** Refresh now if due (or always with `force`); concurrent callers share one refresh. */
+  refreshNow(options: { force?: boolean } = {}): Promise<RefreshReport> {
+    if (this.inFlight) return this.inFlight;
+    const run = this.doRefresh(options.force ?? false).finally(() => {
+      if (this.inFlight === run) this.inFlight = undefined;
+      this.schedule();
+    });
+    this.inFlight = run;
+    return run;
+  }
+
+  /** Re-read the credentials file and publish it (after `import`/`login` wrote a new one). */
+  async reload(): Promise<ServiceStatus> {
+    this.fileSignature = undefined;
+    await this.loadFromDisk();
+    this.reportValidity();
+    await this.tick("reload");
+    return this.status();
+  }
+
+  /** Reads the file for `status` without publishing anything (CLI with no gateway). */
+  async inspect(): Promise<ServiceStatus> {
+    await this.loadFromDisk({ publish: false });
+    return this.status();
+  }
+
+  /** Removes our profile from OpenClaw and, unless kept, the credentials file. */
+  async logout(options: { keepCredentials?: boolean } = {}): Promise<ServiceStatus> {
+    await this.inFlight?.catch(() => undefined);
+    if (!options.keepCredentials) {
+      await withLock(this.refreshDeps.lockPlan.refreshLock, this.refreshDeps.refreshLockOptions, () => fs.rm(this.config.credentialsPath, { force: true }));
+    }
+    await this.publisher.unpublish();
+    this.oauth = undefined;
+    this.unsaved = undefined;
+    this.retryAt = undefined;
+    this.state = "no-credentials";
+    this.fileSignature = await this.signature();
+    this.log.info(`Logged out: removed OpenClaw profile ${this.config.profileId}${options.keepCredentials ? "" : ` and ${this.config.credentialsPath}`}.`);
+    return this.status();
+  }
+
+  status(): ServiceStatus {
+    const o = this.oauth;
+    const s: ServiceStatus = {
+      state: this.inFlight ? "refreshing" : this.state,
+      credentialsPath: this.config.credentialsPath,
+      profileId: this.config.profileId,
+      unsavedTokens: this.unsaved !== undefined,
+    };
+    if (o) {
+      s.accessTokenExpiresAt = o.expiresAt;
+      if (o.refreshTokenExpiresAt !== undefined) s.loginEndsAt = o.refreshTokenExpiresAt;
+      if (o.accountEmail || o.subscriptionType) s.account = { ...(o.accountEmail ? { email: o.accountEmail } : {}), ...(o.subscriptionType ? { subscriptionType: o.subscriptionType } : {}) };
+      if (this.state !== "needs-login") s.nextRefreshAt = this.retryAt ?? refreshDueAt(o.expiresAt, this.marginMs);
+    }
+    if (this.retryAt !== undefined) s.retryAt = this.retryAt;
+    if (this.lastRefresh) s.lastRefresh = { ...this.lastRefresh };
+    if (this.lastError) s.lastError = { ...this.lastError };
+    return s;
+  }
+
+  // ---- the loop ------------------------------------------------------------------------
+
+  private schedule(): void {
+    if (!this.running) return;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    const now = this.clock.now();
+    const moments: Array<number | undefined> = [this.nextCheckAt];
+    if (this.oauth && this.state !== "needs-login") moments.push(this.retryAt ?? refreshDueAt(this.oauth.expiresAt, this.marginMs));
+    this.timer = this.clock.setTimeout(() => void this.tick("timer"), nextWakeDelay(now, moments));
+  }
+
+  private async tick(reason: "start" | "timer" | "reload"): Promise<void> {
+    if (!this.running || this.ticking) return;
+    this.ticking = true;
+    try {
+      const now = this.clock.now();
+      const mono = this.clock.monotonic();
+      const jumped = reason === "timer" && clockJumped(now - this.lastWall, mono - this.lastMono);
+      if (jumped) {
+        this.log.warn(`Clock jumped or the machine was suspended (wall clock moved ${Math.round((now - this.lastWall) / 1000)} s while ${Math.round((mono - this.lastMono) / 1000)} s passed); checking the token now.`);
+      }
+      this.lastWall = now;
+      this.lastMono = mono;
+
+      const periodic = now >= this.nextCheckAt;
+      if (periodic) this.nextCheckAt = now + this.intervalMs;
+      if (periodic || jumped || (await this.fileChanged())) {
+        await this.loadFromDisk();
+        if (periodic) this.reportValidity();
+      }
+      if (this.publishPending) await this.publishCurrent();
+      if (this.shouldRefresh(this.clock.now())) await this.refreshNow();
+    } catch (err) {
+      this.log.error(`Unexpected error: ${errorMessage(err)}`);
+    } finally {
+      this.ticking = false;
+      this.schedule();
+    }
+  }
+
+  private shouldRefresh(now: number): boolean {
+    if (!this.oauth || this.state === "needs-login") return false;
+    if (this.retryAt !== undefined) return now >= this.retryAt;
+    return this.unsaved !== undefined || isRefreshDue(this.oauth.expiresAt, now, this.marginMs);
+  }
+
+  private async fileChanged(): Promise<boolean> {
+    if (this.unsaved) return false;
+    return (await this.signature()) !== this.fileSignature;
+  }
+
+  private async signature(): Promise<string> {
+    try {
+      const st = await fs.stat(this.config.credentialsPath);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return "absent";
+    }
+  }
+
+  private reportValidity(): void {
+    if (!this.oauth || this.state === "needs-login") return;
+    const now = this.clock.now();
+    if (this.oauth.expiresAt > now) this.log.info(`Token still valid for ${minutesLeft(this.oauth.expiresAt, now)} minutes`);
+    else this.log.warn(`Token expired ${Math.floor((now - this.oauth.expiresAt) / MINUTE_MS)} minutes ago; refreshing now`);
+  }
+
+  /** Problems found while reading are logged once each, not on every check. */
+  private problem(message: string, level: "warn" | "error" = "error"): void {
+    if (this.lastProblem === message) return;
+    this.lastProblem = message;
+    this.log[level](message);
+  }
+
+  private async loadFromDisk(options: { publish?: boolean } = {}): Promise<void> {
+    if (this.unsaved) return; // memory is newer than the file until the write succeeds
+    const signature = await this.signature();
+    try {
+      const read = await readCredentialsFile(this.config.credentialsPath);
+      this.fileSignature = signature;
+      if (await tightenMode(this.config.credentialsPath, read.mode).catch(() => false)) {
+        this.log.warn(`Credentials file ${this.config.credentialsPath} was readable by other users (mode ${read.mode.toString(8)}); changed it to 600.`);
+      }
+      this.lastProblem = undefined;
+      const changed = !this.oauth || this.oauth.refreshToken !== read.oauth.refreshToken || this.oauth.accessToken !== read.oauth.accessToken;
+      this.oauth = read.oauth;
+      if (!changed) return;
+      if (this.state === "needs-login" && read.oauth.refreshToken === this.deadRefreshToken) return;
+      if (this.state === "needs-login" || this.state === "no-credentials" || this.state === "invalid-credentials") {
+        this.log.info(`Credentials file ${this.config.credentialsPath} has a new login; resuming.`);
+      }
+      this.deadRefreshToken = undefined;
+      this.state = "ok";
+      this.attempt = 0;
+      this.retryAt = undefined;
+      this.lastError = undefined;
+      if (options.publish !== false) await this.publishCurrent();
+    } catch (err) {
+      this.fileSignature = signature;
+      const e = err instanceof PluginError ? err : new PluginError("credentials_invalid", redact(errorMessage(err)));
+      this.lastError = { code: e.code, message: e.message };
+      if (e.code === "needs_login") {
+        this.enterNeedsLogin(this.oauth?.refreshToken, e.message);
+        return;
+      }
+      // A token we already hold stays in service: a broken or vanished file must not take it away.
+      if (!this.oauth) this.state = e.code === "credentials_missing" ? "no-credentials" : "invalid-credentials";
+      this.problem(e.message);
+    }
+  }
+
+  private enterNeedsLogin(deadToken: string | undefined, message: string): void {
+    this.deadRefreshToken = deadToken;
+    this.retryAt = undefined;
+    this.attempt = 0;
+    if (this.state === "needs-login") return;
+    this.state = "needs-login";
+    this.problem(message.startsWith("The Claude login") ? message : `Token refresh failed: ${message} ${howToLogInAgain(this.config.credentialsPath)}`);
+  }
+
+  private async publishCurrent(): Promise<void> {
+    const o = this.oauth;
+    if (!o) return;
+    if (o.expiresAt <= this.clock.now()) {
+      this.publishPending = false; // an expired token is useless to agents; the refresh will publish
+      return;
+    }
+    try {
+      await this.publisher.publish({ accessToken: o.accessToken, expiresAt: o.expiresAt, ...(o.accountEmail ? { email: o.accountEmail } : {}) });
+      if (this.publishPending) this.log.info(`Published the token to OpenClaw profile ${this.config.profileId} after an earlier failure.`);
+      this.publishPending = false;
+    } catch (err) {
+      this.publishPending = true;
+      this.log.warn(`Could not publish the token to OpenClaw (profile ${this.config.profileId}): ${errorMessage(err)} Retrying within a minute.`);
+    }
+  }
+
+  private async doRefresh(force: boolean): Promise<RefreshReport> {
+    const previous = this.state;
+    this.state = "refreshing";
+    try {
+      const result = await runRefresh(this.refreshDeps, {
+        force,
+        ...(this.oauth ? { knownRefreshToken: this.oauth.refreshToken } : {}),
+        ...(this.unsaved ? { unsaved: this.unsaved } : {}),
+      });
+      return await this.applyResult(result);
+    } catch (err) {
+      return this.applyFailure(err, previous);
+    }
+  }
+
+  private async applyResult(result: RefreshResult): Promise<RefreshReport> {
+    const now = this.clock.now();
+    const changed = this.oauth?.accessToken !== result.oauth.accessToken;
+    this.oauth = result.oauth;
+    this.fileSignature = await this.signature();
+    this.state = "ok";
+    this.attempt = 0;
+    this.retryAt = undefined;
+    this.lastError = undefined;
+    this.lastProblem = undefined;
+    let message: string;
+    switch (result.kind) {
+      case "not-due":
+        message = `Token not due for refresh; valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes`;
+        break;
+      case "refreshed-elsewhere":
+        message = `Token was already refreshed by another process; valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes`;
+        this.log.info(message);
+        break;
+      case "refreshed":
+        this.unsaved = undefined;
+        this.lastRefresh = { at: now, result: "ok" };
+        message = `Token refreshed; valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes (next refresh in ${minutesLeft(refreshDueAt(result.oauth.expiresAt, this.marginMs), now)} minutes)`;
+        this.log.info(message);
+        break;
+      case "refreshed-unsaved":
+        this.unsaved = result.unsaved;
+        this.lastRefresh = { at: now, result: "ok", message: "saved in memory only" };
+        this.attempt += 1;
+        this.retryAt = now + retryDelay(this.attempt, () => this.clock.random());
+        this.lastError = { code: result.error.code, message: result.error.message };
+        message = `Token refreshed, but NOT saved: ${result.error.message} The new login exists only in this process's memory; retrying the write in ${Math.round((this.retryAt - now) / 1000)} s.`;
+        this.log.error(message);
+        break;
+    }
+    if (changed || this.publishPending) await this.publishCurrent();
+    return { refreshed: result.kind === "refreshed" || result.kind === "refreshed-unsaved", kind: result.kind, message, status: this.status() };
+  }
+
+  private applyFailure(err: unknown, previous: ServiceState): RefreshReport {
+    const now = this.clock.now();
+    const e = err instanceof PluginError ? err : new PluginError("server_error", redact(errorMessage(err)), { cause: err });
+    this.lastError = { code: e.code, message: e.message };
+    this.lastRefresh = { at: now, result: "failed", message: e.message };
+    let message: string;
+    if (e.code === "needs_login") {
+      this.enterNeedsLogin(this.oauth?.refreshToken, e.message);
+      message = `Token refresh failed: ${e.message}`;
+    } else if (e.code === "credentials_missing" || e.code === "credentials_invalid") {
+      this.state = this.oauth ? previous : e.code === "credentials_missing" ? "no-credentials" : "invalid-credentials";
+      this.attempt += 1;
+      this.retryAt = now + retryDelay(this.attempt, () => this.clock.random());
+      message = `Token refresh failed: ${e.message}`;
+      this.problem(message);
+    } else {
+      this.attempt += 1;
+      const delay = retryDelay(this.attempt, () => this.clock.random(), undefined, e.retryAfterMs);
+      this.retryAt = now + delay;
+      this.state = e.code === "outcome_unknown" ? "outcome-unknown" : "retrying";
+      const left = this.oauth ? this.oauth.expiresAt - now : 0;
+      const urgency = this.oauth && left > 0 ? `The current token is valid for ${minutesLeft(this.oauth.expiresAt, now)} more minutes.` : "The current token has expired: agents cannot use Claude until a refresh succeeds.";
+      const hint = isRetryable(e.code) ? "" : " This will not fix itself: check the plugin's tokenUrl and clientId.";
+      message = `Token refresh failed: ${e.message} Retrying in ${Math.round(delay / 1000)} s. ${urgency}${hint}`;
+      this.log[left > 0 ? "warn" : "error"](message);
+    }
+    return { refreshed: false, kind: "failed", message, status: this.status() };
+  }
+}

@@ -1,0 +1,95 @@
+import type { ServiceStatus } from "./service.js";
+import { MINUTE_MS } from "./schedule.js";
+
+/**
+ * What `status` shows, as pure functions of a status snapshot and the clock. The JSON shape is
+ * the documented, stable interface (README "status --json"); it never carries token material.
+ */
+
+export const LOGIN_WARNING_DAYS = [3, 1] as const;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+export type StatusState = ServiceStatus["state"] | "expired";
+
+export interface StatusJson {
+  state: StatusState;
+  health: "healthy" | "attention" | "broken";
+  source: "gateway" | "file";
+  credentials: { path: string; mode?: string };
+  profileId: string;
+  agents?: string[];
+  account?: { email?: string; subscriptionType?: string };
+  accessToken?: { expiresAt: string; validForMinutes: number; expired: boolean };
+  login?: { endsAt: string; endsInDays: number };
+  lastRefresh?: { at: string; result: "ok" | "failed"; message?: string };
+  nextRefreshAt?: string;
+  retryAt?: string;
+  unsavedTokens: boolean;
+  lastError?: { code: string; message: string };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function healthOf(status: ServiceStatus, now: number): StatusJson["health"] {
+  const expired = status.accessTokenExpiresAt !== undefined && status.accessTokenExpiresAt <= now;
+  if (status.state === "needs-login" || status.state === "no-credentials" || status.state === "invalid-credentials") return "broken";
+  if (expired && status.state !== "refreshing") return "broken";
+  if (status.state === "retrying" || status.state === "outcome-unknown" || status.unsavedTokens) return "attention";
+  if (status.loginEndsAt !== undefined && status.loginEndsAt - now <= LOGIN_WARNING_DAYS[0] * DAY_MS) return "attention";
+  return "healthy";
+}
+
+export function exitCodeFor(health: StatusJson["health"]): 0 | 1 | 2 {
+  return health === "healthy" ? 0 : health === "attention" ? 1 : 2;
+}
+
+export function toStatusJson(status: ServiceStatus, now: number, extra: { source: StatusJson["source"]; mode?: number; agents?: string[] }): StatusJson {
+  const expired = status.accessTokenExpiresAt !== undefined && status.accessTokenExpiresAt <= now;
+  const state: StatusState = extra.source === "file" && status.state === "ok" && expired ? "expired" : status.state;
+  const out: StatusJson = {
+    state,
+    health: healthOf(status, now),
+    source: extra.source,
+    credentials: { path: status.credentialsPath, ...(extra.mode !== undefined ? { mode: extra.mode.toString(8).padStart(3, "0") } : {}) },
+    profileId: status.profileId,
+    unsavedTokens: status.unsavedTokens,
+  };
+  if (extra.agents) out.agents = extra.agents;
+  if (status.account) out.account = status.account;
+  if (status.accessTokenExpiresAt !== undefined) {
+    out.accessToken = { expiresAt: iso(status.accessTokenExpiresAt), validForMinutes: Math.max(0, Math.floor((status.accessTokenExpiresAt - now) / MINUTE_MS)), expired };
+  }
+  if (status.loginEndsAt !== undefined) out.login = { endsAt: iso(status.loginEndsAt), endsInDays: Math.max(0, Math.floor(((status.loginEndsAt - now) / DAY_MS) * 10) / 10) };
+  if (status.lastRefresh) out.lastRefresh = { at: iso(status.lastRefresh.at), result: status.lastRefresh.result, ...(status.lastRefresh.message ? { message: status.lastRefresh.message } : {}) };
+  if (status.nextRefreshAt !== undefined) out.nextRefreshAt = iso(status.nextRefreshAt);
+  if (status.retryAt !== undefined) out.retryAt = iso(status.retryAt);
+  if (status.lastError) out.lastError = status.lastError;
+  return out;
+}
+
+function inWords(ms: number): string {
+  const abs = Math.abs(ms);
+  const text = abs >= DAY_MS ? `${(abs / DAY_MS).toFixed(1)} days` : abs >= 60 * MINUTE_MS ? `${Math.floor(abs / (60 * MINUTE_MS))} h ${Math.floor((abs % (60 * MINUTE_MS)) / MINUTE_MS)} min` : `${Math.floor(abs / MINUTE_MS)} min`;
+  return ms >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** A short aligned table for people. */
+export function formatStatusTable(s: StatusJson, now: number): string {
+  const rows: Array<[string, string]> = [["State", `${s.state} (${s.health})`]];
+  if (s.account) rows.push(["Account", [s.account.email, s.account.subscriptionType].filter(Boolean).join(", ")]);
+  if (s.accessToken) {
+    const at = Date.parse(s.accessToken.expiresAt);
+    rows.push(["Access token", s.accessToken.expired ? `expired ${inWords(at - now).replace("in ", "")}` : `valid, expires ${inWords(at - now)} (${s.accessToken.expiresAt})`]);
+  }
+  if (s.login) rows.push(["Login ends", `${inWords(Date.parse(s.login.endsAt) - now)} (${s.login.endsAt})`]);
+  if (s.lastRefresh) rows.push(["Last refresh", `${s.lastRefresh.result} ${inWords(Date.parse(s.lastRefresh.at) - now)}${s.lastRefresh.message ? `: ${s.lastRefresh.message}` : ""}`]);
+  if (s.retryAt) rows.push(["Retry", inWords(Date.parse(s.retryAt) - now)]);
+  else if (s.nextRefreshAt) rows.push(["Next refresh", `${inWords(Date.parse(s.nextRefreshAt) - now)}`]);
+  rows.push(["Credentials", `${s.credentials.path}${s.credentials.mode ? ` (mode ${s.credentials.mode})` : ""}`]);
+  rows.push(["OpenClaw profile", `${s.profileId}${s.agents?.length ? ` (agents: ${s.agents.join(", ")})` : ""}`]);
+  rows.push(["Source", s.source === "gateway" ? "running gateway (live)" : "credentials file (no gateway reachable)"]);
+  if (s.unsavedTokens) rows.push(["WARNING", "refreshed tokens are held in memory only: the credentials file cannot be written"]);
+  if (s.lastError) rows.push(["Last error", s.lastError.message]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
+}
