@@ -122,7 +122,7 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
     return 2;
   }
   const deps = defaultRefreshDeps(config);
-  await withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, () => writeCredentialsFile(config.credentialsPath, parsed.document, parsed.indent || 2));
+  await withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, () => writeCredentialsFile(config.credentialsPath, parsed.document, parsed.indent));
   const status = await publishNewLogin(config, io);
   const minutes = Math.floor((parsed.oauth.expiresAt - now) / 60_000);
   io.out(
@@ -161,7 +161,7 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
     await withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, async () => {
       // Keep whatever else the file holds (another tool's keys); the login itself is replaced.
       const existing = await readCredentialsFile(config.credentialsPath).then((r) => r.document).catch(() => ({}));
-      await writeCredentialsFile(config.credentialsPath, withTokens(existing, tokens), 2);
+      await writeCredentialsFile(config.credentialsPath, withTokens(existing, tokens));
     });
     const status = await publishNewLogin(config, io);
     io.out(`Logged in${tokens.accountEmail ? ` as ${tokens.accountEmail}` : ""}. Saved to ${config.credentialsPath} (mode 600); OpenClaw profile ${config.profileId} is in use. State: ${status.state}.`);

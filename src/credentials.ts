@@ -22,8 +22,8 @@ export interface ClaudeOAuth {
 export interface CredentialsDocument {
   oauth: ClaudeOAuth;
   document: Record<string, unknown>;
-  /** Whether the file was pretty-printed, so a rewrite keeps the owner's formatting. */
-  indent: number;
+  /** The file's indentation ("" when compact), so a rewrite keeps the owner's formatting. */
+  indent: string;
 }
 
 /** What a refresh or a login produces, to be merged into the document. */
@@ -119,7 +119,7 @@ export function parseCredentials(text: string, filePath: string): CredentialsDoc
   };
   rememberSecret(oauth.accessToken);
   rememberSecret(oauth.refreshToken);
-  const indent = /^\{\s*\n(\s+)"/.exec(text)?.[1]?.length ?? 0;
+  const indent = /^\{[ \t]*\r?\n([ \t]+)"/.exec(text)?.[1] ?? "";
   return { oauth, document: parsed, indent };
 }
 
@@ -142,8 +142,10 @@ export function withTokens(document: Record<string, unknown>, tokens: TokenSet):
   return { ...document, claudeAiOauth: next };
 }
 
-export function serializeCredentials(document: Record<string, unknown>, indent: number): string {
-  return JSON.stringify(document, null, indent > 0 ? indent : undefined) + (indent > 0 ? "\n" : "");
+export const DEFAULT_INDENT = "  ";
+
+export function serializeCredentials(document: Record<string, unknown>, indent: string): string {
+  return indent === "" ? JSON.stringify(document) : `${JSON.stringify(document, null, indent)}\n`;
 }
 
 export interface CredentialsFileRead extends CredentialsDocument {
@@ -189,7 +191,7 @@ export async function readCredentialsFile(filePath: string): Promise<Credentials
  * Atomic replace: temp file beside the target, fsync, rename, then fsync the directory so the
  * rename itself survives a power cut. Mode is always 0600: the file holds a refresh token.
  */
-export async function writeCredentialsFile(filePath: string, document: Record<string, unknown>, indent = 2): Promise<void> {
+export async function writeCredentialsFile(filePath: string, document: Record<string, unknown>, indent: string = DEFAULT_INDENT): Promise<void> {
   const text = serializeCredentials(document, indent);
   try {
     await fs.mkdir(path.dirname(filePath), { recursive: true, mode: 0o700 });

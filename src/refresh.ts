@@ -1,9 +1,12 @@
+import { realpathSync } from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import type { PluginConfig } from "./config.js";
 import { readCredentialsFile, withTokens, writeCredentialsFile, type ClaudeOAuth, type CredentialsFileRead, type TokenSet } from "./credentials.js";
 import { PluginError } from "./errors.js";
 import { REFRESH_LOCK, WRITE_LOCK, claudeConfigDir, lockPlanFor, withLock, type LockOptions } from "./lock.js";
 import { MINUTE_MS, isRefreshDue } from "./schedule.js";
+import { recoverInterruptedWrite } from "./write-recovery.js";
 import { buildRefreshRequest, parseTokenAnswer, postToken, type RawAnswer, type TokenRequest } from "./token-endpoint.js";
 
 /**
@@ -15,7 +18,7 @@ import { buildRefreshRequest, parseTokenAnswer, postToken, type RawAnswer, type 
 /** Tokens the server issued that could not be written to disk yet: the only copy of the login. */
 export interface UnsavedTokens {
   document: Record<string, unknown>;
-  indent: number;
+  indent: string;
   oauth: ClaudeOAuth;
 }
 
@@ -43,11 +46,19 @@ export interface RefreshDeps {
   now(): number;
   post(request: TokenRequest): Promise<RawAnswer>;
   read(path: string): Promise<CredentialsFileRead>;
-  write(path: string, document: Record<string, unknown>, indent: number): Promise<void>;
+  write(path: string, document: Record<string, unknown>, indent: string): Promise<void>;
   lockPlan: { refreshLock: string; writeLock?: string };
   refreshLockOptions: LockOptions;
   writeLockOptions: LockOptions;
   at?: (point: CrashPoint) => void | Promise<void>;
+}
+
+function realPathOr(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 export function defaultRefreshDeps(config: PluginConfig, overrides: Partial<RefreshDeps> = {}): RefreshDeps {
@@ -57,14 +68,15 @@ export function defaultRefreshDeps(config: PluginConfig, overrides: Partial<Refr
     post: (request) => postToken(request),
     read: readCredentialsFile,
     write: writeCredentialsFile,
-    lockPlan: lockPlanFor(config.credentialsPath, claudeConfigDir(process.env, os.homedir())),
+    // Planned from real paths: a symlink to Claude Code's file must take Claude Code's locks.
+    lockPlan: lockPlanFor(realPathOr(config.credentialsPath), realPathOr(claudeConfigDir(process.env, os.homedir()))),
     refreshLockOptions: REFRESH_LOCK,
     writeLockOptions: WRITE_LOCK,
     ...overrides,
   };
 }
 
-async function persist(deps: RefreshDeps, document: Record<string, unknown>, indent: number): Promise<void> {
+async function persist(deps: RefreshDeps, document: Record<string, unknown>, indent: string): Promise<void> {
   const { credentialsPath } = deps.config;
   const write = () => deps.write(credentialsPath, document, indent);
   if (deps.lockPlan.writeLock) await withLock(deps.lockPlan.writeLock, deps.writeLockOptions, write);
@@ -73,6 +85,20 @@ async function persist(deps: RefreshDeps, document: Record<string, unknown>, ind
 
 function asPersistError(err: unknown): PluginError {
   return err instanceof PluginError ? err : new PluginError("persist_failed", `Could not save the credentials file: ${String(err)}`, { cause: err });
+}
+
+/** Finishes a write a killed process left half-done; see write-recovery.ts. */
+export async function recoverTempFiles(deps: RefreshDeps): Promise<void> {
+  const { credentialsPath } = deps.config;
+  const current = await deps.read(credentialsPath).then((r) => r.oauth).catch(() => undefined);
+  const recover = () => recoverInterruptedWrite(credentialsPath, current);
+  if (deps.lockPlan.writeLock) await withLock(deps.lockPlan.writeLock, deps.writeLockOptions, recover);
+  else await recover();
+}
+
+/** The same recovery for a process starting up, under the refresh lock. */
+export function recoverAtStart(deps: RefreshDeps): Promise<void> {
+  return withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, () => recoverTempFiles(deps));
 }
 
 export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}): Promise<RefreshResult> {
@@ -90,6 +116,7 @@ export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}
         pendingError = asPersistError(err);
       }
     }
+    if (!pending) await recoverTempFiles(deps);
     const current = pending ?? (await deps.read(config.credentialsPath));
 
     if (!options.unsaved && options.knownRefreshToken !== undefined && current.oauth.refreshToken !== options.knownRefreshToken) {
@@ -109,9 +136,9 @@ export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}
     const merged = withTokens(current.document, tokens);
     const oauth: ClaudeOAuth = { ...current.oauth, ...tokens };
     try {
-      await persist(deps, merged, current.indent || 2);
+      await persist(deps, merged, current.indent);
     } catch (err) {
-      return { kind: "refreshed-unsaved", oauth, unsaved: { document: merged, indent: current.indent || 2, oauth }, error: asPersistError(err) };
+      return { kind: "refreshed-unsaved", oauth, unsaved: { document: merged, indent: current.indent, oauth }, error: asPersistError(err) };
     }
     await deps.at?.("after-persist");
     return { kind: "refreshed", oauth };

@@ -7,7 +7,7 @@ import type { Logger } from "./logger.js";
 import type { Publisher } from "./publish.js";
 import { redact } from "./redact.js";
 import { withLock } from "./lock.js";
-import { defaultRefreshDeps, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
+import { defaultRefreshDeps, recoverAtStart, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
 import { MINUTE_MS, clockJumped, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./schedule.js";
 
 export type ServiceState =
@@ -78,7 +78,7 @@ export class RefreshService {
   private publishPending = false;
   private timer: TimerHandle | undefined;
   private inFlight: Promise<RefreshReport> | undefined;
-  private ticking = false;
+  private currentTick: Promise<void> | undefined;
   private running = false;
   private lastWall = 0;
   private lastMono = 0;
@@ -110,6 +110,7 @@ export class RefreshService {
     this.log.info(`   Refresh interval: ${this.config.refreshIntervalMinutes} min`);
     this.lastWall = this.clock.now();
     this.lastMono = this.clock.monotonic();
+    await recoverAtStart(this.refreshDeps).catch((err: unknown) => this.log.warn(`Could not check for an interrupted credentials write: ${errorMessage(err)}`));
     await this.loadFromDisk();
     this.reportValidity();
     this.nextCheckAt = this.clock.now() + this.intervalMs;
@@ -123,10 +124,10 @@ export class RefreshService {
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     // A refresh in flight may hold the only copy of a rotated token: let it reach the disk.
-    const pending = this.inFlight;
-    if (pending) {
+    if (this.inFlight || this.currentTick) {
+      const pending = Promise.all([this.inFlight?.catch(() => undefined), this.currentTick?.catch(() => undefined)]);
       let timeout: TimerHandle | undefined;
-      await Promise.race([pending.catch(() => undefined), new Promise<void>((r) => (timeout = this.clock.setTimeout(r, this.stopGraceMs)))]);
+      await Promise.race([pending, new Promise<void>((r) => (timeout = this.clock.setTimeout(r, this.stopGraceMs)))]);
       if (timeout) this.clock.clearTimeout(timeout);
     }
     if (this.unsaved) this.log.error(`Stopping with refreshed tokens that could not be saved to ${this.config.credentialsPath}; the login will be lost unless the file can be written. ${this.lastError?.message ?? ""}`);
@@ -206,9 +207,17 @@ export class RefreshService {
     this.timer = this.clock.setTimeout(() => void this.tick("timer"), nextWakeDelay(now, moments));
   }
 
-  private async tick(reason: "start" | "timer" | "reload"): Promise<void> {
-    if (!this.running || this.ticking) return;
-    this.ticking = true;
+  private tick(reason: "start" | "timer" | "reload"): Promise<void> {
+    if (!this.running || this.currentTick) return this.currentTick ?? Promise.resolve();
+    const run = this.runTick(reason).finally(() => {
+      this.currentTick = undefined;
+      this.schedule();
+    });
+    this.currentTick = run;
+    return run;
+  }
+
+  private async runTick(reason: "start" | "timer" | "reload"): Promise<void> {
     try {
       const now = this.clock.now();
       const mono = this.clock.monotonic();
@@ -219,6 +228,8 @@ export class RefreshService {
       this.lastWall = now;
       this.lastMono = mono;
 
+      // After the clock was set back, nextCheckAt may lie hours ahead: check now and start over.
+      if (jumped) this.nextCheckAt = Math.min(this.nextCheckAt, now);
       const periodic = now >= this.nextCheckAt;
       if (periodic) this.nextCheckAt = now + this.intervalMs;
       if (periodic || jumped || (await this.fileChanged())) {
@@ -226,12 +237,9 @@ export class RefreshService {
         if (periodic) this.reportValidity();
       }
       if (this.publishPending) await this.publishCurrent();
-      if (this.shouldRefresh(this.clock.now())) await this.refreshNow();
+      if (this.running && this.shouldRefresh(this.clock.now())) await this.refreshNow();
     } catch (err) {
-      this.log.error(`Unexpected error: ${errorMessage(err)}`);
-    } finally {
-      this.ticking = false;
-      this.schedule();
+      this.log.error(`Unexpected error: ${redact(errorMessage(err))}`);
     }
   }
 
@@ -328,7 +336,7 @@ export class RefreshService {
       this.publishPending = false;
     } catch (err) {
       this.publishPending = true;
-      this.log.warn(`Could not publish the token to OpenClaw (profile ${this.config.profileId}): ${errorMessage(err)} Retrying within a minute.`);
+      this.log.warn(`Could not publish the token to OpenClaw (profile ${this.config.profileId}): ${redact(errorMessage(err))} Retrying within a minute.`);
     }
   }
 
@@ -353,7 +361,8 @@ export class RefreshService {
     this.oauth = result.oauth;
     this.fileSignature = await this.signature();
     this.state = "ok";
-    this.attempt = 0;
+    // A write that keeps failing must back off like any other retry.
+    if (result.kind !== "refreshed-unsaved") this.attempt = 0;
     this.retryAt = undefined;
     this.lastError = undefined;
     this.lastProblem = undefined;

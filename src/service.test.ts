@@ -1,0 +1,644 @@
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Clock, TimerHandle } from "./clock.js";
+import { resolveConfig, type PluginConfig } from "./config.js";
+import { readCredentialsFile, writeCredentialsFile } from "./credentials.js";
+import { PluginError } from "./errors.js";
+import type { Logger } from "./logger.js";
+import type { PublishedToken, Publisher } from "./publish.js";
+import type { RefreshDeps } from "./refresh.js";
+import { RefreshService } from "./service.js";
+import type { RawAnswer, TokenRequest } from "./token-endpoint.js";
+
+const T0 = 1_767_225_600_000;
+const MINUTE = 60_000;
+const FAST_LOCK = { staleMs: 10_000, waitMs: 3_000 };
+
+// ---- every token any test issues, and every log line any test produces -----------------------
+
+const issuedTokens = new Set<string>();
+const allLogLines: string[] = [];
+
+function token(kind: "oat01" | "ort01", label: string): string {
+  const t = `sk-ant-${kind}-FAKE-${label}-${"x".repeat(24)}`;
+  issuedTokens.add(t);
+  return t;
+}
+
+afterAll(() => {
+  // No log line, in any test of this file, ever held a token value. (The logger handed to the
+  // service here is raw: prefixedLogger's redaction is not in the way.)
+  if (allLogLines.length > 0) expect(issuedTokens.size).toBeGreaterThan(0);
+  for (const line of allLogLines) {
+    for (const t of issuedTokens) expect(line).not.toContain(t);
+    expect(line).not.toMatch(/sk-ant-o[ar]t01-/);
+  }
+});
+
+// ---- a clock whose timers only fire when the test advances it --------------------------------
+
+interface FakeTimer {
+  at: number;
+  seq: number;
+  fn: () => void;
+}
+
+/** Resources that mean a file-system operation is still under way (fs.promises closes use CloseReq). */
+const FS_BUSY = /^(FSReq|CloseReq|FileHandle)/;
+
+/**
+ * Waits until the service has nothing left to do: no file-system request pending for a few turns
+ * of the event loop (each turn also drains the microtask queue). The service's only other waits
+ * are the fake clock's timers and the fake endpoint's gate, which the tests control.
+ */
+async function settle(): Promise<void> {
+  // Bounded by time, not turns: an fsync on a busy disk can take a while.
+  const deadline = Date.now() + 10_000;
+  let quiet = 0;
+  while (quiet < 3) {
+    if (Date.now() > deadline) throw new Error(`settle: still busy after 10 s: ${process.getActiveResourcesInfo().join(",")}`);
+    await new Promise<void>((r) => setImmediate(r));
+    const busy = process.getActiveResourcesInfo().some((r) => FS_BUSY.test(r));
+    quiet = busy ? 0 : quiet + 1;
+    if (busy) await new Promise<void>((r) => setTimeout(r, 1));
+  }
+}
+
+class FakeClock implements Clock {
+  wall: number;
+  mono = 1_000_000;
+  private seq = 0;
+  readonly timers = new Map<TimerHandle, FakeTimer>();
+
+  constructor(wall: number) {
+    this.wall = wall;
+  }
+
+  now(): number {
+    return this.wall;
+  }
+
+  monotonic(): number {
+    return this.mono;
+  }
+
+  random(): number {
+    return 0.5;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const handle: TimerHandle = {};
+    this.timers.set(handle, { at: this.mono + Math.max(0, ms), seq: ++this.seq, fn });
+    return handle;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.timers.delete(handle);
+  }
+
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  /** Moves both clocks forward, firing due timers in order and letting each tick finish. */
+  async advance(ms: number): Promise<void> {
+    const target = this.mono + ms;
+    for (;;) {
+      let next: [TimerHandle, FakeTimer] | undefined;
+      for (const entry of this.timers) {
+        if (entry[1].at <= target && (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq))) next = entry;
+      }
+      if (!next) break;
+      this.timers.delete(next[0]);
+      this.wall += next[1].at - this.mono;
+      this.mono = next[1].at;
+      next[1].fn();
+      await settle();
+    }
+    this.wall += target - this.mono;
+    this.mono = target;
+  }
+
+  /** Fires the earliest timer now, without waiting for what it starts. */
+  fireNext(): void {
+    let next: [TimerHandle, FakeTimer] | undefined;
+    for (const entry of this.timers) if (!next || entry[1].at < next[1].at) next = entry;
+    if (!next) throw new Error("no timer pending");
+    this.timers.delete(next[0]);
+    this.wall += next[1].at - this.mono;
+    this.mono = next[1].at;
+    next[1].fn();
+  }
+
+  /** The wall clock steps (NTP, suspend); the monotonic clock does not. */
+  jumpWall(ms: number): void {
+    this.wall += ms;
+  }
+}
+
+// ---- a token endpoint that rotates like Anthropic's ------------------------------------------
+
+function deferred<T>() {
+  let resolve: (v: T) => void = () => undefined;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+class FakeEndpoint {
+  live: string;
+  issued = 0;
+  readonly requests: Array<{ at: number; request: TokenRequest }> = [];
+  script: Array<() => RawAnswer> = [];
+  gate: Promise<void> | undefined;
+
+  constructor(
+    private readonly clock: FakeClock,
+    live: string,
+  ) {
+    this.live = live;
+  }
+
+  readonly post = async (request: TokenRequest): Promise<RawAnswer> => {
+    this.requests.push({ at: this.clock.now(), request: structuredClone(request) });
+    if (this.gate) await this.gate;
+    const scripted = this.script.shift();
+    if (scripted) return scripted();
+    if (request.body.refresh_token !== this.live) {
+      return { status: 400, headers: new Headers(), body: JSON.stringify({ error: "invalid_grant", error_description: "Refresh token not found or invalid" }) };
+    }
+    this.issued += 1;
+    const access = token("oat01", `issued-access-${this.issued}-${this.clock.now()}`);
+    this.live = token("ort01", `issued-refresh-${this.issued}-${this.clock.now()}`);
+    return { status: 200, headers: new Headers(), body: JSON.stringify({ access_token: access, refresh_token: this.live, expires_in: 28_800, token_type: "Bearer" }) };
+  };
+}
+
+// ---- fixtures --------------------------------------------------------------------------------
+
+interface LogLine {
+  level: "info" | "warn" | "error";
+  message: string;
+}
+
+class FakePublisher implements Publisher {
+  readonly published: PublishedToken[] = [];
+  fail = false;
+  unpublished = 0;
+
+  async publish(t: PublishedToken): Promise<void> {
+    if (this.fail) throw new PluginError("publish_failed", "OpenClaw refused to save profile anthropic:subscription in its shared auth store; will retry.");
+    this.published.push({ ...t });
+  }
+
+  async unpublish(): Promise<void> {
+    this.unpublished += 1;
+  }
+}
+
+let dir: string;
+let file: string;
+let counter = 0;
+const services: RefreshService[] = [];
+
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "cor-service-"));
+  file = path.join(dir, "claude-credentials.json");
+});
+
+afterEach(async () => {
+  for (const s of services.splice(0)) await s.stop();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+/** Writes a login (temp file + rename, so the service sees a new inode). Returns its tokens. */
+async function writeLogin(expiresAt: number, label = "login"): Promise<{ access: string; refresh: string }> {
+  counter += 1;
+  const access = token("oat01", `${label}-access-${counter}`);
+  const refresh = token("ort01", `${label}-refresh-${counter}`);
+  const doc = { claudeAiOauth: { accessToken: access, refreshToken: refresh, expiresAt, scopes: ["user:inference"], subscriptionType: "max" }, mcpOAuth: { keep: true } };
+  const tmp = `${file}.writing`;
+  await fs.writeFile(tmp, `${JSON.stringify(doc, null, 2)}\n`, { mode: 0o600 });
+  await fs.rename(tmp, file);
+  return { access, refresh };
+}
+
+interface Harness {
+  service: RefreshService;
+  clock: FakeClock;
+  endpoint: FakeEndpoint;
+  publisher: FakePublisher;
+  logs: LogLine[];
+  config: PluginConfig;
+  lines(level?: LogLine["level"]): string[];
+}
+
+function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; config?: Record<string, unknown> } = {}): Harness {
+  const clock = new FakeClock(T0);
+  const endpoint = new FakeEndpoint(clock, options.live ?? "none");
+  const publisher = new FakePublisher();
+  const logs: LogLine[] = [];
+  const record = (level: LogLine["level"]) => (message: string) => {
+    logs.push({ level, message });
+    allLogLines.push(message);
+  };
+  const logger: Logger = { info: record("info"), warn: record("warn"), error: record("error") };
+  const config = resolveConfig({ credentialsPath: file, ...options.config }, { stateDir: dir });
+  const service = new RefreshService({
+    config,
+    logger,
+    publisher,
+    clock,
+    refresh: { post: endpoint.post, refreshLockOptions: FAST_LOCK, writeLockOptions: FAST_LOCK, ...options.refresh },
+  });
+  services.push(service);
+  return {
+    service,
+    clock,
+    endpoint,
+    publisher,
+    logs,
+    config,
+    lines: (level) => logs.filter((l) => level === undefined || l.level === level).map((l) => l.message),
+  };
+}
+
+async function start(h: Harness): Promise<void> {
+  await h.service.start();
+  await settle();
+}
+
+// ---- tests -----------------------------------------------------------------------------------
+
+describe("RefreshService start", () => {
+  it("logs the seed's lines, publishes the token, does not POST a token that is not due", async () => {
+    const login = await writeLogin(T0 + 300 * MINUTE);
+    const h = harness({ live: login.refresh });
+    await start(h);
+    expect(h.lines("info")).toEqual([
+      "🔄 Claude OAuth Auto-Refresh plugin loading...",
+      "✅ Plugin loaded successfully",
+      `   Credentials: ${file}`,
+      "   Refresh interval: 30 min",
+      "Token still valid for 300 minutes",
+    ]);
+    expect(h.lines("warn")).toEqual([]);
+    expect(h.lines("error")).toEqual([]);
+    expect(h.publisher.published).toEqual([{ accessToken: login.access, expiresAt: T0 + 300 * MINUTE }]);
+    expect(h.endpoint.requests).toHaveLength(0);
+    const status = h.service.status();
+    expect(status.state).toBe("ok");
+    expect(status.nextRefreshAt).toBe(T0 + 240 * MINUTE);
+    expect(status.account).toEqual({ subscriptionType: "max" });
+    expect(h.clock.pending).toBe(1);
+  });
+
+  it("start twice is harmless", async () => {
+    await writeLogin(T0 + 300 * MINUTE);
+    const h = harness();
+    await start(h);
+    await h.service.start();
+    await settle();
+    expect(h.lines().filter((l) => l.includes("plugin loading"))).toHaveLength(1);
+    expect(h.clock.pending).toBe(1);
+  });
+
+  it("schedules the refresh at expiresAt - 60 min, not at the next periodic check", async () => {
+    const login = await writeLogin(T0 + 65 * MINUTE);
+    const h = harness({ live: login.refresh });
+    await start(h);
+    expect(h.endpoint.requests).toHaveLength(0);
+    await h.clock.advance(5 * MINUTE - 1);
+    expect(h.endpoint.requests).toHaveLength(0);
+    await h.clock.advance(1);
+    expect(h.endpoint.requests).toHaveLength(1);
+    expect(h.endpoint.requests[0]?.at).toBe(T0 + 5 * MINUTE);
+    expect(h.endpoint.requests[0]?.request.body.refresh_token).toBe(login.refresh);
+
+    const saved = await readCredentialsFile(file);
+    expect(saved.oauth.refreshToken).toBe(h.endpoint.live);
+    expect(saved.oauth.expiresAt).toBe(T0 + 5 * MINUTE + 28_800_000);
+    expect(saved.mode).toBe(0o600);
+    expect(h.publisher.published.at(-1)).toEqual({ accessToken: saved.oauth.accessToken, expiresAt: saved.oauth.expiresAt });
+    expect(h.service.status()).toMatchObject({ state: "ok", nextRefreshAt: saved.oauth.expiresAt - 60 * MINUTE, lastRefresh: { result: "ok" } });
+    expect(h.lines("info").some((l) => l.startsWith("Token refreshed; valid for 480 minutes"))).toBe(true);
+
+    // and nothing more until the new token is due
+    await h.clock.advance(60 * MINUTE);
+    expect(h.endpoint.requests).toHaveLength(1);
+  });
+
+  it("an expired token is refreshed at once, and only the fresh token is published", async () => {
+    const login = await writeLogin(T0 - 5 * MINUTE);
+    const h = harness({ live: login.refresh });
+    await start(h);
+    expect(h.lines("warn")).toContain("Token expired 5 minutes ago; refreshing now");
+    expect(h.endpoint.requests).toHaveLength(1);
+    expect(h.endpoint.requests[0]?.at).toBe(T0);
+    expect(h.publisher.published.map((p) => p.accessToken)).not.toContain(login.access);
+    expect(h.publisher.published).toHaveLength(1);
+    expect(h.service.status().state).toBe("ok");
+  });
+});
+
+describe("RefreshService without a usable file", () => {
+  it("missing file: logs it once, state no-credentials, picks the file up later without a restart", async () => {
+    const h = harness();
+    await start(h);
+    const notFound = () => h.lines().filter((l) => l.startsWith(`Credentials file not found: ${file}`));
+    expect(notFound()).toHaveLength(1);
+    expect(h.service.status().state).toBe("no-credentials");
+    await h.clock.advance(61 * MINUTE); // two periodic checks and a probe every minute
+    expect(notFound()).toHaveLength(1);
+    expect(h.service.status().state).toBe("no-credentials");
+    expect(h.publisher.published).toHaveLength(0);
+
+    const login = await writeLogin(h.clock.now() + 300 * MINUTE);
+    await h.clock.advance(MINUTE);
+    expect(h.service.status().state).toBe("ok");
+    expect(h.publisher.published.map((p) => p.accessToken)).toEqual([login.access]);
+    expect(h.lines("info")).toContain(`Credentials file ${file} has a new login; resuming.`);
+    expect(h.endpoint.requests).toHaveLength(0);
+  });
+
+  it("a file readable by others is tightened to 0600 with a warning", async () => {
+    await writeLogin(T0 + 300 * MINUTE);
+    await fs.chmod(file, 0o644);
+    const h = harness();
+    await start(h);
+    expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+    expect(h.lines("warn").some((l) => l.includes("readable by other users"))).toBe(true);
+  });
+
+  it("a corrupt file: state invalid-credentials, logged once", async () => {
+    await fs.writeFile(file, "{ not json", { mode: 0o600 });
+    const h = harness();
+    await start(h);
+    expect(h.service.status().state).toBe("invalid-credentials");
+    await h.clock.advance(31 * MINUTE);
+    expect(h.lines("error").filter((l) => l.includes("not valid JSON"))).toHaveLength(1);
+  });
+});
+
+describe("RefreshService failures", () => {
+  it("invalid_grant -> needs-login, no further POSTs; a new login in the file resumes", async () => {
+    await writeLogin(T0 + 30 * MINUTE);
+    const h = harness({ live: "sk-ant-ort01-FAKE-server-has-another-token-zzzzzzzz" });
+    await start(h);
+    expect(h.endpoint.requests).toHaveLength(1);
+    const status = h.service.status();
+    expect(status.state).toBe("needs-login");
+    expect(status.lastError?.code).toBe("needs_login");
+    expect(status.nextRefreshAt).toBeUndefined();
+    const loginErrors = h.lines("error").filter((l) => l.includes("log in again") || l.includes("Log in again"));
+    expect(loginErrors).toHaveLength(1);
+    expect(loginErrors[0]).toContain(file);
+
+    await h.clock.advance(61 * MINUTE);
+    expect(h.endpoint.requests).toHaveLength(1);
+    expect(h.lines("error")).toHaveLength(1);
+
+    const fresh = await writeLogin(h.clock.now() + 30 * MINUTE, "new-login");
+    h.endpoint.live = fresh.refresh;
+    await h.clock.advance(MINUTE);
+    expect(h.lines("info")).toContain(`Credentials file ${file} has a new login; resuming.`);
+    expect(h.endpoint.requests).toHaveLength(2);
+    expect(h.endpoint.requests[1]?.request.body.refresh_token).toBe(fresh.refresh);
+    expect(h.service.status().state).toBe("ok");
+  });
+
+  it("Claude Code's blanked file -> needs-login without a POST", async () => {
+    await fs.writeFile(file, JSON.stringify({ claudeAiOauth: { accessToken: "", refreshToken: "", expiresAt: 0 } }), { mode: 0o600 });
+    const h = harness();
+    await start(h);
+    expect(h.service.status().state).toBe("needs-login");
+    expect(h.endpoint.requests).toHaveLength(0);
+  });
+
+  it("5xx -> state retrying with growing back-off, then recovers", async () => {
+    const login = await writeLogin(T0 + 30 * MINUTE);
+    const h = harness({ live: login.refresh });
+    const fail = (): RawAnswer => ({ status: 502, headers: new Headers(), body: "<html>Bad gateway</html>" });
+    h.endpoint.script.push(fail, fail);
+    await start(h);
+    expect(h.endpoint.requests).toHaveLength(1);
+    let s = h.service.status();
+    expect(s.state).toBe("retrying");
+    expect(s.lastError?.code).toBe("server_error");
+    const firstDelay = (s.retryAt ?? 0) - h.clock.now();
+    expect(firstDelay).toBeGreaterThanOrEqual(2_500);
+    expect(firstDelay).toBeLessThanOrEqual(5_000);
+    expect(h.lines("warn").some((l) => l.startsWith("Token refresh failed: Token endpoint failed (HTTP 502)") && l.includes("valid for 30 more minutes"))).toBe(true);
+
+    await h.clock.advance(firstDelay - 1);
+    expect(h.endpoint.requests).toHaveLength(1);
+    await h.clock.advance(1);
+    expect(h.endpoint.requests).toHaveLength(2);
+    s = h.service.status();
+    expect(s.state).toBe("retrying");
+    const secondDelay = (s.retryAt ?? 0) - h.clock.now();
+    expect(secondDelay).toBeGreaterThan(firstDelay);
+
+    await h.clock.advance(secondDelay);
+    expect(h.endpoint.requests).toHaveLength(3);
+    s = h.service.status();
+    expect(s.state).toBe("ok");
+    expect(s.retryAt).toBeUndefined();
+    expect(s.lastError).toBeUndefined();
+    expect((await readCredentialsFile(file)).oauth.refreshToken).toBe(h.endpoint.live);
+  });
+
+  it("a server that echoes the refresh token in its error body does not get it into the log", async () => {
+    const login = await writeLogin(T0 + 30 * MINUTE);
+    const h = harness({ live: login.refresh });
+    h.endpoint.script.push(() => ({ status: 500, headers: new Headers(), body: `internal error while handling refresh_token=${login.refresh}` }));
+    h.endpoint.script.push(() => ({ status: 400, headers: new Headers(), body: JSON.stringify({ error: "invalid_grant", error_description: `token ${login.refresh} not found` }) }));
+    await start(h);
+    await h.clock.advance((h.service.status().retryAt ?? 0) - h.clock.now());
+    expect(h.endpoint.requests).toHaveLength(2);
+    expect(h.service.status().state).toBe("needs-login");
+    const all = h.lines().join("\n");
+    expect(all).toContain("[REDACTED]");
+    expect(all).not.toContain(login.refresh);
+    expect(all).not.toContain(login.access);
+    expect(JSON.stringify(h.service.status())).not.toContain(login.refresh);
+  });
+
+  it("429 with Retry-After -> waits at least that long", async () => {
+    const login = await writeLogin(T0 + 30 * MINUTE);
+    const h = harness({ live: login.refresh });
+    h.endpoint.script.push(() => ({ status: 429, headers: new Headers({ "retry-after": "120" }), body: "" }));
+    await start(h);
+    const s = h.service.status();
+    expect(s.state).toBe("retrying");
+    expect(s.retryAt).toBe(T0 + 120_000);
+    await h.clock.advance(119_000);
+    expect(h.endpoint.requests).toHaveLength(1);
+    await h.clock.advance(1_000);
+    expect(h.endpoint.requests).toHaveLength(2);
+    expect(h.service.status().state).toBe("ok");
+  });
+
+  it("write fails -> the new tokens are kept in memory and published; the retry saves them without a POST", async () => {
+    const login = await writeLogin(T0 + 30 * MINUTE);
+    let writeFails = true;
+    const h = harness({
+      live: login.refresh,
+      refresh: {
+        write: async (p, doc, indent) => {
+          if (writeFails) throw new PluginError("persist_failed", `Could not save the credentials file ${p} (ENOSPC): the disk is full: free some space.`);
+          await writeCredentialsFile(p, doc, indent);
+        },
+      },
+    });
+    await start(h);
+    expect(h.endpoint.requests).toHaveLength(1);
+    const s = h.service.status();
+    expect(s.unsavedTokens).toBe(true);
+    expect(h.lines("error").some((l) => l.startsWith("Token refreshed, but NOT saved"))).toBe(true);
+    expect(h.publisher.published.at(-1)?.accessToken).not.toBe(login.access);
+    expect((await readCredentialsFile(file)).oauth.refreshToken).toBe(login.refresh);
+
+    writeFails = false;
+    await h.clock.advance((s.retryAt ?? 0) - h.clock.now());
+    expect(h.endpoint.requests).toHaveLength(1);
+    expect(h.service.status().unsavedTokens).toBe(false);
+    expect((await readCredentialsFile(file)).oauth.refreshToken).toBe(h.endpoint.live);
+  });
+  it("a write that keeps failing is retried with growing back-off", async () => {
+    const login = await writeLogin(T0 + 30 * MINUTE);
+    const h = harness({
+      live: login.refresh,
+      refresh: {
+        write: async (p) => {
+          throw new PluginError("persist_failed", `Could not save the credentials file ${p} (ENOSPC): the disk is full: free some space.`);
+        },
+      },
+    });
+    await start(h);
+    const first = (h.service.status().retryAt ?? 0) - h.clock.now();
+    await h.clock.advance(first);
+    const second = (h.service.status().retryAt ?? 0) - h.clock.now();
+    expect(h.endpoint.requests).toHaveLength(1);
+    expect(second).toBeGreaterThan(first);
+  });
+
+  it("a failed publish is retried on a later tick", async () => {
+    const login = await writeLogin(T0 + 300 * MINUTE);
+    const h = harness({ live: login.refresh });
+    h.publisher.fail = true;
+    await start(h);
+    expect(h.publisher.published).toHaveLength(0);
+    expect(h.lines("warn").some((l) => l.startsWith("Could not publish the token to OpenClaw"))).toBe(true);
+    h.publisher.fail = false;
+    await h.clock.advance(MINUTE);
+    expect(h.publisher.published.map((p) => p.accessToken)).toEqual([login.access]);
+  });
+});
+
+describe("RefreshService refreshNow and stop", () => {
+  it("concurrent refreshNow callers share one POST", async () => {
+    const login = await writeLogin(T0 + 300 * MINUTE);
+    const h = harness({ live: login.refresh });
+    await start(h);
+    const gate = deferred<void>();
+    h.endpoint.gate = gate.promise;
+    const a = h.service.refreshNow({ force: true });
+    const b = h.service.refreshNow({ force: true });
+    const c = h.service.refreshNow();
+    expect(b).toBe(a);
+    expect(c).toBe(a);
+    expect(h.service.status().state).toBe("refreshing");
+    await settle();
+    gate.resolve();
+    const reports = await Promise.all([a, b, c]);
+    expect(h.endpoint.requests).toHaveLength(1);
+    for (const r of reports) expect(r.kind).toBe("refreshed");
+    expect(h.service.status().state).toBe("ok");
+    // a later call starts a new refresh
+    const d = await h.service.refreshNow();
+    expect(d.kind).toBe("not-due");
+    expect(h.endpoint.requests).toHaveLength(1);
+  });
+
+  it("stop() clears every timer and is idempotent", async () => {
+    await writeLogin(T0 + 300 * MINUTE);
+    const h = harness();
+    await start(h);
+    expect(h.clock.pending).toBeGreaterThan(0);
+    await h.service.stop();
+    expect(h.clock.pending).toBe(0);
+    expect(h.service.status().state).toBe("stopped");
+    const linesBefore = h.logs.length;
+    await h.service.stop();
+    expect(h.clock.pending).toBe(0);
+    expect(h.logs.length).toBe(linesBefore);
+    await h.clock.advance(120 * MINUTE);
+    expect(h.logs.length).toBe(linesBefore);
+  });
+
+  it("stop() during a refresh waits for the new tokens to be saved, then leaves no timers", async () => {
+    const login = await writeLogin(T0 - MINUTE);
+    const h = harness({ live: login.refresh });
+    const gate = deferred<void>();
+    h.endpoint.gate = gate.promise;
+    await start(h);
+    expect(h.endpoint.requests).toHaveLength(1);
+    let stopped = false;
+    const stopping = h.service.stop().then(() => (stopped = true));
+    await settle();
+    expect(stopped).toBe(false);
+    gate.resolve();
+    await stopping;
+    await settle();
+    expect((await readCredentialsFile(file)).oauth.refreshToken).toBe(h.endpoint.live);
+    expect(h.clock.pending).toBe(0);
+    expect(h.service.status().state).toBe("stopped");
+  });
+  it("nothing is POSTed after stop() has returned", async () => {
+    const login = await writeLogin(T0 + 300 * MINUTE);
+    const h = harness({ live: login.refresh });
+    await start(h);
+    h.clock.jumpWall(301 * MINUTE); // the token is now expired
+    h.clock.fireNext(); // the probe tick starts (reads the file)...
+    await h.service.stop(); // ...and the gateway stops meanwhile
+    await settle();
+    expect(h.endpoint.requests).toHaveLength(0);
+  });
+
+  it("a missing-file service stops cleanly too", async () => {
+    const h = harness();
+    await start(h);
+    await h.service.stop();
+    expect(h.clock.pending).toBe(0);
+  });
+});
+
+describe("RefreshService and the wall clock", () => {
+  it("a jump forward past expiry triggers a refresh on the next probe", async () => {
+    const login = await writeLogin(T0 + 300 * MINUTE);
+    const h = harness({ live: login.refresh });
+    await start(h);
+    h.clock.jumpWall(301 * MINUTE);
+    expect(h.endpoint.requests).toHaveLength(0);
+    await h.clock.advance(MINUTE);
+    expect(h.endpoint.requests).toHaveLength(1);
+    expect(h.lines("warn").some((l) => l.startsWith("Clock jumped or the machine was suspended"))).toBe(true);
+    expect(h.service.status().state).toBe("ok");
+  });
+  it("after a jump back, the periodic check still comes within one interval", async () => {
+    await writeLogin(T0 + 600 * MINUTE);
+    const h = harness();
+    await start(h);
+    const validLines = () => h.lines("info").filter((l) => l.startsWith("Token still valid for")).length;
+    expect(validLines()).toBe(1);
+    h.clock.jumpWall(-120 * MINUTE);
+    // The jump itself is noticed at the next probe and checked at once...
+    await h.clock.advance(2 * MINUTE);
+    expect(validLines()).toBe(2);
+    // ...and the periodic check keeps its interval from there, not from the old wall time.
+    await h.clock.advance(30 * MINUTE);
+    expect(validLines()).toBe(3);
+  });
+});
