@@ -200,10 +200,11 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
   it("same set of keys; unknown keys refused by both", () => {
     expect(schema.additionalProperties).toBe(false);
     const schemaKeys = Object.keys(schema.properties).sort();
-    expect(schemaKeys).toEqual(Object.keys(resolveConfig({}, env)).sort());
+    // alertCommand has no default: it is present only when set.
+    expect(schemaKeys).toEqual(Object.keys(resolveConfig({ alertCommand: "true" }, env)).sort());
     // every schema key is accepted by resolveConfig with its own default (or a valid value)
     for (const key of schemaKeys) {
-      const value = prop(key).default ?? (key === "credentialsPath" ? "/tmp/x.json" : undefined);
+      const value = prop(key).default ?? ({ credentialsPath: "/tmp/x.json", alertCommand: "true" } as Record<string, string>)[key];
       expect(accepts({ [key]: value }), key).toBe(true);
     }
     expect(Object.keys(manifest.uiHints).sort()).toEqual(schemaKeys);

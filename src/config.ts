@@ -16,6 +16,8 @@ export interface PluginConfig {
   tokenUrl: string;
   clientId: string;
   authorizeUrl: string;
+  /** Run with each alert as JSON on stdin; none when unset. */
+  alertCommand?: string;
 }
 
 export const PLUGIN_ID = "claude-oauth-refresh";
@@ -41,6 +43,7 @@ const KEYS = new Set([
   "tokenUrl",
   "clientId",
   "authorizeUrl",
+  "alertCommand",
 ]);
 
 /** OpenClaw manages this one from Claude Code's own files; writing it would fight OpenClaw. */
@@ -119,7 +122,9 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
 
   const authorizeUrl = checkEndpointUrl("authorizeUrl", nonEmptyString("authorizeUrl", input.authorizeUrl, DEFAULTS.authorizeUrl));
 
-  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl };
+  const alertCommand = input.alertCommand === undefined ? undefined : nonEmptyString("alertCommand", input.alertCommand, "");
+
+  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, ...(alertCommand ? { alertCommand } : {}) };
 }
 
 /** OpenClaw's own rule for its state dir, for code that runs outside a service context. */

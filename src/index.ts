@@ -1,4 +1,7 @@
+import path from "node:path";
 import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
+import { AlertLedger, commandChannel, fanOut } from "./alerts.js";
+import { chatAlertChannel } from "./chat-alert.js";
 import { PLUGIN_ID, resolveConfig } from "./config.js";
 import { errorMessage } from "./errors.js";
 import { registerCli } from "./cli.js";
@@ -32,10 +35,14 @@ export default definePluginEntry({
           return;
         }
         await active?.stop();
+        const channels = [chatAlertChannel(api.runtime.system)];
+        if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger));
         const service = new RefreshService({
           config,
           logger,
           publisher: createOpenClawPublisher({ profileId: config.profileId }),
+          alert: fanOut(channels, logger),
+          alertLedger: new AlertLedger(path.join(ctx.stateDir, PLUGIN_ID, "alerts.json")),
         });
         active = service;
         await service.start();

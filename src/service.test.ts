@@ -10,6 +10,7 @@ import type { Logger } from "./logger.js";
 import type { PublishedToken, Publisher } from "./publish.js";
 import type { RefreshDeps } from "./refresh.js";
 import { RefreshService } from "./service.js";
+import { AlertLedger, type Alert, type AlertChannel } from "./alerts.js";
 import type { RawAnswer, TokenRequest } from "./token-endpoint.js";
 
 const T0 = 1_767_225_600_000;
@@ -234,7 +235,7 @@ interface Harness {
   lines(level?: LogLine["level"]): string[];
 }
 
-function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; config?: Record<string, unknown> } = {}): Harness {
+function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; config?: Record<string, unknown>; alert?: AlertChannel; alertLedger?: AlertLedger } = {}): Harness {
   const clock = new FakeClock(T0);
   const endpoint = new FakeEndpoint(clock, options.live ?? "none");
   const publisher = new FakePublisher();
@@ -251,6 +252,8 @@ function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; confi
     publisher,
     clock,
     refresh: { post: endpoint.post, refreshLockOptions: FAST_LOCK, writeLockOptions: FAST_LOCK, ...options.refresh },
+    ...(options.alert ? { alert: options.alert } : {}),
+    ...(options.alertLedger ? { alertLedger: options.alertLedger } : {}),
   });
   services.push(service);
   return {
@@ -640,5 +643,72 @@ describe("RefreshService and the wall clock", () => {
     // ...and the periodic check keeps its interval from there, not from the old wall time.
     await h.clock.advance(30 * MINUTE);
     expect(validLines()).toBe(3);
+  });
+});
+
+describe("RefreshService alerts before the login ends", () => {
+  const DAY = 24 * 60 * MINUTE;
+
+  async function writeEndingLogin(loginEndsAt: number, expiresAt = T0 + 300 * MINUTE): Promise<string> {
+    const refresh = token("ort01", `ending-refresh-${loginEndsAt}`);
+    const doc = { claudeAiOauth: { accessToken: token("oat01", `ending-access-${loginEndsAt}`), refreshToken: refresh, expiresAt, refreshTokenExpiresAt: loginEndsAt } };
+    await fs.writeFile(file, JSON.stringify(doc), { mode: 0o600 });
+    return refresh;
+  }
+
+  it("warns once at 3 days, not again after a restart, then once at 1 day", async () => {
+    await writeEndingLogin(T0 + 2.5 * DAY);
+    const sent: Alert[] = [];
+    const ledger = new AlertLedger(path.join(dir, "alerts.json"));
+    const h = harness({ alert: async (a) => void sent.push(a), alertLedger: ledger });
+    await start(h);
+    expect(sent.map((a) => [a.kind, a.daysLeft])).toEqual([["login-ending", 2.5]]);
+    expect(h.lines("warn").filter((l) => l.startsWith("The Claude login ends in 2.5 days"))).toHaveLength(1);
+    expect(sent[0]?.message).toContain("openclaw claude-oauth login");
+    await h.clock.advance(60 * MINUTE);
+    expect(sent).toHaveLength(1);
+    await h.service.stop();
+
+    // A restarted gateway remembers what it already said.
+    const again = harness({ alert: async (a) => void sent.push(a), alertLedger: ledger });
+    await start(again);
+    expect(sent).toHaveLength(1);
+    await again.service.stop();
+
+    // 1.6 days later (0.9 days left): the last warning.
+    const later = harness({ alert: async (a) => void sent.push(a), alertLedger: ledger });
+    later.clock.wall = T0 + 1.6 * DAY;
+    await writeEndingLogin(T0 + 2.5 * DAY, T0 + 1.6 * DAY + 300 * MINUTE);
+    await start(later);
+    expect(sent.map((a) => [a.kind, a.daysLeft])).toEqual([["login-ending", 2.5], ["login-ending", 0.9]]);
+    for (const a of sent) expect(JSON.stringify(a)).not.toMatch(/sk-ant-/);
+  });
+
+  it("a new login (another end date) starts the warnings over", async () => {
+    const sent: Alert[] = [];
+    const ledger = new AlertLedger(path.join(dir, "alerts.json"));
+    await ledger.write({ loginEndsAt: T0 + 1 * DAY, warned: [3, 1] });
+    await writeEndingLogin(T0 + 2 * DAY);
+    const h = harness({ alert: async (a) => void sent.push(a), alertLedger: ledger });
+    await start(h);
+    expect(sent.map((a) => a.daysLeft)).toEqual([2]);
+  });
+
+  it("invalid_grant sends the needs-login alert once, also across a restart", async () => {
+    const login = await writeLogin(T0 + 10 * MINUTE);
+    const sent: Alert[] = [];
+    const ledger = new AlertLedger(path.join(dir, "alerts.json"));
+    const h = harness({ live: "not-" + login.refresh, alert: async (a) => void sent.push(a), alertLedger: ledger });
+    await start(h);
+    await h.clock.advance(5 * MINUTE);
+    expect(h.service.status().state).toBe("needs-login");
+    expect(sent.map((a) => a.kind)).toEqual(["needs-login"]);
+    expect(sent[0]?.message).toContain("openclaw claude-oauth login");
+    await h.service.stop();
+    const again = harness({ live: "not-" + login.refresh, alert: async (a) => void sent.push(a), alertLedger: ledger });
+    await start(again);
+    await again.clock.advance(5 * MINUTE);
+    expect(again.service.status().state).toBe("needs-login");
+    expect(sent).toHaveLength(1);
   });
 });

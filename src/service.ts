@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 import type { PluginConfig } from "./config.js";
+import { fingerprint, dueLoginWarning, type AlertChannel, type AlertLedger } from "./alerts.js";
 import { howToLogInAgain, readCredentialsFile, tightenMode, type ClaudeOAuth } from "./credentials.js";
 import { PluginError, errorMessage, isRetryable, type ErrorCode } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -49,6 +50,9 @@ export interface ServiceDeps {
   refresh?: Partial<RefreshDeps>;
   /** How long `stop()` waits for a refresh in flight to save its tokens. */
   stopGraceMs?: number;
+  /** Where alerts go besides the log (chat, alertCommand); and where sent ones are remembered. */
+  alert?: AlertChannel;
+  alertLedger?: AlertLedger;
 }
 
 /**
@@ -62,6 +66,8 @@ export class RefreshService {
   private readonly clock: Clock;
   private readonly refreshDeps: RefreshDeps;
   private readonly stopGraceMs: number;
+  private readonly alert: AlertChannel | undefined;
+  private readonly alertLedger: AlertLedger | undefined;
 
   private state: ServiceState = "stopped";
   private oauth: ClaudeOAuth | undefined;
@@ -90,6 +96,8 @@ export class RefreshService {
     this.clock = deps.clock ?? systemClock;
     this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), ...deps.refresh });
     this.stopGraceMs = deps.stopGraceMs ?? 20_000;
+    this.alert = deps.alert;
+    this.alertLedger = deps.alertLedger;
   }
 
   private get intervalMs(): number {
@@ -237,6 +245,7 @@ export class RefreshService {
         if (periodic) this.reportValidity();
       }
       if (this.publishPending) await this.publishCurrent();
+      await this.warnIfLoginEnding();
       if (this.running && this.shouldRefresh(this.clock.now())) await this.refreshNow();
     } catch (err) {
       this.log.error(`Unexpected error: ${redact(errorMessage(err))}`);
@@ -320,7 +329,37 @@ export class RefreshService {
     this.attempt = 0;
     if (this.state === "needs-login") return;
     this.state = "needs-login";
-    this.problem(message.startsWith("The Claude login") ? message : `Token refresh failed: ${message} ${howToLogInAgain(this.config.credentialsPath)}`);
+    const text = message.startsWith("The Claude login") ? message : `Token refresh failed: ${message} ${howToLogInAgain(this.config.credentialsPath)}`;
+    this.problem(text);
+    void this.alertOnce(deadToken, text);
+  }
+
+  /** The needs-login alert goes out once per dead login, not on every check or restart. */
+  private async alertOnce(deadToken: string | undefined, message: string): Promise<void> {
+    if (!this.alert || !this.alertLedger) return;
+    const record = await this.alertLedger.read();
+    const id = deadToken ? fingerprint(deadToken) : "no-token";
+    if (record.needsLoginFor === id) return;
+    await this.alertLedger.write({ ...record, needsLoginFor: id });
+    await this.alert({ kind: "needs-login", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId });
+  }
+
+  /** Warnings 3 days and 1 day before the login's hard end, while the token still works. */
+  private async warnIfLoginEnding(): Promise<void> {
+    const end = this.oauth?.refreshTokenExpiresAt;
+    if (end === undefined || !this.alertLedger || this.state === "needs-login") return;
+    const now = this.clock.now();
+    const record = await this.alertLedger.read();
+    const sent = record.loginEndsAt === end ? record.warned : [];
+    const days = dueLoginWarning(end, now, sent);
+    if (days === undefined) return;
+    const daysLeft = Math.round(((end - now) / 86_400_000) * 10) / 10;
+    const message =
+      `The Claude login ends in ${daysLeft} days (${new Date(end).toISOString()}); refreshing cannot extend it. ` +
+      `Log in again before then: run "openclaw claude-oauth login" on this server, or import a new login from a PC ("claude /login", then "openclaw claude-oauth import -").`;
+    this.log.warn(message);
+    await this.alertLedger.write({ ...record, loginEndsAt: end, warned: [...sent, days] });
+    await this.alert?.({ kind: "login-ending", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId, loginEndsAt: new Date(end).toISOString(), daysLeft });
   }
 
   private async publishCurrent(): Promise<void> {

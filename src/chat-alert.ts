@@ -1,0 +1,17 @@
+import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
+import type { AlertChannel } from "./alerts.js";
+import { PLUGIN_ID } from "./config.js";
+
+/**
+ * The alert reaches the owner in the chat they already use: a system event in the main agent's
+ * session, which OpenClaw hands to the agent with its next turn, plus a wake so that turn comes
+ * soon. Sent while the token still works, so the agent can still speak.
+ */
+export function chatAlertChannel(system: OpenClawPluginApi["runtime"]["system"], agentId = "main"): AlertChannel {
+  return async (alert) => {
+    const text = `[${PLUGIN_ID}] ${alert.message}`;
+    const accepted = system.enqueueSystemEvent(text, { agentId, sessionKey: `agent:${agentId}:main` });
+    if (!accepted) throw new Error(`OpenClaw did not accept the alert for agent ${agentId}'s main session`);
+    system.requestHeartbeat({ source: "other", intent: "event", reason: PLUGIN_ID });
+  };
+}
