@@ -104,7 +104,14 @@ interface HarnessEnv {
   repo: string;
 }
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The plugin repo: the nearest folder up with openclaw.plugin.json (this file also runs compiled, from .cache/demo). */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "openclaw.plugin.json"))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no openclaw.plugin.json above ${from}`);
+  }
+}
+const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 const KEEP = process.env.KEEP_E2E === "1";
 const DEFAULT_CLI_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 15_000;
