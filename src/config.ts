@@ -55,13 +55,14 @@ export interface ConfigEnvironment {
   homeDir?: string;
 }
 
-function fail(key: string, problem: string): never {
-  throw new PluginError(
-    "config_invalid",
-    `Invalid config plugins.entries.${PLUGIN_ID}.config.${key}: ${problem}. ` +
-      `Fix it with: openclaw config set plugins.entries.${PLUGIN_ID}.config.${key} <value> ` +
-      `(or unset it to use the default).`,
-  );
+const CONFIG_PATH = `plugins.entries.${PLUGIN_ID}.config`;
+
+function fail(key: string, problem: string, fix = `openclaw config set ${CONFIG_PATH}.${key} <value> (or "openclaw config unset ${CONFIG_PATH}.${key}" for the default)`): never {
+  throw new PluginError("config_invalid", `Invalid config ${CONFIG_PATH}.${key}: ${problem}. Fix it with: ${fix}.`);
+}
+
+function failRoot(problem: string): never {
+  throw new PluginError("config_invalid", `Invalid config ${CONFIG_PATH}: ${problem}. Fix it with: openclaw config unset ${CONFIG_PATH} (back to the defaults), then set keys one by one.`);
 }
 
 export function expandHome(p: string, homeDir: string = os.homedir()): string {
@@ -102,9 +103,9 @@ export function checkEndpointUrl(key: string, value: string): string {
 
 export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfig {
   const input: Record<string, unknown> =
-    raw === undefined || raw === null ? {} : typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : fail("(root)", "expected an object");
+    raw === undefined || raw === null ? {} : typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : failRoot("expected an object of settings");
   for (const key of Object.keys(input)) {
-    if (!KEYS.has(key)) fail(key, `unknown key (known: ${[...KEYS].join(", ")})`);
+    if (!KEYS.has(key)) fail(key, `unknown key (known: ${[...KEYS].join(", ")})`, `openclaw config unset ${CONFIG_PATH}.${key}`);
   }
   const homeDir = env.homeDir ?? os.homedir();
   const defaultPath = path.join(env.stateDir, CREDENTIALS_FILE_NAME);

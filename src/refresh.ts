@@ -2,7 +2,7 @@ import { realpathSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { PluginConfig } from "./config.js";
-import { readCredentialsFile, withTokens, writeCredentialsFile, type ClaudeOAuth, type CredentialsFileRead, type TokenSet } from "./credentials.js";
+import { howToLogInAgain, readCredentialsFile, withTokens, writeCredentialsFile, type ClaudeOAuth, type CredentialsFileRead, type TokenSet } from "./credentials.js";
 import { PluginError } from "./errors.js";
 import { REFRESH_LOCK, WRITE_LOCK, claudeConfigDir, lockPlanFor, withLock, type LockOptions } from "./lock.js";
 import { MINUTE_MS, isRefreshDue } from "./schedule.js";
@@ -36,6 +36,8 @@ export interface RefreshOptions {
   /** The refresh token the caller last saw; if the file moved past it, someone else refreshed. */
   knownRefreshToken?: string;
   unsaved?: UnsavedTokens;
+  /** The refresh margin to decide "due" with; the config's when absent. */
+  marginMs?: number;
 }
 
 /** Points where tests kill the process to prove nothing is lost. */
@@ -122,7 +124,7 @@ export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}
     if (!options.unsaved && options.knownRefreshToken !== undefined && current.oauth.refreshToken !== options.knownRefreshToken) {
       return { kind: "refreshed-elsewhere", oauth: current.oauth };
     }
-    const due = isRefreshDue(current.oauth.expiresAt, deps.now(), config.refreshBeforeExpiryMinutes * MINUTE_MS);
+    const due = isRefreshDue(current.oauth.expiresAt, deps.now(), options.marginMs ?? config.refreshBeforeExpiryMinutes * MINUTE_MS);
     if (!options.force && !due) {
       if (pending && pendingError) return { kind: "refreshed-unsaved", oauth: pending.oauth, unsaved: pending, error: pendingError };
       return { kind: options.unsaved ? "refreshed" : "not-due", oauth: current.oauth };
@@ -130,7 +132,14 @@ export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}
 
     await deps.at?.("before-post");
     const answer = await deps.post(buildRefreshRequest(current.oauth.refreshToken, config.tokenUrl, config.clientId));
-    const tokens: TokenSet = parseTokenAnswer(answer, deps.now(), current.oauth.refreshToken);
+    let tokens: TokenSet;
+    try {
+      tokens = parseTokenAnswer(answer, deps.now(), current.oauth.refreshToken);
+    } catch (err) {
+      // Every caller (log, status, CLI, alert) must be told what to do, not only that it failed.
+      if (err instanceof PluginError && err.code === "needs_login") throw new PluginError("needs_login", `${err.message} ${howToLogInAgain(config.credentialsPath)}`, { cause: err });
+      throw err;
+    }
     await deps.at?.("after-post");
 
     const merged = withTokens(current.document, tokens);

@@ -6,6 +6,7 @@ import {
   MINUTE_MS,
   RETRY_BACKOFF,
   clockJumped,
+  effectiveMarginMs,
   isRefreshDue,
   minutesLeft,
   nextWakeDelay,
@@ -137,3 +138,16 @@ describe("retryDelay", () => {
     expect(RETRY_BACKOFF.maxMs).toBeGreaterThanOrEqual(RETRY_BACKOFF.baseMs);
   });
 });
+
+describe("effectiveMarginMs", () => {
+  it("uses the configured margin while the lifetime is unknown or long enough", () => {
+    expect(effectiveMarginMs(60 * MINUTE_MS)).toBe(60 * MINUTE_MS);
+    expect(effectiveMarginMs(60 * MINUTE_MS, 8 * 60 * MINUTE_MS)).toBe(60 * MINUTE_MS);
+  });
+  it("never more than half the token's lifetime, so a fresh token is never due at once", () => {
+    expect(effectiveMarginMs(720 * MINUTE_MS, 8 * 60 * MINUTE_MS)).toBe(4 * 60 * MINUTE_MS);
+    const lifetime = 8 * 60 * MINUTE_MS;
+    expect(isRefreshDue(T_ISSUED + lifetime, T_ISSUED, effectiveMarginMs(720 * MINUTE_MS, lifetime))).toBe(false);
+  });
+});
+const T_ISSUED = 1_767_225_600_000;

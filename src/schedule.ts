@@ -15,6 +15,14 @@ export const CLOCK_PROBE_MS = 60_000;
 /** A wall-clock step larger than this, relative to the monotonic clock, is a jump or a suspend. */
 export const CLOCK_JUMP_TOLERANCE_MS = 30_000;
 
+/**
+ * A margin longer than the token lives (say 12 h for 8-hour tokens) would make every fresh token
+ * due at once and refresh back to back; once the lifetime is known, at most half of it is used.
+ */
+export function effectiveMarginMs(configuredMs: number, lifetimeMs?: number): number {
+  return lifetimeMs !== undefined && lifetimeMs > 0 ? Math.min(configuredMs, Math.floor(lifetimeMs / 2)) : configuredMs;
+}
+
 export function refreshDueAt(expiresAt: number, refreshBeforeMs: number): number {
   return expiresAt - refreshBeforeMs;
 }

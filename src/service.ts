@@ -9,7 +9,7 @@ import type { Publisher } from "./publish.js";
 import { redact } from "./redact.js";
 import { withLock } from "./lock.js";
 import { defaultRefreshDeps, recoverAtStart, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
-import { MINUTE_MS, clockJumped, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./schedule.js";
+import { MINUTE_MS, clockJumped, effectiveMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./schedule.js";
 
 export type ServiceState =
   | "stopped"
@@ -87,6 +87,8 @@ export class RefreshService {
   private currentTick: Promise<void> | undefined;
   private running = false;
   private lastWall = 0;
+  /** How long the current access token lived when it was issued, if we saw it issued. */
+  private lifetimeMs: number | undefined;
   private lastMono = 0;
 
   constructor(deps: ServiceDeps) {
@@ -105,7 +107,7 @@ export class RefreshService {
   }
 
   private get marginMs(): number {
-    return this.config.refreshBeforeExpiryMinutes * MINUTE_MS;
+    return effectiveMarginMs(this.config.refreshBeforeExpiryMinutes * MINUTE_MS, this.lifetimeMs);
   }
 
   async start(): Promise<void> {
@@ -329,7 +331,8 @@ export class RefreshService {
     this.attempt = 0;
     if (this.state === "needs-login") return;
     this.state = "needs-login";
-    const text = message.startsWith("The Claude login") ? message : `Token refresh failed: ${message} ${howToLogInAgain(this.config.credentialsPath)}`;
+    const withHowTo = message.includes("Log in again") ? message : `${message} ${howToLogInAgain(this.config.credentialsPath)}`;
+    const text = message.startsWith("The Claude login") ? message : `Token refresh failed: ${withHowTo}`;
     this.problem(text);
     void this.alertOnce(deadToken, text);
   }
@@ -387,6 +390,7 @@ export class RefreshService {
         force,
         ...(this.oauth ? { knownRefreshToken: this.oauth.refreshToken } : {}),
         ...(this.unsaved ? { unsaved: this.unsaved } : {}),
+        marginMs: this.marginMs,
       });
       return await this.applyResult(result);
     } catch (err) {
@@ -415,6 +419,7 @@ export class RefreshService {
         this.log.info(message);
         break;
       case "refreshed":
+        this.lifetimeMs = result.oauth.expiresAt - now;
         this.unsaved = undefined;
         this.lastRefresh = { at: now, result: "ok" };
         message = `Token refreshed; valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes (next refresh in ${minutesLeft(refreshDueAt(result.oauth.expiresAt, this.marginMs), now)} minutes)`;

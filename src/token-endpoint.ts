@@ -78,10 +78,12 @@ export function parseTokenAnswer(answer: RawAnswer, now: number, previousRefresh
     throw new PluginError("server_error", `Token endpoint failed (HTTP ${status}): ${snippet(answer.body)}`);
   }
   if (status >= 400) {
-    const error = typeof json?.error === "string" ? redact(json.error) : undefined;
-    const description = typeof json?.error_description === "string" ? redact(json.error_description) : undefined;
-    if (error === "invalid_grant" || (status === 404 && json !== undefined)) {
-      throw new PluginError("needs_login", `the refresh token was rejected (${error ?? `HTTP ${status}`}${description ? `: ${description}` : ""}).`);
+    const error = typeof json?.error === "string" ? snippet(json.error) : undefined;
+    const description = typeof json?.error_description === "string" ? snippet(json.error_description) : undefined;
+    // Older servers answered a spent token with 404 and an OAuth error body; a 404 without one is
+    // a wrong URL, not a dead login.
+    if (error === "invalid_grant" || (status === 404 && error !== undefined)) {
+      throw new PluginError("needs_login", `the refresh token was rejected (HTTP ${status} ${error}${description ? `: ${description}` : ""}).`);
     }
     if (json === undefined) {
       // Cloudflare or a proxy answering with HTML: not the OAuth server speaking.
