@@ -1,5 +1,5 @@
 import path from "node:path";
-import { definePluginEntry } from "openclaw/plugin-sdk/plugin-entry";
+import { definePluginEntry, type OpenClawConfig } from "openclaw/plugin-sdk/plugin-entry";
 import { AlertLedger, commandChannel, fanOut } from "./alerts.js";
 import { chatAlertChannel } from "./chat-alert.js";
 import { PLUGIN_ID, resolveConfig } from "./config.js";
@@ -14,6 +14,12 @@ import { RefreshService } from "./service.js";
  * Wiring only. `register` runs several times per process and in CLI-only passes, so it must not
  * start anything: the timer, the file and the network belong to the service's `start`.
  */
+
+/** Every configured agent's own state dir (where an agent keeps auth profiles of its own). */
+async function configuredAgentDirs(config: OpenClawConfig): Promise<string[]> {
+  const { listAgentIds, resolveAgentDir } = await import("openclaw/plugin-sdk/agent-scope-runtime");
+  return listAgentIds(config).map((id) => resolveAgentDir(config, id));
+}
 
 /** The running service, for the gateway methods; one per gateway process. */
 let active: RefreshService | undefined;
@@ -40,7 +46,7 @@ export default definePluginEntry({
         const service = new RefreshService({
           config,
           logger,
-          publisher: createOpenClawPublisher({ profileId: config.profileId }),
+          publisher: createOpenClawPublisher({ profileId: config.profileId, agentDirs: () => configuredAgentDirs(ctx.config) }),
           alert: fanOut(channels, logger),
           alertLedger: new AlertLedger(path.join(ctx.stateDir, PLUGIN_ID, "alerts.json")),
         });

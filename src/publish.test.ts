@@ -158,15 +158,25 @@ describe("createOpenClawPublisher", () => {
     expect(fake.get(undefined).profiles[OURS]).toMatchObject({ expires: EXPIRES + 1 });
   });
 
-  it("publishes to the shared store and to every agent dir", async () => {
-    const fake = fakeApi();
+  const LOCAL_ANTHROPIC = store({ profiles: { "anthropic:local": { type: "token", provider: "anthropic", token: "FAKE-local" } } });
+
+  it("publishes to the shared store and to every agent dir that holds Anthropic profiles of its own", async () => {
+    const fake = fakeApi({ initial: LOCAL_ANTHROPIC });
     const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi, agentDirs: async () => ["/agents/a", "/agents/b"] });
     await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
     expect(fake.calls.filter((c) => c.kind === "upsert").map((c) => c.agentDir)).toEqual([undefined, "/agents/a", "/agents/b"]);
     for (const dir of [undefined, "/agents/a", "/agents/b"]) {
       expect(fake.get(dir).profiles[OURS]).toMatchObject({ type: "token", token: ACCESS });
-      expect(fake.get(dir).order?.anthropic?.[0]).toBe(OURS);
+      expect(fake.get(dir).order?.anthropic).toEqual([OURS, "anthropic:local"]);
     }
+  });
+
+  it("leaves alone an agent dir without Anthropic profiles of its own (it inherits the shared store)", async () => {
+    const fake = fakeApi();
+    const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi, agentDirs: async () => ["/agents/a"] });
+    await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
+    expect(fake.calls.filter((c) => c.kind === "upsert").map((c) => c.agentDir)).toEqual([undefined]);
+    expect(fake.get("/agents/a").profiles[OURS]).toBeUndefined();
   });
 
   it("throws publish_failed when OpenClaw refuses the upsert (returns null)", async () => {
@@ -185,7 +195,7 @@ describe("createOpenClawPublisher", () => {
   });
 
   it("a refusal in one agent dir fails the publish and names that store", async () => {
-    const fake = fakeApi({ failUpsertFor: "/agents/b" });
+    const fake = fakeApi({ failUpsertFor: "/agents/b", initial: LOCAL_ANTHROPIC });
     const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi, agentDirs: () => ["/agents/a", "/agents/b"] });
     const e = await publishError(publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES }));
     expect(e.code).toBe("publish_failed");

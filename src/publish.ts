@@ -54,17 +54,27 @@ export function createOpenClawPublisher(options: { profileId: string; agentDirs?
   const loadApi = options.loadApi ?? (async () => (await import("openclaw/plugin-sdk/provider-auth")) as unknown as AuthStoreApi);
   const { profileId } = options;
 
-  async function targets(): Promise<Array<string | undefined>> {
-    // `undefined` is the shared store every agent inherits from.
-    const dirs = options.agentDirs ? await options.agentDirs() : [];
-    return [undefined, ...dirs];
+  /** Pure over a store: does it hold Anthropic profiles other than ours? */
+  const holdsOtherAnthropicProfiles = (store: AuthProfileStore) =>
+    Object.entries(store.profiles ?? {}).some(([id, cred]) => id !== profileId && cred.provider === PROVIDER);
+
+  async function targets(api: AuthStoreApi): Promise<Array<string | undefined>> {
+    // `undefined` is the shared store every agent inherits from. An agent with Anthropic profiles
+    // of its own reads those before the shared ones, so it gets our profile in its own store too.
+    const out: Array<string | undefined> = [undefined];
+    for (const agentDir of options.agentDirs ? await options.agentDirs() : []) {
+      let local = false;
+      await api.updateAuthProfileStoreWithLock({ agentDir, updater: (store) => ((local = holdsOtherAnthropicProfiles(store)), false) });
+      if (local) out.push(agentDir);
+    }
+    return out;
   }
 
   return {
     async publish(token) {
       const api = await loadApi();
       const credential: TokenCredential = { type: "token", provider: PROVIDER, token: token.accessToken, expires: token.expiresAt, ...(token.email ? { email: token.email } : {}) };
-      for (const agentDir of await targets()) {
+      for (const agentDir of await targets(api)) {
         const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
         const written = await api.upsertAuthProfileWithLock({ profileId, credential, ...(agentDir ? { agentDir } : {}) });
         if (written === null) throw new PluginError("publish_failed", `OpenClaw refused to save profile ${profileId} in its ${where}; will retry.`);
@@ -82,7 +92,7 @@ export function createOpenClawPublisher(options: { profileId: string; agentDirs?
     },
     async unpublish() {
       const api = await loadApi();
-      for (const agentDir of await targets()) {
+      for (const agentDir of await targets(api)) {
         const done = await api.updateAuthProfileStoreWithLock({
           ...(agentDir ? { agentDir } : {}),
           updater: (store) => {

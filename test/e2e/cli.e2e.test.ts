@@ -1,0 +1,403 @@
+// Operator commands end to end (issue 5): `openclaw claude-oauth status|refresh|import|login|logout`
+// and `openclaw gateway call claude-oauth.status`, each run as a real CLI process against ONE real
+// gateway that has the plugin installed from its npm package. A fake token endpoint (8 h tokens, so
+// nothing refreshes on its own during the suite: every POST is one a command caused) and a fake
+// Messages API that accepts only currently valid tokens. After every command that changes the
+// login, the very next agent turn must carry the new access token.
+
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  CREDENTIALS_FILE,
+  CliTranscript,
+  bearerOf,
+  describeResult,
+  issuedTokens,
+  leakedTokens,
+  modelCalls,
+  readCredentials,
+  writeCredentialsAtomically,
+} from "../support/e2e-helpers.js";
+import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
+import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, pkceChallenge, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import { recordFigure } from "../support/figures.js";
+import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
+import { spawnOpenClaw } from "../support/interactive-cli.js";
+
+const PROFILE_ID = "anthropic:subscription";
+const REDIRECT_URI = "https://platform.claude.com/oauth/code/callback";
+const MCP_OAUTH = { "example-server|0123abcd": { serverName: "example-server", accessToken: "mcp-FAKE-opaque", expiresAt: 1767225600000 } };
+
+interface StatusJson {
+  state?: unknown;
+  health?: unknown;
+  source?: unknown;
+  credentials?: { path?: unknown; mode?: unknown };
+  profileId?: unknown;
+  account?: { email?: unknown; subscriptionType?: unknown };
+  accessToken?: { expiresAt?: unknown; validForMinutes?: unknown; expired?: unknown };
+  nextRefreshAt?: unknown;
+  unsavedTokens?: unknown;
+  lastError?: { code?: unknown; message?: unknown };
+  [key: string]: unknown;
+}
+
+describe("cli e2e: operator commands against a running gateway", () => {
+  let fake: FakeTokenEndpoint | undefined;
+  let messages: FakeMessagesApi | undefined;
+  let gateway: Gateway | undefined;
+  const transcript = new CliTranscript();
+  const timings: Record<string, number> = {};
+  const suiteStarted = Date.now();
+  let credentialsPath = "";
+  let authorizeUrl = "";
+  // Shared between the `it`s that compare outputs.
+  let statusJson: StatusJson | undefined;
+  let needsLoginStatus: CliResult | undefined;
+  let needsLoginRefresh: CliResult | undefined;
+  let gatewayCallKeys: string[] = [];
+
+  function gw(): Gateway {
+    if (!gateway) throw new Error("gateway was not created");
+    return gateway;
+  }
+  function tokens(): FakeTokenEndpoint {
+    if (!fake) throw new Error("fake token endpoint was not started");
+    return fake;
+  }
+  function api(): FakeMessagesApi {
+    if (!messages) throw new Error("fake Messages API was not started");
+    return messages;
+  }
+
+  async function cli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
+    const started = Date.now();
+    const result = transcript.add(args, await gw().cli(args, opts));
+    timings[`cli:${args.slice(0, 2).join(" ")}`] = Date.now() - started;
+    return result;
+  }
+
+  function expectNoTokens(r: CliResult): void {
+    const text = `${r.stdout}\n${r.stderr}`;
+    expect(leakedTokens(text, issuedTokens(tokens())), "token in CLI output").toEqual([]);
+    expect(text).not.toMatch(/sk-ant-o[ar]t01-/);
+  }
+
+  /** One agent turn; every model call it made must carry `expected` (no refresh can happen here). */
+  async function expectNextTurnUses(expected: string): Promise<void> {
+    const from = api().requests.length;
+    const turn = await gw().agentTurn("ping");
+    transcript.add(["agent", "--message", "ping", "--json"], { code: turn.code, stdout: turn.raw, stderr: turn.error ?? "" });
+    expect(turn.code, turn.error ?? turn.raw).toBe(0);
+    expect(turn.text).toBe("pong");
+    const calls = modelCalls(api().requests, from);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) {
+      expect(call.status).toBe(200);
+      expect(bearerOf(call) === expected, `model call ${call.model ?? "?"} did not carry the expected token`).toBe(true);
+    }
+  }
+
+  function fileBytes(): Buffer {
+    return readFileSync(credentialsPath);
+  }
+
+  beforeAll(async () => {
+    fake = await startFakeTokenEndpoint(); // 8 h tokens: nothing is due during the suite
+    const endpoint = fake;
+    messages = await startFakeMessagesApi({ authorize: (bearer) => endpoint.isAccessTokenValid(bearer) });
+    authorizeUrl = `${new URL(fake.url).origin}/oauth/authorize`;
+    let started = Date.now();
+    gateway = await createGateway({ messagesBaseUrl: messages.baseUrl, pluginConfig: { tokenUrl: fake.url, authorizeUrl } });
+    timings.createGateway = Date.now() - started;
+    credentialsPath = join(gateway.stateDir, CREDENTIALS_FILE);
+    writeCredentialsAtomically(credentialsPath, claudeCredentialsJson(fake.mintLogin(), { mcpOAuth: MCP_OAUTH }));
+    started = Date.now();
+    await gateway.start();
+    await gateway.waitForOutput(/\[claude-oauth-refresh\] Token still valid for \d+ minutes/, 90_000);
+    timings.gatewayStart = Date.now() - started;
+  });
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await messages?.close();
+    await fake?.close();
+    timings.suiteMs = Date.now() - suiteStarted;
+    console.info(`[e2e cli] timings (ms): ${JSON.stringify({ ...timings, harness: gateway?.timings ?? {} })}`);
+    recordFigure("e2e-cli", "timings-ms", { ...timings, cliCalls: transcript.count, posts: fake?.posts.length ?? 0 });
+  });
+
+  it("status: a human table of the live state, exit 0 when healthy", async () => {
+    const r = await cli(["claude-oauth", "status"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(r.stdout).toMatch(/^State\s+ok \(healthy\)$/m);
+    expect(r.stdout).toMatch(/^Access token\s+valid, expires in \d+ h \d+ min/m);
+    expect(r.stdout).toMatch(/^Next refresh\s+in /m);
+    expect(r.stdout).toContain(`${credentialsPath} (mode 600)`);
+    expect(r.stdout).toMatch(new RegExp(`^OpenClaw profile\\s+${PROFILE_ID}$`, "m"));
+    expect(r.stdout).toMatch(/^Source\s+running gateway \(live\)$/m);
+    expectNoTokens(r);
+  });
+
+  it("status --json: machine-readable, on stdout, no token, exit 0", async () => {
+    const r = await cli(["claude-oauth", "status", "--json"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    const s = JSON.parse(r.stdout) as StatusJson;
+    expect(s.state).toBe("ok");
+    expect(s.health).toBe("healthy");
+    expect(s.source).toBe("gateway");
+    expect(s.credentials).toEqual({ path: credentialsPath, mode: "600" });
+    expect(s.profileId).toBe(PROFILE_ID);
+    expect(s.unsavedTokens).toBe(false);
+    expect(s.accessToken?.expired).toBe(false);
+    expect(typeof s.accessToken?.validForMinutes).toBe("number");
+    expect(s.accessToken?.validForMinutes).toBeGreaterThanOrEqual(470); // 8 h token, minted seconds ago
+    expect(s.accessToken?.expiresAt).toBe(new Date(readCredentials(credentialsPath).oauth.expiresAt as number).toISOString());
+    expect(s.lastError).toBeUndefined();
+    expectNoTokens(r);
+    statusJson = s;
+  });
+
+  it("gateway call claude-oauth.status --json: the same live status (same values)", async () => {
+    const r = await cli(["gateway", "call", "claude-oauth.status", "--json"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expectNoTokens(r);
+    const raw = JSON.parse(r.stdout) as Record<string, unknown>;
+    const view = statusJson;
+    if (!view) throw new Error("status --json did not run");
+    expect(raw.state).toBe(view.state);
+    expect(raw.profileId).toBe(view.profileId);
+    expect(raw.unsavedTokens).toBe(view.unsavedTokens);
+    expect(raw.account).toEqual(view.account);
+    // Same facts, different spelling: the method answers OpenClaw-internal ServiceStatus.
+    expect(raw.credentialsPath ?? (raw.credentials as { path?: unknown } | undefined)?.path).toBe(credentialsPath);
+    const expiresAt = raw.accessTokenExpiresAt ?? (raw.accessToken as { expiresAt?: unknown } | undefined)?.expiresAt;
+    expect(typeof expiresAt === "number" ? new Date(expiresAt).toISOString() : expiresAt).toBe(view.accessToken?.expiresAt);
+    const next = raw.nextRefreshAt;
+    expect(typeof next === "number" ? new Date(next).toISOString() : next).toBe(view.nextRefreshAt);
+    gatewayCallKeys = Object.keys(raw).sort();
+  });
+
+  // BUG: `openclaw gateway call claude-oauth.status --json` answers the internal ServiceStatus
+  // (credentialsPath, accessTokenExpiresAt in ms, no health/source) while `claude-oauth status --json`
+  // prints the documented StatusJson (credentials.path, accessToken.expiresAt ISO, health, source).
+  // Two public views of one status with different field names. Fix in src/gateway-methods.ts: answer
+  // `toStatusJson(s.status(), Date.now(), { source: "gateway", mode })` and let statusCommand
+  // print that payload as-is when the gateway answered (see report).
+  it.fails("gateway call claude-oauth.status --json uses the same field names as status --json", () => {
+    const view = statusJson;
+    if (!view) throw new Error("status --json did not run");
+    expect(gatewayCallKeys.length).toBeGreaterThan(0);
+    expect(gatewayCallKeys).toEqual(Object.keys(view).sort());
+  });
+
+  it("refresh --force: exactly one POST, exit 0, the very next agent turn uses the new token", async () => {
+    const posts = tokens().posts.length;
+    const r = await cli(["claude-oauth", "refresh", "--force"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(r.stdout).toMatch(/^Token refreshed; valid for \d+ minutes .*\(done by the running gateway\)$/m);
+    expectNoTokens(r);
+    expect(tokens().posts.length - posts, "POSTs caused by refresh --force").toBe(1);
+    const post = tokens().posts[posts];
+    expect(post?.status).toBe(200);
+    expect(post?.body.grant_type).toBe("refresh_token");
+    const latest = tokens().latest();
+    if (!latest) throw new Error("no live token pair");
+    const file = readCredentials(credentialsPath);
+    expect(file.oauth.refreshToken === latest.refreshToken, "file holds the new refresh token").toBe(true);
+    expect(file.document.mcpOAuth).toEqual(MCP_OAUTH);
+    expect(file.mode.toString(8)).toBe("600");
+    await expectNextTurnUses(latest.accessToken);
+  });
+
+  it("import - : a new login on stdin is saved 0600 and used by the very next agent turn", async () => {
+    const posts = tokens().posts.length;
+    const login = tokens().mintLogin();
+    const r = await cli(["claude-oauth", "import", "-"], { input: JSON.stringify(claudeCredentialsJson(login, { mcpOAuth: MCP_OAUTH }), null, 2) });
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(r.stdout).toContain(`Imported the login into ${credentialsPath} (mode 600)`);
+    expect(r.stdout).toMatch(/State: ok\./);
+    expect(r.stdout).toMatch(/log in on the PC again \(claude \/login\)/);
+    expectNoTokens(r);
+    const file = readCredentials(credentialsPath);
+    expect(file.oauth.accessToken === login.accessToken && file.oauth.refreshToken === login.refreshToken, "file holds the imported login").toBe(true);
+    expect(file.document.mcpOAuth).toEqual(MCP_OAUTH);
+    expect(file.mode.toString(8)).toBe("600");
+    expect(tokens().posts.length, "a fresh login is not refreshed").toBe(posts);
+    await expectNextTurnUses(login.accessToken);
+  });
+
+  it("import <file>: a login from a path is saved 0600 and used by the very next agent turn", async () => {
+    const posts = tokens().posts.length;
+    const login = tokens().mintLogin();
+    const source = join(gw().home, "exported-credentials.json");
+    writeFileSync(source, JSON.stringify(claudeCredentialsJson(login)), { mode: 0o644 });
+    const r = await cli(["claude-oauth", "import", source]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(r.stdout).toContain(`Imported the login into ${credentialsPath} (mode 600)`);
+    expect(r.stdout).toMatch(/log in on the PC again \(claude \/login\)/);
+    expectNoTokens(r);
+    const file = readCredentials(credentialsPath);
+    expect(file.oauth.accessToken === login.accessToken && file.oauth.refreshToken === login.refreshToken, "file holds the imported login").toBe(true);
+    expect(file.mode.toString(8)).toBe("600");
+    expect(tokens().posts.length).toBe(posts);
+    await expectNextTurnUses(login.accessToken);
+  });
+
+  it("import - with malformed JSON: exit 2, names the problem, credentials file untouched", async () => {
+    const before = fileBytes();
+    const posts = tokens().posts.length;
+    const r = await cli(["claude-oauth", "import", "-"], { input: '{"claudeAiOauth": {"accessToken": "x",' });
+    expect(r.code, describeResult(r)).toBe(2);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/standard input.*not valid JSON/);
+    expectNoTokens(r);
+    expect(fileBytes().equals(before), "credentials file changed").toBe(true);
+    expect(readCredentials(credentialsPath).mode.toString(8)).toBe("600");
+    expect(tokens().posts.length).toBe(posts);
+  });
+
+  it("import - of a login that has already ended: exit 2, refused, credentials file untouched", async () => {
+    const before = fileBytes();
+    const posts = tokens().posts.length;
+    const doc = claudeCredentialsJson(tokens().mintLogin());
+    const ended = Date.now() - 3_600_000;
+    (doc.claudeAiOauth as Record<string, unknown>).refreshTokenExpiresAt = ended;
+    const r = await cli(["claude-oauth", "import", "-"], { input: JSON.stringify(doc) });
+    expect(r.code, describeResult(r)).toBe(2);
+    expect(`${r.stdout}${r.stderr}`).toContain(`Refused: this login ended on ${new Date(ended).toISOString()}`);
+    expectNoTokens(r);
+    expect(fileBytes().equals(before), "credentials file changed").toBe(true);
+    expect(tokens().posts.length).toBe(posts);
+  });
+
+  it("login: prints the authorize URL, exchanges the pasted code#state (PKCE), saves and publishes the login", async () => {
+    const g = gw();
+    const posts = tokens().posts.length;
+    const started = Date.now();
+    const proc = spawnOpenClaw(["claude-oauth", "login"], { env: g.env, cwd: g.home, timeoutMs: 120_000 });
+    let result: CliResult;
+    let challenge = "";
+    try {
+      const escaped = authorizeUrl.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+      const match = await proc.waitForOutput(new RegExp(`(${escaped}\\?\\S+)`), 90_000);
+      timings.loginUrlShown = Date.now() - started;
+      expect(proc.stderr(), "the URL goes to stderr (stdout stays for the result)").toContain(match[1] ?? "");
+      const url = new URL(match[1] ?? "");
+      const q = url.searchParams;
+      expect(q.get("client_id")).toBe(CLAUDE_CODE_CLIENT_ID);
+      expect(q.get("response_type")).toBe("code");
+      expect(q.get("code")).toBe("true");
+      expect(q.get("redirect_uri")).toBe(REDIRECT_URI);
+      expect(q.get("code_challenge_method")).toBe("S256");
+      expect(q.get("scope")?.split(" ")).toContain("user:inference");
+      const state = q.get("state") ?? "";
+      challenge = q.get("code_challenge") ?? "";
+      expect(state.length).toBeGreaterThanOrEqual(32);
+      expect(challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      const code = `FAKE-code-${Date.now()}`;
+      tokens().registerAuthorizationCode(code, challenge);
+      proc.write(`${code}#${state}\n`);
+      proc.end();
+      result = transcript.add(["claude-oauth", "login"], await proc.exit);
+    } finally {
+      proc.kill();
+    }
+    timings.login = Date.now() - started;
+    expect(result.code, describeResult(result)).toBe(0);
+    expect(result.stdout).toMatch(/^Logged in as fake-user-\d+@example\.test\. Saved to .* \(mode 600\); OpenClaw profile anthropic:subscription is in use\. State: ok\.$/m);
+    expectNoTokens(result);
+
+    expect(tokens().posts.length - posts, "one code exchange").toBe(1);
+    const post = tokens().posts[posts];
+    expect(post?.status).toBe(200);
+    expect(post?.body.grant_type).toBe("authorization_code");
+    expect(post?.body.redirect_uri).toBe(REDIRECT_URI);
+    expect(post?.body.client_id).toBe(CLAUDE_CODE_CLIENT_ID);
+    expect(typeof post?.body.code_verifier).toBe("string");
+    const latest = tokens().latest();
+    if (!latest) throw new Error("no live token pair");
+    const file = readCredentials(credentialsPath);
+    expect(file.oauth.accessToken === latest.accessToken && file.oauth.refreshToken === latest.refreshToken, "file holds the new login").toBe(true);
+    expect(file.mode.toString(8)).toBe("600");
+    await expectNextTurnUses(latest.accessToken);
+    // The verifier sent matches the challenge the URL carried (the fake answered 200 only then).
+    expect(pkceChallenge(String(post?.body.code_verifier))).toBe(challenge);
+  });
+
+  it("login with a code from another attempt (state mismatch): exit 2, no POST, file untouched", async () => {
+    const before = fileBytes();
+    const posts = tokens().posts.length;
+    const r = await cli(["claude-oauth", "login"], { input: "FAKE-code#state-of-another-attempt\n" });
+    expect(r.code, describeResult(r)).toBe(2);
+    expect(r.stderr).toMatch(/Login failed: .*state mismatch/);
+    expectNoTokens(r);
+    expect(tokens().posts.length).toBe(posts);
+    expect(fileBytes().equals(before)).toBe(true);
+  });
+
+  it("invalid_grant on refresh --force: state needs-login, refresh and status exit 2", async () => {
+    const posts = tokens().posts.length;
+    tokens().failNext({ status: 400, body: JSON.stringify({ error: "invalid_grant", error_description: "Refresh token not found or invalid" }) });
+    const refresh = await cli(["claude-oauth", "refresh", "--force"]);
+    needsLoginRefresh = refresh;
+    expect(refresh.code, describeResult(refresh)).toBe(2);
+    expect(refresh.stdout).toMatch(/Token refresh failed: the refresh token was rejected \(HTTP 400 invalid_grant/);
+    expectNoTokens(refresh);
+    expect(tokens().posts.length - posts).toBe(1);
+    expect(tokens().posts[posts]?.status).toBe(400);
+
+    const status = await cli(["claude-oauth", "status"]);
+    needsLoginStatus = status;
+    expect(status.code, describeResult(status)).toBe(2);
+    expect(status.stdout).toMatch(/^State\s+needs-login \(broken\)$/m);
+    expectNoTokens(status);
+    // The gateway log tells how to log in again.
+    await gw().waitForOutput(/\[claude-oauth-refresh\] Token refresh failed: .*Log in again: run "openclaw claude-oauth login"/, 10_000);
+  });
+
+  // BUG: after invalid_grant, `claude-oauth status` (and `refresh --force`) say "needs-login" and
+  // show the server's error, but never how to log in again; only the gateway log has
+  // howToLogInAgain(). Fix: add a "Fix"/"To do" row (howToLogInAgain / howToProvideCredentials) in
+  // formatStatusTable for needs-login / no-credentials, and append it to refresh's failure message.
+  it.fails("needs-login: the status text tells how to log in again", () => {
+    expect(needsLoginStatus?.code).toBe(2);
+    expect(needsLoginStatus?.stdout).toMatch(/openclaw claude-oauth login|claude \/login/);
+  });
+
+  it.fails("needs-login: the refresh --force text tells how to log in again", () => {
+    expect(needsLoginRefresh?.code).toBe(2);
+    expect(`${needsLoginRefresh?.stdout}${needsLoginRefresh?.stderr}`).toMatch(/openclaw claude-oauth login|claude \/login/);
+  });
+
+  it("logout: removes the profile from OpenClaw and deletes the credentials file, exit 0", async () => {
+    const ours = issuedTokens(tokens());
+    const r = await cli(["claude-oauth", "logout"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(r.stdout).toContain(`Removed OpenClaw profile ${PROFILE_ID} and deleted ${credentialsPath}.`);
+    expectNoTokens(r);
+    expect(existsSync(credentialsPath)).toBe(false);
+
+    const models = await cli(["models", "status", "--json"]);
+    expect(models.code, describeResult(models)).toBe(0);
+    const parsed = JSON.parse(models.stdout) as { auth?: { oauth?: { profiles?: Array<{ profileId?: unknown }> } } };
+    const ids = (parsed.auth?.oauth?.profiles ?? []).map((p) => p.profileId);
+    expect(ids).not.toContain(PROFILE_ID);
+
+    // And the running gateway no longer sends any of our tokens.
+    const from = api().requests.length;
+    const turn = await gw().agentTurn("ping");
+    transcript.add(["agent", "--message", "ping", "--json"], { code: turn.code, stdout: turn.raw, stderr: turn.error ?? "" });
+    const bearers = modelCalls(api().requests, from).map((c) => bearerOf(c) ?? "");
+    expect(bearers.filter((b) => ours.includes(b))).toEqual([]);
+    expect(turn.text).not.toBe("pong");
+    console.info(`[e2e cli] agent turn after logout: exit ${turn.code}, model calls ${bearers.length}, error ${turn.error ?? "-"}`);
+  });
+
+  it("never prints a token: every CLI output and the gateway output (redaction off) are clean", () => {
+    const all = issuedTokens(tokens());
+    expect(all.length).toBeGreaterThanOrEqual(10);
+    expect(leakedTokens(transcript.text(), all), "tokens in CLI output").toEqual([]);
+    expect(leakedTokens(gw().output(), all), "tokens in the gateway output").toEqual([]);
+  });
+});
