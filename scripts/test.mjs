@@ -17,7 +17,8 @@ if (existsSync(figures)) {
   process.stdout.write("\nFigures measured by this run:\n");
   for (const line of readFileSync(figures, "utf8").trim().split("\n")) {
     const { suite, name, ...value } = JSON.parse(line);
-    process.stdout.write(`  ${suite.padEnd(10)} ${name.padEnd(28)} ${Object.entries(value).map(([k, v]) => `${k}=${v}`).join(" ")}\n`);
+    const figures = Object.entries(value).map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`).join(" ");
+    process.stdout.write(`  ${String(suite).padEnd(10)} ${String(name).padEnd(28)} ${figures}\n`);
   }
 }
 process.exit(result.status ?? 1);

@@ -8,7 +8,7 @@
 
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "./loopback-server.js";
 
 export interface MessagesRequest {
   /** Date.now() when the request arrived. */
@@ -70,7 +70,6 @@ function errorBody(type: string, message: string): Record<string, unknown> {
 export async function startFakeMessagesApi(opts: FakeMessagesApiOptions = {}): Promise<FakeMessagesApi> {
   const replyText = opts.replyText ?? "pong";
   const requests: MessagesRequest[] = [];
-  const sockets = new Set<Socket>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
@@ -158,18 +157,7 @@ export async function startFakeMessagesApi(opts: FakeMessagesApiOptions = {}): P
       else res.end();
     });
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
 
   return {
     baseUrl: `http://127.0.0.1:${port}`,
@@ -181,11 +169,6 @@ export async function startFakeMessagesApi(opts: FakeMessagesApiOptions = {}): P
       }
       return undefined;
     },
-    close() {
-      return new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-    },
+    close,
   };
 }

@@ -15,7 +15,7 @@
 
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import { listenOnLoopback } from "./loopback-server.js";
 
 export const CLAUDE_CODE_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
 export const DEFAULT_SCOPES = [
@@ -181,7 +181,6 @@ export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}
   const authCodes = new Map<string, { challenge: string; used: boolean }>();
   const faults: PendingFault[] = [];
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  const sockets = new Set<Socket>();
   let nextFamilyId = 1;
   let lastIssued: IssuedPair | undefined;
   let closed = false;
@@ -228,10 +227,7 @@ export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}
         entry.resolve();
       }
       timers.clear();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
+      await listening.close();
     },
   };
 
@@ -421,18 +417,8 @@ export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}
       send(res, undefined, 500, JSON.stringify({ error: "fake_server_error", error_description: String(error) }));
     });
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server);
+  const { port } = listening;
   endpoint.url = `http://127.0.0.1:${port}${TOKEN_PATH}`;
   return endpoint;
 }
