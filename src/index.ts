@@ -16,9 +16,9 @@ import { RefreshService } from "./service.js";
  */
 
 /** Every configured agent's own state dir (where an agent keeps auth profiles of its own). */
-async function configuredAgentDirs(config: OpenClawConfig): Promise<string[]> {
+async function configuredAgents(config: OpenClawConfig): Promise<Array<{ id: string; dir: string }>> {
   const { listAgentIds, resolveAgentDir } = await import("openclaw/plugin-sdk/agent-scope-runtime");
-  return listAgentIds(config).map((id) => resolveAgentDir(config, id));
+  return listAgentIds(config).map((id) => ({ id, dir: resolveAgentDir(config, id) }));
 }
 
 /** The running service, for the gateway methods; one per gateway process. */
@@ -46,7 +46,8 @@ export default definePluginEntry({
         const service = new RefreshService({
           config,
           logger,
-          publisher: createOpenClawPublisher({ profileId: config.profileId, agentDirs: () => configuredAgentDirs(ctx.config) }),
+          publisher: createOpenClawPublisher({ profileId: config.profileId, agentDirs: async () => (await configuredAgents(ctx.config)).map((a) => a.dir) }),
+          agents: (await configuredAgents(ctx.config).catch(() => [])).map((a) => a.id),
           alert: fanOut(channels, logger),
           alertLedger: new AlertLedger(path.join(ctx.stateDir, PLUGIN_ID, "alerts.json")),
         });

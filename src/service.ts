@@ -25,6 +25,8 @@ export interface ServiceStatus {
   state: ServiceState;
   credentialsPath: string;
   profileId: string;
+  /** The configured agents, all of which read the profile (the shared store, or their own copy). */
+  agents?: string[];
   account?: { email?: string; subscriptionType?: string };
   accessTokenExpiresAt?: number;
   loginEndsAt?: number;
@@ -53,6 +55,7 @@ export interface ServiceDeps {
   /** Where alerts go besides the log (chat, alertCommand); and where sent ones are remembered. */
   alert?: AlertChannel;
   alertLedger?: AlertLedger;
+  agents?: string[];
 }
 
 /**
@@ -68,6 +71,7 @@ export class RefreshService {
   private readonly stopGraceMs: number;
   private readonly alert: AlertChannel | undefined;
   private readonly alertLedger: AlertLedger | undefined;
+  private readonly agents: string[] | undefined;
 
   private state: ServiceState = "stopped";
   private oauth: ClaudeOAuth | undefined;
@@ -100,6 +104,7 @@ export class RefreshService {
     this.stopGraceMs = deps.stopGraceMs ?? 20_000;
     this.alert = deps.alert;
     this.alertLedger = deps.alertLedger;
+    this.agents = deps.agents;
   }
 
   private get intervalMs(): number {
@@ -194,6 +199,7 @@ export class RefreshService {
       profileId: this.config.profileId,
       unsavedTokens: this.unsaved !== undefined,
     };
+    if (this.agents) s.agents = [...this.agents];
     if (o) {
       s.accessTokenExpiresAt = o.expiresAt;
       if (o.refreshTokenExpiresAt !== undefined) s.loginEndsAt = o.refreshTokenExpiresAt;

@@ -54,7 +54,8 @@ export function toStatusJson(status: ServiceStatus, now: number, extra: { source
     profileId: status.profileId,
     unsavedTokens: status.unsavedTokens,
   };
-  if (extra.agents) out.agents = extra.agents;
+  const agents = extra.agents ?? status.agents;
+  if (agents) out.agents = agents;
   if (status.account) out.account = status.account;
   if (status.accessTokenExpiresAt !== undefined) {
     out.accessToken = { expiresAt: iso(status.accessTokenExpiresAt), validForMinutes: Math.max(0, Math.floor((status.accessTokenExpiresAt - now) / MINUTE_MS)), expired };

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import type { ServiceStatus } from "./service.js";
+import { exitCodeFor, formatStatusTable, healthOf, toStatusJson } from "./status-view.js";
+
+const NOW = 1_767_225_600_000;
+const MIN = 60_000;
+const DAY = 24 * 60 * MIN;
+
+function status(partial: Partial<ServiceStatus> = {}): ServiceStatus {
+  return { state: "ok", credentialsPath: "/s/claude-credentials.json", profileId: "anthropic:subscription", unsavedTokens: false, accessTokenExpiresAt: NOW + 300 * MIN, ...partial };
+}
+
+describe("healthOf and exit codes", () => {
+  it.each<[string, Partial<ServiceStatus>, "healthy" | "attention" | "broken", number]>([
+    ["ok", {}, "healthy", 0],
+    ["retrying", { state: "retrying" }, "attention", 1],
+    ["outcome unknown", { state: "outcome-unknown" }, "attention", 1],
+    ["unsaved tokens", { unsavedTokens: true }, "attention", 1],
+    ["login ends in 2 days", { loginEndsAt: NOW + 2 * DAY }, "attention", 1],
+    ["login ends in 10 days", { loginEndsAt: NOW + 10 * DAY }, "healthy", 0],
+    ["needs login", { state: "needs-login" }, "broken", 2],
+    ["no credentials", { state: "no-credentials", accessTokenExpiresAt: undefined }, "broken", 2],
+    ["invalid credentials", { state: "invalid-credentials" }, "broken", 2],
+    ["token expired and not refreshing", { accessTokenExpiresAt: NOW - MIN }, "broken", 2],
+    ["token expired while refreshing", { state: "refreshing", accessTokenExpiresAt: NOW - MIN }, "healthy", 0],
+  ])("%s -> %s (exit %d)", (_name, partial, health, code) => {
+    const h = healthOf(status(partial), NOW);
+    expect(h).toBe(health);
+    expect(exitCodeFor(h)).toBe(code);
+  });
+});
+
+describe("toStatusJson", () => {
+  it("is the documented shape, with ISO times and minutes", () => {
+    const json = toStatusJson(status({ loginEndsAt: NOW + 20 * DAY, agents: ["main", "ops"], lastRefresh: { at: NOW - 5 * MIN, result: "ok" }, nextRefreshAt: NOW + 240 * MIN }), NOW, { source: "gateway", mode: 0o600 });
+    expect(json).toEqual({
+      state: "ok",
+      health: "healthy",
+      source: "gateway",
+      credentials: { path: "/s/claude-credentials.json", mode: "600" },
+      profileId: "anthropic:subscription",
+      agents: ["main", "ops"],
+      accessToken: { expiresAt: new Date(NOW + 300 * MIN).toISOString(), validForMinutes: 300, expired: false },
+      login: { endsAt: new Date(NOW + 20 * DAY).toISOString(), endsInDays: 20 },
+      lastRefresh: { at: new Date(NOW - 5 * MIN).toISOString(), result: "ok" },
+      nextRefreshAt: new Date(NOW + 240 * MIN).toISOString(),
+      unsavedTokens: false,
+    });
+  });
+
+  it("read from the file with no gateway, an expired token says expired", () => {
+    expect(toStatusJson(status({ accessTokenExpiresAt: NOW - MIN }), NOW, { source: "file" }).state).toBe("expired");
+    expect(toStatusJson(status({ accessTokenExpiresAt: NOW - MIN }), NOW, { source: "gateway" }).state).toBe("ok");
+  });
+});
+
+describe("formatStatusTable", () => {
+  it("aligns the rows and says where the data came from", () => {
+    const text = formatStatusTable(toStatusJson(status({ account: { email: "me@example.test", subscriptionType: "max" } }), NOW, { source: "file", mode: 0o600 }), NOW);
+    const lines = text.split("\n");
+    expect(lines[0]).toBe("State             ok (healthy)");
+    expect(text).toContain("Account           me@example.test, max");
+    expect(text).toContain("Access token      valid, expires in 5 h 0 min");
+    expect(text).toContain("Credentials       /s/claude-credentials.json (mode 600)");
+    expect(text).toContain("credentials file (no gateway reachable)");
+    const valueColumn = new Set(lines.map((l) => /^\S[^ ]*(?: \S+)*\s{2,}/.exec(l)?.[0].length));
+    expect(valueColumn.size).toBe(1);
+  });
+
+  it("warns about unsaved tokens and shows the last error", () => {
+    const text = formatStatusTable(toStatusJson(status({ unsavedTokens: true, lastError: { code: "persist_failed", message: "Could not save: the disk is full" } }), NOW, { source: "gateway" }), NOW);
+    expect(text).toMatch(/WARNING\s+refreshed tokens are held in memory only/);
+    expect(text).toMatch(/Last error\s+Could not save: the disk is full/);
+  });
+});
