@@ -12,7 +12,7 @@ import { createOpenClawPublisher } from "./publish.js";
 import { redact } from "./redact.js";
 import { defaultRefreshDeps } from "./refresh.js";
 import { RefreshService, type RefreshReport, type ServiceStatus } from "./service.js";
-import { exitCodeFor, formatStatusTable, toStatusJson } from "./status-view.js";
+import { exitCodeFor, fileMode, formatStatusTable, toStatusJson, type StatusJson } from "./status-view.js";
 import { parseTokenAnswer, postToken } from "./token-endpoint.js";
 
 /**
@@ -49,20 +49,16 @@ function localService(config: PluginConfig, io: CommandIo): RefreshService {
   return new RefreshService({ config, logger: cliLogger(io), publisher: createOpenClawPublisher({ profileId: config.profileId }) });
 }
 
-async function fileMode(path: string): Promise<number | undefined> {
-  try {
-    return (await fs.stat(path)).mode & 0o777;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig);
-  const live = await callPluginMethod<ServiceStatus>(METHODS.status);
-  const status = live.reachable ? live.payload : await localService(config, io).inspect();
   const now = Date.now();
-  const view = toStatusJson(status, now, { source: live.reachable ? "gateway" : "file", ...(await fileMode(config.credentialsPath).then((m) => (m === undefined ? {} : { mode: m }))) });
+  const live = await callPluginMethod<StatusJson>(METHODS.status);
+  let view: StatusJson;
+  if (live.reachable) view = live.payload;
+  else {
+    const mode = await fileMode(config.credentialsPath);
+    view = toStatusJson(await localService(config, io).inspect(), now, { source: "file", ...(mode === undefined ? {} : { mode }) });
+  }
   io.out(opts.json ? JSON.stringify(view, null, 2) : formatStatusTable(view, now));
   return exitCodeFor(view.health);
 }

@@ -1,6 +1,13 @@
 import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
 import { errorMessage } from "./errors.js";
 import type { RefreshService } from "./service.js";
+import { fileMode, toStatusJson, type StatusJson } from "./status-view.js";
+
+export async function liveStatusJson(service: RefreshService): Promise<StatusJson> {
+  const status = service.status();
+  const mode = await fileMode(status.credentialsPath);
+  return toStatusJson(status, Date.now(), { source: "gateway", ...(mode === undefined ? {} : { mode }) });
+}
 
 /**
  * RPC methods on the running gateway. CLI commands run in their own process, and OpenClaw does
@@ -29,7 +36,8 @@ export function registerGatewayMethods(api: OpenClawPluginApi, current: () => Re
       respond(false, undefined, { code: "FAILED", message: errorMessage(err) });
     }
   };
-  api.registerGatewayMethod(METHODS.status, ({ respond }) => withService(respond, (s) => s.status()), { scope: "operator.read" });
+  // The same JSON as `openclaw claude-oauth status --json`, from the live service.
+  api.registerGatewayMethod(METHODS.status, ({ respond }) => withService(respond, (s) => liveStatusJson(s)), { scope: "operator.read" });
   api.registerGatewayMethod(METHODS.refresh, ({ respond, params }) => withService(respond, (s) => s.refreshNow({ force: params.force === true })), { scope: "operator.write" });
   api.registerGatewayMethod(METHODS.reload, ({ respond }) => withService(respond, (s) => s.reload()), { scope: "operator.write" });
   api.registerGatewayMethod(METHODS.logout, ({ respond, params }) => withService(respond, (s) => s.logout({ keepCredentials: params.keepCredentials === true })), { scope: "operator.write" });

@@ -194,7 +194,8 @@ export class RefreshService {
   status(): ServiceStatus {
     const o = this.oauth;
     const s: ServiceStatus = {
-      state: this.inFlight ? "refreshing" : this.state,
+      // doRefresh sets "refreshing" while it runs, so reports built inside it show the outcome.
+      state: this.state,
       credentialsPath: this.config.credentialsPath,
       profileId: this.config.profileId,
       unsavedTokens: this.unsaved !== undefined,

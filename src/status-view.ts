@@ -1,3 +1,4 @@
+import { promises as fs } from "node:fs";
 import type { ServiceStatus } from "./service.js";
 import { MINUTE_MS } from "./schedule.js";
 
@@ -93,4 +94,13 @@ export function formatStatusTable(s: StatusJson, now: number): string {
   if (s.lastError) rows.push(["Last error", s.lastError.message]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
+}
+
+/** Permission bits of the credentials file, for the status's "mode" field. */
+export async function fileMode(path: string): Promise<number | undefined> {
+  try {
+    return (await fs.stat(path)).mode & 0o777;
+  } catch {
+    return undefined;
+  }
 }
