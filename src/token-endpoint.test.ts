@@ -372,3 +372,13 @@ describe("postToken", () => {
     expect((await postError(postToken(req, { fetch: plain }))).code).toBe("outcome_unknown");
   });
 });
+
+describe("postToken: a URL fetch refuses before connecting", () => {
+  it("a port fetch blocks is `network` (nothing was sent), not outcome_unknown", async () => {
+    const err = await postToken({ url: "http://127.0.0.1:9/v1/oauth/token", body: {} }, { timeoutMs: 2_000 }).then(
+      () => undefined,
+      (e: unknown) => e as PluginError,
+    );
+    expect(err?.code).toBe("network");
+  });
+});

@@ -160,8 +160,10 @@ export async function postToken(request: TokenRequest, options: { timeoutMs?: nu
     return { status: res.status, headers: res.headers, body: body.length > MAX_ANSWER_CHARS ? body.slice(0, MAX_ANSWER_CHARS) : body };
   } catch (err) {
     const code = causeCode(err);
-    if (code !== undefined && NOT_SENT_CODES.has(code)) {
-      throw new PluginError("network", `Token endpoint unreachable (${code}); the refresh token was not used.`, { cause: err });
+    // fetch refuses some URLs (a port browsers block, say) before opening any connection.
+    const refusedLocally = err instanceof TypeError && /bad port|invalid url/i.test(`${err.message} ${String((err as { cause?: unknown }).cause ?? "")}`);
+    if ((code !== undefined && NOT_SENT_CODES.has(code)) || refusedLocally) {
+      throw new PluginError("network", `Token endpoint unreachable (${code ?? "request refused before sending: check tokenUrl"}); the refresh token was not used.`, { cause: err });
     }
     const timedOut = signal.aborted;
     // The request may have reached the server and rotated the token before the answer was lost.

@@ -52,11 +52,8 @@ describe("cli e2e: operator commands against a running gateway", () => {
   const suiteStarted = Date.now();
   let credentialsPath = "";
   let authorizeUrl = "";
-  // Shared between the `it`s that compare outputs.
+  // status --json output, compared with the gateway method's answer.
   let statusJson: StatusJson | undefined;
-  let needsLoginStatus: CliResult | undefined;
-  let needsLoginRefresh: CliResult | undefined;
-  let gatewayCallKeys: string[] = [];
 
   function gw(): Gateway {
     if (!gateway) throw new Error("gateway was not created");
@@ -74,7 +71,8 @@ describe("cli e2e: operator commands against a running gateway", () => {
   async function cli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
     const started = Date.now();
     const result = transcript.add(args, await gw().cli(args, opts));
-    timings[`cli:${args.slice(0, 2).join(" ")}`] = Date.now() - started;
+    const key = `cliMax:${args.slice(0, 2).join(" ")}`; // slowest call of each command
+    timings[key] = Math.max(timings[key] ?? 0, Date.now() - started);
     return result;
   }
 
@@ -135,7 +133,7 @@ describe("cli e2e: operator commands against a running gateway", () => {
     expect(r.stdout).toMatch(/^Access token\s+valid, expires in \d+ h \d+ min/m);
     expect(r.stdout).toMatch(/^Next refresh\s+in /m);
     expect(r.stdout).toContain(`${credentialsPath} (mode 600)`);
-    expect(r.stdout).toMatch(new RegExp(`^OpenClaw profile\\s+${PROFILE_ID}$`, "m"));
+    expect(r.stdout).toMatch(new RegExp(`^OpenClaw profile\\s+${PROFILE_ID}(?: \\(agents: [^)]*\\))?$`, "m"));
     expect(r.stdout).toMatch(/^Source\s+running gateway \(live\)$/m);
     expectNoTokens(r);
   });
@@ -159,37 +157,18 @@ describe("cli e2e: operator commands against a running gateway", () => {
     statusJson = s;
   });
 
-  it("gateway call claude-oauth.status --json: the same live status (same values)", async () => {
+  it("gateway call claude-oauth.status --json: the same object as status --json (README contract)", async () => {
     const r = await cli(["gateway", "call", "claude-oauth.status", "--json"]);
     expect(r.code, describeResult(r)).toBe(0);
     expectNoTokens(r);
-    const raw = JSON.parse(r.stdout) as Record<string, unknown>;
+    const raw = JSON.parse(r.stdout) as StatusJson;
     const view = statusJson;
     if (!view) throw new Error("status --json did not run");
-    expect(raw.state).toBe(view.state);
-    expect(raw.profileId).toBe(view.profileId);
-    expect(raw.unsavedTokens).toBe(view.unsavedTokens);
-    expect(raw.account).toEqual(view.account);
-    // Same facts, different spelling: the method answers OpenClaw-internal ServiceStatus.
-    expect(raw.credentialsPath ?? (raw.credentials as { path?: unknown } | undefined)?.path).toBe(credentialsPath);
-    const expiresAt = raw.accessTokenExpiresAt ?? (raw.accessToken as { expiresAt?: unknown } | undefined)?.expiresAt;
-    expect(typeof expiresAt === "number" ? new Date(expiresAt).toISOString() : expiresAt).toBe(view.accessToken?.expiresAt);
-    const next = raw.nextRefreshAt;
-    expect(typeof next === "number" ? new Date(next).toISOString() : next).toBe(view.nextRefreshAt);
-    gatewayCallKeys = Object.keys(raw).sort();
-  });
-
-  // BUG: `openclaw gateway call claude-oauth.status --json` answers the internal ServiceStatus
-  // (credentialsPath, accessTokenExpiresAt in ms, no health/source) while `claude-oauth status --json`
-  // prints the documented StatusJson (credentials.path, accessToken.expiresAt ISO, health, source).
-  // Two public views of one status with different field names. Fix in src/gateway-methods.ts: answer
-  // `toStatusJson(s.status(), Date.now(), { source: "gateway", mode })` and let statusCommand
-  // print that payload as-is when the gateway answered (see report).
-  it.fails("gateway call claude-oauth.status --json uses the same field names as status --json", () => {
-    const view = statusJson;
-    if (!view) throw new Error("status --json did not run");
-    expect(gatewayCallKeys.length).toBeGreaterThan(0);
-    expect(gatewayCallKeys).toEqual(Object.keys(view).sort());
+    expect(Object.keys(raw).sort()).toEqual(Object.keys(view).sort());
+    // Everything equal but the minutes countdown, which may cross a minute boundary between calls.
+    const steady = (s: StatusJson): StatusJson => ({ ...s, accessToken: { ...s.accessToken, validForMinutes: 0 } });
+    expect(steady(raw)).toEqual(steady(view));
+    expect(Math.abs(Number(raw.accessToken?.validForMinutes) - Number(view.accessToken?.validForMinutes))).toBeLessThanOrEqual(1);
   });
 
   it("refresh --force: exactly one POST, exit 0, the very next agent turn uses the new token", async () => {
@@ -209,6 +188,17 @@ describe("cli e2e: operator commands against a running gateway", () => {
     expect(file.document.mcpOAuth).toEqual(MCP_OAUTH);
     expect(file.mode.toString(8)).toBe("600");
     await expectNextTurnUses(latest.accessToken);
+
+    // A refresh that is not due, straight through the gateway method: no POST, and the report.
+    const notDue = await cli(["gateway", "call", "claude-oauth.refresh", "--params", "{}", "--json"]);
+    expect(notDue.code, describeResult(notDue)).toBe(0);
+    expectNoTokens(notDue);
+    expect(tokens().posts.length - posts, "a refresh that is not due must not POST").toBe(1);
+    const refreshReport = JSON.parse(notDue.stdout) as { kind?: unknown; refreshed?: unknown; status?: { state?: unknown } };
+    expect(refreshReport.kind).toBe("not-due");
+    expect(refreshReport.refreshed).toBe(false);
+    // The report shows the state after the refresh, not "refreshing".
+    expect(refreshReport.status?.state).toBe("ok");
   });
 
   it("import - : a new login on stdin is saved 0600 and used by the very next agent turn", async () => {
@@ -336,38 +326,28 @@ describe("cli e2e: operator commands against a running gateway", () => {
     expect(fileBytes().equals(before)).toBe(true);
   });
 
-  it("invalid_grant on refresh --force: state needs-login, refresh and status exit 2", async () => {
+  it("invalid_grant on refresh --force: one POST answered 400, state needs-login, refresh and status exit 2, both tell how to log in again", async () => {
     const posts = tokens().posts.length;
     tokens().failNext({ status: 400, body: JSON.stringify({ error: "invalid_grant", error_description: "Refresh token not found or invalid" }) });
     const refresh = await cli(["claude-oauth", "refresh", "--force"]);
-    needsLoginRefresh = refresh;
     expect(refresh.code, describeResult(refresh)).toBe(2);
-    expect(refresh.stdout).toMatch(/Token refresh failed: the refresh token was rejected \(HTTP 400 invalid_grant/);
+    expect(refresh.stdout).toMatch(/Token refresh failed: the refresh token was rejected \(.*invalid_grant.*\)\..*\(done by the running gateway\)$/m);
     expectNoTokens(refresh);
     expect(tokens().posts.length - posts).toBe(1);
     expect(tokens().posts[posts]?.status).toBe(400);
 
     const status = await cli(["claude-oauth", "status"]);
-    needsLoginStatus = status;
     expect(status.code, describeResult(status)).toBe(2);
     expect(status.stdout).toMatch(/^State\s+needs-login \(broken\)$/m);
+    expect(status.stdout).toMatch(/^Last error\s+.*invalid_grant/m);
     expectNoTokens(status);
-    // The gateway log tells how to log in again.
+    // Both outputs tell the operator how to log in again, and so does the gateway log.
+    const howTo = /Log in again: run "openclaw claude-oauth login" on this server, or on a PC run "claude \/login", then "ssh pc cat ~\/\.claude\/\.credentials\.json \| openclaw claude-oauth import -"/;
+    expect(refresh.stdout).toMatch(howTo);
+    expect(status.stdout).toMatch(howTo);
     await gw().waitForOutput(/\[claude-oauth-refresh\] Token refresh failed: .*Log in again: run "openclaw claude-oauth login"/, 10_000);
-  });
-
-  // BUG: after invalid_grant, `claude-oauth status` (and `refresh --force`) say "needs-login" and
-  // show the server's error, but never how to log in again; only the gateway log has
-  // howToLogInAgain(). Fix: add a "Fix"/"To do" row (howToLogInAgain / howToProvideCredentials) in
-  // formatStatusTable for needs-login / no-credentials, and append it to refresh's failure message.
-  it.fails("needs-login: the status text tells how to log in again", () => {
-    expect(needsLoginStatus?.code).toBe(2);
-    expect(needsLoginStatus?.stdout).toMatch(/openclaw claude-oauth login|claude \/login/);
-  });
-
-  it.fails("needs-login: the refresh --force text tells how to log in again", () => {
-    expect(needsLoginRefresh?.code).toBe(2);
-    expect(`${needsLoginRefresh?.stdout}${needsLoginRefresh?.stderr}`).toMatch(/openclaw claude-oauth login|claude \/login/);
+    // No retry loop against a dead login.
+    expect(tokens().posts.length - posts).toBe(1);
   });
 
   it("logout: removes the profile from OpenClaw and deletes the credentials file, exit 0", async () => {

@@ -5,9 +5,11 @@
 // plugin must pick it up, publish it, refresh it again and again (one POST per refresh, rotated
 // token saved, other keys kept, mode 0600), survive a config hot reload, and never print a token.
 //
-// Timing: access tokens live 100 s and the plugin's minimum margin is 1 minute, so a refresh comes
-// every ~40 s. The whole file runs against ONE gateway; the steps are ordered `it`s that share
-// state (a failed step makes the later ones fail too, by design).
+// Timing: the plugin's minimum margin is 1 minute, capped at half the token's lifetime once it has
+// seen one refresh; with 80-second tokens a refresh comes every ~40 s (100-second tokens would make
+// it 50 s and the file ~30 s longer). The whole file runs against ONE gateway; the steps are ordered
+// `it`s that share state (a failed step makes the later ones fail too, by design). Measured: about
+// 4-4.5 minutes in all.
 
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -34,7 +36,7 @@ import { createGateway, type CliResult, type Gateway } from "../support/gateway.
 
 const PROFILE_ID = "anthropic:subscription";
 const CONFIG_KEY = "plugins.entries.claude-oauth-refresh.config";
-const TOKEN_LIFETIME_SEC = 100;
+const TOKEN_LIFETIME_SEC = 80;
 const PROBE_MS = 60_000; // the plugin looks at the file (and the clock) at least once a minute
 
 const LOADING = pluginLine("🔄 Claude OAuth Auto-Refresh plugin loading...");
@@ -204,8 +206,9 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
   it("3. picks up a credentials file that appears while it runs and publishes its token", async () => {
     const g = gw();
     // The file is probed once a minute, counted from the service start. Give the login enough
-    // lifetime that it is published before its first refresh is due (due = expiry - 1 min), so the
-    // turn below proves THIS token was published, not a refreshed one.
+    // lifetime that it is published before its first refresh is due (the plugin does not know this
+    // token's lifetime yet, so due = expiry - 1 min), with ~35 s left for the agent turn: the turn
+    // below then proves THIS token was published, not a refreshed one.
     const serviceStart = lineTime(linesMatching(g.output(), LOADING)[0] ?? "") ?? Date.now();
     const now = Date.now();
     const nextProbe = serviceStart + PROBE_MS * Math.ceil((now + 3_000 - serviceStart) / PROBE_MS);
@@ -257,13 +260,27 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
   it("5. `gateway call claude-oauth.status --json` returns the live status, state ok, without any token", async () => {
     const r = await cli(["gateway", "call", "claude-oauth.status", "--json"]);
     expect(r.code, describeResult(r)).toBe(0);
-    const status = JSON.parse(r.stdout) as Record<string, unknown>;
+    // The documented `status --json` object (README), from the live service.
+    const status = JSON.parse(r.stdout) as {
+      state?: unknown;
+      health?: unknown;
+      source?: unknown;
+      profileId?: unknown;
+      credentials?: unknown;
+      unsavedTokens?: unknown;
+      accessToken?: { expiresAt?: unknown; expired?: unknown };
+      lastRefresh?: { result?: unknown };
+      lastError?: unknown;
+    };
     expect(status.state).toBe("ok");
+    expect(status.health).toBe("healthy");
+    expect(status.source).toBe("gateway");
     expect(status.profileId).toBe(PROFILE_ID);
-    expect(status.credentialsPath).toBe(credentialsPath);
+    expect(status.credentials).toEqual({ path: credentialsPath, mode: "600" });
     expect(status.unsavedTokens).toBe(false);
-    expect(status.accessTokenExpiresAt).toBe(readCredentials(credentialsPath).oauth.expiresAt);
-    expect((status.lastRefresh as { result?: unknown } | undefined)?.result).toBe("ok");
+    expect(status.accessToken?.expiresAt).toBe(new Date(Number(readCredentials(credentialsPath).oauth.expiresAt)).toISOString());
+    expect(status.accessToken?.expired).toBe(false);
+    expect(status.lastRefresh?.result).toBe("ok");
     expect(status.lastError).toBeUndefined();
     expect(leakedTokens(`${r.stdout}${r.stderr}`, issuedTokens(tokens()))).toEqual([]);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/sk-ant-/);
