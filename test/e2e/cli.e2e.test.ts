@@ -18,6 +18,7 @@ import {
   modelCalls,
   readCredentials,
   writeCredentialsAtomically,
+  required,
 } from "../support/e2e-helpers.js";
 import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
 import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, pkceChallenge, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
@@ -55,18 +56,9 @@ describe("cli e2e: operator commands against a running gateway", () => {
   // status --json output, compared with the gateway method's answer.
   let statusJson: StatusJson | undefined;
 
-  function gw(): Gateway {
-    if (!gateway) throw new Error("gateway was not created");
-    return gateway;
-  }
-  function tokens(): FakeTokenEndpoint {
-    if (!fake) throw new Error("fake token endpoint was not started");
-    return fake;
-  }
-  function api(): FakeMessagesApi {
-    if (!messages) throw new Error("fake Messages API was not started");
-    return messages;
-  }
+  const gw = (): Gateway => required(gateway, "gateway was not created");
+  const tokens = (): FakeTokenEndpoint => required(fake, "fake token endpoint was not started");
+  const api = (): FakeMessagesApi => required(messages, "fake Messages API was not started");
 
   async function cli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
     const started = Date.now();

@@ -28,6 +28,7 @@ import {
   readCredentials,
   waitForLineCount,
   writeCredentialsAtomically,
+  required,
 } from "../support/e2e-helpers.js";
 import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
 import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint, type MintedLogin } from "../support/fake-token-endpoint.js";
@@ -61,18 +62,9 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
   let credentialsPath = "";
   let login: MintedLogin | undefined;
 
-  function gw(): Gateway {
-    if (!gateway) throw new Error("gateway was not created");
-    return gateway;
-  }
-  function tokens(): FakeTokenEndpoint {
-    if (!fake) throw new Error("fake token endpoint was not started");
-    return fake;
-  }
-  function api(): FakeMessagesApi {
-    if (!messages) throw new Error("fake Messages API was not started");
-    return messages;
-  }
+  const gw = (): Gateway => required(gateway, "gateway was not created");
+  const tokens = (): FakeTokenEndpoint => required(fake, "fake token endpoint was not started");
+  const api = (): FakeMessagesApi => required(messages, "fake Messages API was not started");
 
   async function cli(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
     return transcript.add(args, await gw().cli(args, opts));

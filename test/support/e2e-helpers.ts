@@ -134,3 +134,9 @@ export class CliTranscript {
 export function describeResult(r: CliResult): string {
   return `exit ${r.code}\n--- stdout ---\n${r.stdout}\n--- stderr ---\n${r.stderr}`;
 }
+
+/** A value set up in beforeAll, or a clear error when setup did not get that far. */
+export function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(what);
+  return value;
+}
