@@ -313,6 +313,7 @@ export class RefreshService {
         this.log.info(`Credentials file ${this.config.credentialsPath} has a new login; resuming.`);
       }
       this.deadRefreshToken = undefined;
+      this.lifetimeMs = undefined; // another login: its tokens' lifetime is not known yet
       this.state = "ok";
       this.attempt = 0;
       this.retryAt = undefined;
@@ -422,15 +423,13 @@ export class RefreshService {
         message = `Token not due for refresh; valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes`;
         break;
       case "refreshed-elsewhere":
-        message = `Token was already refreshed by another process; valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes`;
-        this.log.info(message);
+        message = `The credentials file already holds a newer token (refreshed by another process, or a new login); valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes`;
         break;
       case "refreshed":
         this.lifetimeMs = result.oauth.expiresAt - now;
         this.unsaved = undefined;
         this.lastRefresh = { at: now, result: "ok" };
         message = `Token refreshed; valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes (next refresh in ${minutesLeft(refreshDueAt(result.oauth.expiresAt, this.marginMs), now)} minutes)`;
-        this.log.info(message);
         break;
       case "refreshed-unsaved":
         this.unsaved = result.unsaved;
@@ -442,7 +441,10 @@ export class RefreshService {
         this.log.error(message);
         break;
     }
+    // Saved first (inside runRefresh), published next, reported last: the log line never claims
+    // more than has happened.
     if (changed || this.publishPending) await this.publishCurrent();
+    if (result.kind === "refreshed" || result.kind === "refreshed-elsewhere") this.log.info(message);
     return { refreshed: result.kind === "refreshed" || result.kind === "refreshed-unsaved", kind: result.kind, message, status: this.status() };
   }
 

@@ -43,7 +43,7 @@ const PROBE_MS = 60_000; // the plugin looks at the file (and the clock) at leas
 const LOADING = pluginLine("🔄 Claude OAuth Auto-Refresh plugin loading...");
 const LOADED = pluginLine("✅ Plugin loaded successfully");
 const REFRESHED = pluginLine("Token refreshed; valid for ", { prefixOnly: true });
-const REFRESHED_ELSEWHERE = /\[claude-oauth-refresh\] Token was already refreshed by another process/;
+const REFRESHED_ELSEWHERE = /\[claude-oauth-refresh\] The credentials file already holds a newer token/;
 const TROUBLE = /\[claude-oauth-refresh\] (Token refresh failed|Unexpected error|Token refreshed, but NOT saved|Could not publish|Stopping with refreshed tokens)/;
 
 // Another top-level key Claude Code keeps in the same file; the plugin must never drop it.
