@@ -41,12 +41,20 @@ export default definePluginEntry({
           return;
         }
         await active?.stop();
+        const liveConfig = (): OpenClawConfig => {
+          try {
+            return api.runtime.config.current() as OpenClawConfig;
+          } catch {
+            return ctx.config;
+          }
+        };
         const channels = [chatAlertChannel(api.runtime.system)];
         if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger));
         const service = new RefreshService({
           config,
           logger,
-          publisher: createOpenClawPublisher({ profileId: config.profileId, agentDirs: async () => (await configuredAgents(ctx.config)).map((a) => a.dir) }),
+          // The live config, read at each publish: an agent added while the gateway runs counts too.
+          publisher: createOpenClawPublisher({ profileId: config.profileId, agentDirs: async () => (await configuredAgents(liveConfig())).map((a) => a.dir) }),
           agents: (await configuredAgents(ctx.config).catch(() => [])).map((a) => a.id),
           alert: fanOut(channels, logger),
           alertLedger: new AlertLedger(path.join(ctx.stateDir, PLUGIN_ID, "alerts.json")),

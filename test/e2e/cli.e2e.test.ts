@@ -21,7 +21,7 @@ import {
   required,
 } from "../support/e2e-helpers.js";
 import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
-import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, pkceChallenge, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, fakeAccessToken, pkceChallenge, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
 import { recordFigure } from "../support/figures.js";
 import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
 import { spawnOpenClaw } from "../support/interactive-cli.js";
@@ -227,6 +227,25 @@ describe("cli e2e: operator commands against a running gateway", () => {
     await expectNextTurnUses(login.accessToken);
   });
 
+  it("an agent added while the gateway runs, with an Anthropic profile of its own, gets the plugin's token in its own store", async () => {
+    const add = await cli(["agents", "add", "ops", "--workspace", join(gw().home, "workspace-ops"), "--non-interactive"]);
+    expect(add.code, describeResult(add)).toBe(0);
+    // ops's own token: never issued by the fake endpoint, so the fake Messages API refuses it.
+    const own = fakeAccessToken();
+    const paste = await cli(["models", "auth", "paste-token", "--provider", "anthropic", "--profile-id", "anthropic:ops-own", "--agent", "ops", "--expires-in", "30d"], { input: `${own}\n` });
+    expect(paste.code, describeResult(paste)).toBe(0);
+    // The next publish finds ops's own Anthropic profile and writes the plugin's profile there, first.
+    const refresh = await cli(["claude-oauth", "refresh", "--force"]);
+    expect(refresh.code, describeResult(refresh)).toBe(0);
+    const newest = tokens().latest()?.accessToken;
+    const from = api().requests.length;
+    const turn = await cli(["agent", "--agent", "ops", "--message", "ping", "--json"]);
+    expect(turn.code, describeResult(turn)).toBe(0);
+    const calls = modelCalls(api().requests, from);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const call of calls) expect(bearerOf(call) === newest, `ops's ${call.model ?? "?"} call did not carry the plugin's newest token`).toBe(true);
+  });
+
   it("import - with malformed JSON: exit 2, names the problem, credentials file untouched", async () => {
     const before = fileBytes();
     const posts = tokens().posts.length;
@@ -350,7 +369,7 @@ describe("cli e2e: operator commands against a running gateway", () => {
     expectNoTokens(r);
     expect(existsSync(credentialsPath)).toBe(false);
 
-    const models = await cli(["models", "status", "--json"]);
+    const models = await cli(["models", "status", "--agent", "main", "--json"]);
     expect(models.code, describeResult(models)).toBe(0);
     const parsed = JSON.parse(models.stdout) as { auth?: { oauth?: { profiles?: Array<{ profileId?: unknown }> } } };
     const ids = (parsed.auth?.oauth?.profiles ?? []).map((p) => p.profileId);
