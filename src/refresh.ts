@@ -92,7 +92,7 @@ function asPersistError(err: unknown): PluginError {
 /** Finishes a write a killed process left half-done; see write-recovery.ts. */
 export async function recoverTempFiles(deps: RefreshDeps): Promise<void> {
   const { credentialsPath } = deps.config;
-  const current = await deps.read(credentialsPath).then((r) => r.oauth).catch(() => undefined);
+  const current = () => deps.read(credentialsPath).then((r) => r.oauth).catch(() => undefined);
   const recover = () => recoverInterruptedWrite(credentialsPath, current);
   if (deps.lockPlan.writeLock) await withLock(deps.lockPlan.writeLock, deps.writeLockOptions, recover);
   else await recover();

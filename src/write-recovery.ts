@@ -27,7 +27,11 @@ function isNewer(candidate: ClaudeOAuth, current: ClaudeOAuth | undefined): bool
   return candidate.refreshToken !== current.refreshToken && candidate.expiresAt > current.expiresAt;
 }
 
-export async function recoverInterruptedWrite(filePath: string, current: ClaudeOAuth | undefined): Promise<RecoveryOutcome> {
+/**
+ * `current` is the login the credentials file holds now; pass a function to read it only when
+ * there is a temp file to compare with (the usual case has none, and then nothing is read).
+ */
+export async function recoverInterruptedWrite(filePath: string, current: ClaudeOAuth | undefined | (() => Promise<ClaudeOAuth | undefined>)): Promise<RecoveryOutcome> {
   const target = await fs.realpath(filePath).catch(() => path.resolve(filePath));
   const dir = path.dirname(target);
   const pattern = tempPattern(path.basename(target));
@@ -38,6 +42,8 @@ export async function recoverInterruptedWrite(filePath: string, current: ClaudeO
     return { removed: [] };
   }
   const outcome: RecoveryOutcome = { removed: [] };
+  if (names.length === 0) return outcome;
+  const installed = typeof current === "function" ? await current() : current;
   let best: { file: string; oauth: ClaudeOAuth } | undefined;
   for (const name of names) {
     const file = path.join(dir, name);
@@ -45,7 +51,7 @@ export async function recoverInterruptedWrite(filePath: string, current: ClaudeO
       const st = await fs.lstat(file);
       if (!st.isFile() || st.size > MAX_CREDENTIALS_BYTES) continue;
       const { oauth } = parseCredentials(await fs.readFile(file, "utf8"), file);
-      if (isNewer(oauth, best?.oauth ?? current)) {
+      if (isNewer(oauth, best?.oauth ?? installed)) {
         if (best) outcome.removed.push(best.file);
         best = { file, oauth };
       } else outcome.removed.push(file);
