@@ -62,7 +62,7 @@ async function timed<T>(fn: () => Promise<T>, record: (span: [number, number]) =
   }
 }
 
-const config = resolveConfig({ credentialsPath: args.credentialsPath, tokenUrl: args.tokenUrl }, { stateDir: args.stateDir });
+const config = resolveConfig({ credentialsPath: args.credentialsPath, tokenUrl: args.tokenUrl, usageCheckMinutes: 0 }, { stateDir: args.stateDir });
 const sdk = args.publisher === "sdk" ? publish.createOpenClawPublisher({ profileId: config.profileId }) : undefined;
 const publisher: Publisher = {
   publish: (t: PublishedToken) => timed(() => (sdk ? sdk.publish(t) : Promise.resolve()), (s) => (cur.publish = s)),

@@ -15,7 +15,7 @@ import { redact } from "./redact.js";
 export const WARN_DAYS_BEFORE_END = [3, 1] as const;
 const DAY_MS = 24 * 3600 * 1000;
 
-export type AlertKind = "login-ending" | "needs-login";
+export type AlertKind = "login-ending" | "needs-login" | "all-nearly-used-up";
 
 export interface Alert {
   kind: AlertKind;
@@ -24,6 +24,8 @@ export interface Alert {
   profileId: string;
   loginEndsAt?: string;
   daysLeft?: number;
+  /** The account it is about, when the gateway keeps several. */
+  account?: string;
 }
 
 /** Pure: which warning (3 or 1 days ahead) is due now and was not sent yet, if any. */

@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import { createInterface } from "node:readline/promises";
+import { DEFAULT_ACCOUNT, accountConfig, listAccounts, parseAccountName } from "./accounts.js";
 import { resolveConfig, type PluginConfig } from "./config.js";
 import { parseCredentials, readCredentialsFile, withTokens, writeCredentialsFile } from "./credentials.js";
 import { PluginError, errorMessage } from "./errors.js";
@@ -12,7 +13,7 @@ import { createOpenClawPublisher } from "./publish.js";
 import { redact } from "./redact.js";
 import { defaultRefreshDeps } from "./refresh.js";
 import { RefreshService, type RefreshReport, type ServiceStatus } from "./service.js";
-import { exitCodeFor, fileMode, formatStatusTable, toStatusJson, type StatusJson } from "./status-view.js";
+import { exitCodeFor, fileMode, formatAccountBlocks, formatStatusTable, toStatusJson, type StatusJson } from "./status-view.js";
 import { parseTokenAnswer, postToken } from "./token-endpoint.js";
 
 /**
@@ -35,9 +36,21 @@ export const processIo: CommandIo = {
   stdin: process.stdin,
 };
 
-async function loadConfig(pluginConfig: unknown): Promise<PluginConfig> {
+async function stateDirOf(): Promise<string> {
   const { resolveStateDir } = await import("openclaw/plugin-sdk/state-paths");
-  return resolveConfig(pluginConfig, { stateDir: resolveStateDir(process.env) });
+  return resolveStateDir(process.env);
+}
+
+/** One account's settings (`default`: the plugin's own); a bad name is refused before anything runs. */
+async function loadConfig(pluginConfig: unknown, account?: string): Promise<PluginConfig> {
+  const stateDir = await stateDirOf();
+  return accountConfig(resolveConfig(pluginConfig, { stateDir }), parseAccountName(account), stateDir);
+}
+
+/** The gateway methods' `account` parameter: absent for `default`, so older gateways understand it. */
+function accountParam(account: string | undefined): Record<string, unknown> {
+  const name = parseAccountName(account);
+  return name === DEFAULT_ACCOUNT ? {} : { account: name };
 }
 
 function cliLogger(io: CommandIo): Logger {
@@ -49,18 +62,30 @@ function localService(config: PluginConfig, io: CommandIo): RefreshService {
   return new RefreshService({ config, logger: cliLogger(io), publisher: createOpenClawPublisher({ profileId: config.profileId }) });
 }
 
-export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean }, io: CommandIo = processIo): Promise<number> {
-  const config = await loadConfig(pluginConfig);
+export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
+  const config = await loadConfig(pluginConfig, opts.account);
+  const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) });
   const now = Date.now();
-  const live = await callPluginMethod<StatusJson>(METHODS.status);
-  let view: StatusJson;
-  if (live.reachable) view = live.payload;
-  else {
-    const mode = await fileMode(config.credentialsPath);
-    view = toStatusJson(await localService(config, io).inspect(), now, { source: "file", ...(mode === undefined ? {} : { mode }) });
-  }
-  io.out(opts.json ? JSON.stringify(view, null, 2) : formatStatusTable(view, now));
-  return exitCodeFor(view.health);
+  const view = live.reachable ? live.payload : await localStatus(pluginConfig, config, opts, io, now);
+  if (opts.json) io.out(JSON.stringify(view, null, 2));
+  else io.out(opts.account === undefined ? formatAccountBlocks(view, now) : formatStatusTable(view, now));
+  // One account asked for: its health. All of them: the worst, so a monitor notices any.
+  const healths = opts.account === undefined && view.accounts?.length ? view.accounts.map((a) => a.health) : [view.health];
+  return Math.max(...healths.map(exitCodeFor));
+}
+
+/** No gateway: read the files of every account (or the one asked for) the way the gateway would. */
+async function localStatus(pluginConfig: unknown, config: PluginConfig, opts: { checkUsage?: boolean; account?: string }, io: CommandIo, now: number): Promise<StatusJson> {
+  const one = async (c: PluginConfig): Promise<StatusJson> => {
+    const mode = await fileMode(c.credentialsPath);
+    return toStatusJson(await localService(c, io).inspect({ checkUsage: opts.checkUsage === true && c.usageCheckMinutes > 0 }), now, { source: "file", ...(mode === undefined ? {} : { mode }) });
+  };
+  const view = await one(config);
+  if (opts.account !== undefined) return view;
+  const names = await listAccounts(await stateDirOf());
+  const accounts = [];
+  for (const [i, name] of names.entries()) accounts.push({ name, place: i + 1, ...(name === DEFAULT_ACCOUNT ? view : await one(await loadConfig(pluginConfig, name))) });
+  return { ...view, accounts };
 }
 
 function reportExit(report: RefreshReport): number {
@@ -68,9 +93,9 @@ function reportExit(report: RefreshReport): number {
   return report.status.state === "needs-login" ? 2 : 1;
 }
 
-export async function refreshCommand(pluginConfig: unknown, opts: { force?: boolean; json?: boolean }, io: CommandIo = processIo): Promise<number> {
-  const config = await loadConfig(pluginConfig);
-  const live = await callPluginMethod<RefreshReport>(METHODS.refresh, { force: opts.force === true });
+export async function refreshCommand(pluginConfig: unknown, opts: { force?: boolean; json?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
+  const config = await loadConfig(pluginConfig, opts.account);
+  const live = await callPluginMethod<RefreshReport>(METHODS.refresh, { ...accountParam(opts.account), force: opts.force === true });
   const report = live.reachable ? live.payload : await localService(config, io).refreshNow({ force: opts.force === true });
   if (opts.json) io.out(JSON.stringify({ kind: report.kind, refreshed: report.refreshed, message: report.message, via: live.reachable ? "gateway" : "local", status: toStatusJson(report.status, Date.now(), { source: live.reachable ? "gateway" : "file" }) }, null, 2));
   else io.out(`${report.message}${live.reachable ? " (done by the running gateway)" : ""}`);
@@ -78,8 +103,8 @@ export async function refreshCommand(pluginConfig: unknown, opts: { force?: bool
 }
 
 /** After a new login reached the file: the running gateway publishes it, or we do. */
-async function publishNewLogin(config: PluginConfig, io: CommandIo): Promise<ServiceStatus> {
-  const live = await callPluginMethod<ServiceStatus>(METHODS.reload);
+async function publishNewLogin(config: PluginConfig, io: CommandIo, account: string | undefined): Promise<ServiceStatus> {
+  const live = await callPluginMethod<ServiceStatus>(METHODS.reload, accountParam(account));
   if (live.reachable) return live.payload;
   return localService(config, io).reload();
 }
@@ -90,8 +115,8 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export async function importCommand(pluginConfig: unknown, source: string | undefined, io: CommandIo = processIo): Promise<number> {
-  const config = await loadConfig(pluginConfig);
+export async function importCommand(pluginConfig: unknown, source: string | undefined, io: CommandIo = processIo, opts: { account?: string } = {}): Promise<number> {
+  const config = await loadConfig(pluginConfig, opts.account);
   const fromStdin = source === undefined || source === "-";
   if (fromStdin && io.stdin.isTTY) {
     io.err("Pipe a Claude Code credentials file in, e.g.: ssh pc cat ~/.claude/.credentials.json | openclaw claude-oauth import -");
@@ -119,7 +144,7 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
   }
   const deps = defaultRefreshDeps(config);
   await withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, () => writeCredentialsFile(config.credentialsPath, parsed.document, parsed.indent));
-  const status = await publishNewLogin(config, io);
+  const status = await publishNewLogin(config, io, opts.account);
   const minutes = Math.floor((parsed.oauth.expiresAt - now) / 60_000);
   io.out(
     `Imported the login into ${config.credentialsPath} (mode 600)` +
@@ -130,8 +155,8 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
   return status.state === "needs-login" || status.state === "invalid-credentials" ? 2 : 0;
 }
 
-export async function loginCommand(pluginConfig: unknown, io: CommandIo = processIo): Promise<number> {
-  const config = await loadConfig(pluginConfig);
+export async function loginCommand(pluginConfig: unknown, io: CommandIo = processIo, opts: { account?: string } = {}): Promise<number> {
+  const config = await loadConfig(pluginConfig, opts.account);
   const pkce = createPkce();
   io.err(
     `Open this URL in any browser, log in with your Claude account and approve:\n\n${buildAuthorizeUrl(config.authorizeUrl, config.clientId, pkce)}\n\n` +
@@ -159,7 +184,7 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
       const existing = await readCredentialsFile(config.credentialsPath).then((r) => r.document).catch(() => ({}));
       await writeCredentialsFile(config.credentialsPath, withTokens(existing, tokens));
     });
-    const status = await publishNewLogin(config, io);
+    const status = await publishNewLogin(config, io, opts.account);
     io.out(`Logged in${tokens.accountEmail ? ` as ${tokens.accountEmail}` : ""}. Saved to ${config.credentialsPath} (mode 600); OpenClaw profile ${config.profileId} is in use. State: ${status.state}.`);
     return 0;
   } catch (err) {
@@ -169,9 +194,9 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
   }
 }
 
-export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentials?: boolean }, io: CommandIo = processIo): Promise<number> {
-  const config = await loadConfig(pluginConfig);
-  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { keepCredentials: opts.keepCredentials === true });
+export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentials?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
+  const config = await loadConfig(pluginConfig, opts.account);
+  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(opts.account), keepCredentials: opts.keepCredentials === true });
   if (!live.reachable) await localService(config, io).logout(opts);
   io.out(
     `Removed OpenClaw profile ${config.profileId}` +

@@ -84,6 +84,19 @@ describe("resolveConfig validation", () => {
     }
   });
 
+  it("usageCheckMinutes: 0 (off) to 1440, default 10", () => {
+    expect(resolveConfig({}, env).usageCheckMinutes).toBe(10);
+    expect(resolveConfig({ usageCheckMinutes: 0 }, env).usageCheckMinutes).toBe(0);
+    expect(resolveConfig({ usageCheckMinutes: 1440 }, env).usageCheckMinutes).toBe(1440);
+    for (const bad of [-1, 1441, 2.5, "ten", true]) expectRefused("usageCheckMinutes", bad);
+  });
+
+  it("usageUrl: https, or http on loopback only", () => {
+    expect(resolveConfig({}, env).usageUrl).toBe("https://api.anthropic.com/api/oauth/usage");
+    expect(resolveConfig({ usageUrl: "http://127.0.0.1:8080/api/oauth/usage" }, env).usageUrl).toBe("http://127.0.0.1:8080/api/oauth/usage");
+    for (const bad of ["http://example.com/usage", "ftp://127.0.0.1/x", "not a url", ""]) expectRefused("usageUrl", bad);
+  });
+
   it("refreshIntervalMinutes: range 1..1440", () => {
     expectRefused("refreshIntervalMinutes", 0);
     expectRefused("refreshIntervalMinutes", 1441);

@@ -18,6 +18,11 @@ export interface PluginConfig {
   authorizeUrl: string;
   /** Run with each alert as JSON on stdin; none when unset. */
   alertCommand?: string;
+  /** How often to read the subscription's usage windows; 0 turns it off. */
+  usageCheckMinutes: number;
+  usageUrl: string;
+  /** With several accounts: the usage percent at which agents move to another account. */
+  switchAtPercent: number;
 }
 
 export const PLUGIN_ID = "claude-oauth-refresh";
@@ -33,6 +38,12 @@ export const DEFAULTS = {
   tokenUrl: "https://platform.claude.com/v1/oauth/token",
   clientId: "9d1c250a-e61b-44d9-88ed-5944d1962f5e",
   authorizeUrl: "https://claude.ai/oauth/authorize",
+  // Usage monitors poll every few minutes at most; the windows move slowly and the endpoint
+  // rate-limits eager clients.
+  usageCheckMinutes: 10,
+  usageUrl: "https://api.anthropic.com/api/oauth/usage",
+  // Leaves a little room for the turn in flight: a window at 100 % answers every request with 429.
+  switchAtPercent: 95,
 } as const;
 
 const KEYS = new Set([
@@ -44,6 +55,9 @@ const KEYS = new Set([
   "clientId",
   "authorizeUrl",
   "alertCommand",
+  "usageCheckMinutes",
+  "usageUrl",
+  "switchAtPercent",
 ]);
 
 /** OpenClaw manages this one from Claude Code's own files; writing it would fight OpenClaw. */
@@ -123,9 +137,13 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
 
   const authorizeUrl = checkEndpointUrl("authorizeUrl", nonEmptyString("authorizeUrl", input.authorizeUrl, DEFAULTS.authorizeUrl));
 
+  const usageCheckMinutes = integerIn("usageCheckMinutes", input.usageCheckMinutes, 0, 1440, DEFAULTS.usageCheckMinutes);
+  const usageUrl = checkEndpointUrl("usageUrl", nonEmptyString("usageUrl", input.usageUrl, DEFAULTS.usageUrl));
+  const switchAtPercent = integerIn("switchAtPercent", input.switchAtPercent, 50, 100, DEFAULTS.switchAtPercent);
+
   const alertCommand = input.alertCommand === undefined ? undefined : nonEmptyString("alertCommand", input.alertCommand, "");
 
-  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, ...(alertCommand ? { alertCommand } : {}) };
+  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, usageCheckMinutes, usageUrl, switchAtPercent, ...(alertCommand ? { alertCommand } : {}) };
 }
 
 /** OpenClaw's own rule for its state dir, for code that runs outside a service context. */

@@ -1,6 +1,7 @@
-import path from "node:path";
 import { definePluginEntry, type OpenClawConfig } from "openclaw/plugin-sdk/plugin-entry";
-import { AlertLedger, commandChannel, fanOut } from "./alerts.js";
+import { AccountPool } from "./account-pool.js";
+import { DEFAULT_ACCOUNT, alertLedgerPath } from "./accounts.js";
+import { AlertLedger, commandChannel, fanOut, type AlertChannel } from "./alerts.js";
 import { chatAlertChannel } from "./chat-alert.js";
 import { PLUGIN_ID, resolveConfig } from "./config.js";
 import { errorMessage } from "./errors.js";
@@ -21,8 +22,8 @@ async function configuredAgents(config: OpenClawConfig): Promise<Array<{ id: str
   return listAgentIds(config).map((id) => ({ id, dir: resolveAgentDir(config, id) }));
 }
 
-/** The running service, for the gateway methods; one per gateway process. */
-let active: RefreshService | undefined;
+/** The running accounts, for the gateway methods; one pool per gateway process. */
+let active: AccountPool | undefined;
 
 export default definePluginEntry({
   id: PLUGIN_ID,
@@ -50,22 +51,42 @@ export default definePluginEntry({
         };
         const channels = [chatAlertChannel(api.runtime.system)];
         if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger));
-        const service = new RefreshService({
+        const alert = fanOut(channels, logger);
+        const agents = (await configuredAgents(ctx.config).catch(() => [])).map((a) => a.id);
+        const pool = new AccountPool({
           config,
+          stateDir: ctx.stateDir,
           logger,
-          // The live config, read at each publish: an agent added while the gateway runs counts too.
-          publisher: createOpenClawPublisher({ profileId: config.profileId, agentDirs: async () => (await configuredAgents(liveConfig())).map((a) => a.dir) }),
-          agents: (await configuredAgents(ctx.config).catch(() => [])).map((a) => a.id),
-          alert: fanOut(channels, logger),
-          alertLedger: new AlertLedger(path.join(ctx.stateDir, PLUGIN_ID, "alerts.json")),
+          alert,
+          createAccount: (name, accountConfig, hooks) => {
+            const publisher = createOpenClawPublisher({
+              profileId: accountConfig.profileId,
+              // The live config, read at each publish: an agent added while the gateway runs counts too.
+              agentDirs: async () => (await configuredAgents(liveConfig())).map((a) => a.dir),
+              ranking: hooks.ranking,
+            });
+            // With several accounts every alert names its account; with one, the seed's wording stays.
+            const named: AlertChannel = (a) => (name === DEFAULT_ACCOUNT && hooks.accountCount() < 2 ? alert(a) : alert({ ...a, account: name, message: `Claude account "${name}": ${a.message}` }));
+            const service = new RefreshService({
+              config: accountConfig,
+              logger: hooks.logger,
+              publisher,
+              agents,
+              alert: named,
+              alertLedger: new AlertLedger(alertLedgerPath(ctx.stateDir, name)),
+              onChange: hooks.onChange,
+              banner: name === DEFAULT_ACCOUNT,
+            });
+            return { service, applyRanking: () => publisher.applyRanking() };
+          },
         });
-        active = service;
-        await service.start();
+        active = pool;
+        await pool.start();
       },
       async stop() {
-        const service = active;
+        const pool = active;
         active = undefined;
-        await service?.stop();
+        await pool?.stop();
       },
     });
     registerGatewayMethods(api, () => active);

@@ -20,6 +20,15 @@ export interface Publisher {
   unpublish(): Promise<void>;
 }
 
+/**
+ * The plugin's own profiles in the order agents should try them, and those that must not be used
+ * before a moment (an account at its limit until its window resets). One account: just its profile.
+ */
+export interface ProfileRanking {
+  order: string[];
+  blockedUntil: Record<string, number>;
+}
+
 /** The few SDK functions we use, so tests and the CLI can pass their own. */
 export interface AuthStoreApi {
   upsertAuthProfileWithLock(params: { profileId: string; credential: TokenCredential; agentDir?: string }): Promise<AuthProfileStore | null>;
@@ -36,27 +45,77 @@ export interface TokenCredential {
 
 export const PROVIDER = "anthropic";
 
-/** Pure: the profile order with ours first and every other Anthropic profile after it. */
-export function orderWithFirst(profileId: string, store: Pick<AuthProfileStore, "profiles" | "order">): string[] {
+/** Pure: the profile order with ours in front, in the given order, and every other Anthropic profile after them. */
+export function orderWithFront(ours: readonly string[], store: Pick<AuthProfileStore, "profiles" | "order">): string[] {
   const existing = store.order?.[PROVIDER] ?? [];
   const others = Object.entries(store.profiles ?? {})
-    .filter(([id, cred]) => id !== profileId && cred.provider === PROVIDER)
+    .filter(([id, cred]) => !ours.includes(id) && cred.provider === PROVIDER)
     .map(([id]) => id);
-  const rest = [...existing.filter((id) => id !== profileId), ...others.filter((id) => !existing.includes(id))];
-  return [profileId, ...rest];
+  const rest = [...existing.filter((id) => !ours.includes(id)), ...others.filter((id) => !existing.includes(id))];
+  return [...ours, ...rest];
+}
+
+export function orderWithFirst(profileId: string, store: Pick<AuthProfileStore, "profiles" | "order">): string[] {
+  return orderWithFront([profileId], store);
+}
+
+/**
+ * Why the plugin blocks a profile: OpenClaw's own reason for "a usage probe says this subscription
+ * is at its limit". A session pinned to an account keeps it while it is usable, whatever the order
+ * says; a block until the window's reset is what moves those sessions to the next account, and
+ * OpenClaw lifts it by itself when the moment passes.
+ */
+export const USAGE_BLOCK_REASON = "subscription_limit";
+
+/** Pure: applies our order and blocks to a store; true when anything changed. */
+export function applyRanking(store: AuthProfileStore, ranking: ProfileRanking): boolean {
+  let changed = false;
+  const ours = ranking.order.filter((id) => id in store.profiles);
+  const order = orderWithFront(ours, store);
+  if (!sameOrder(store.order?.[PROVIDER], order)) {
+    store.order = { ...store.order, [PROVIDER]: order };
+    changed = true;
+  }
+  for (const id of ranking.order) {
+    const stats = store.usageStats?.[id];
+    const until = ranking.blockedUntil[id];
+    if (until !== undefined && (stats?.blockedUntil !== until || stats.blockedReason !== USAGE_BLOCK_REASON)) {
+      store.usageStats = { ...store.usageStats, [id]: { ...stats, blockedUntil: until, blockedReason: USAGE_BLOCK_REASON } };
+      changed = true;
+    } else if (until === undefined && stats?.blockedReason === USAGE_BLOCK_REASON) {
+      const { blockedUntil: _until, blockedReason: _reason, ...rest } = stats;
+      store.usageStats = { ...store.usageStats, [id]: rest };
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 function sameOrder(a: readonly string[] | undefined, b: readonly string[]): boolean {
   return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-export function createOpenClawPublisher(options: { profileId: string; agentDirs?: () => Promise<string[]> | string[]; loadApi?: () => Promise<AuthStoreApi> }): Publisher {
+export function createOpenClawPublisher(options: {
+  profileId: string;
+  agentDirs?: () => Promise<string[]> | string[];
+  loadApi?: () => Promise<AuthStoreApi>;
+  /** With several accounts, the pool's ranking of all of them; otherwise ours alone, first. */
+  ranking?: () => ProfileRanking;
+}): Publisher & { applyRanking(): Promise<void> } {
   const loadApi = options.loadApi ?? (async () => (await import("openclaw/plugin-sdk/provider-auth")) as unknown as AuthStoreApi);
   const { profileId } = options;
 
   /** Pure over a store: does it hold Anthropic profiles other than ours? */
   const holdsOtherAnthropicProfiles = (store: AuthProfileStore) =>
     Object.entries(store.profiles ?? {}).some(([id, cred]) => id !== profileId && cred.provider === PROVIDER);
+
+  const ranking = options.ranking ?? (() => ({ order: [profileId], blockedUntil: {} }));
+
+  async function rank(api: AuthStoreApi, agentDir: string | undefined, where: string): Promise<void> {
+    const r = ranking();
+    const ordered = await api.updateAuthProfileStoreWithLock({ ...(agentDir ? { agentDir } : {}), updater: (store) => applyRanking(store, r) });
+    if (ordered === null) throw new PluginError("publish_failed", `OpenClaw refused to put ${r.order.join(", ")} first in the ${where}'s Anthropic profile order; will retry.`);
+  }
 
   async function targets(api: AuthStoreApi): Promise<Array<string | undefined>> {
     // `undefined` is the shared store every agent inherits from. An agent with Anthropic profiles
@@ -78,17 +137,12 @@ export function createOpenClawPublisher(options: { profileId: string; agentDirs?
         const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
         const written = await api.upsertAuthProfileWithLock({ profileId, credential, ...(agentDir ? { agentDir } : {}) });
         if (written === null) throw new PluginError("publish_failed", `OpenClaw refused to save profile ${profileId} in its ${where}; will retry.`);
-        const ordered = await api.updateAuthProfileStoreWithLock({
-          ...(agentDir ? { agentDir } : {}),
-          updater: (store) => {
-            const order = orderWithFirst(profileId, store);
-            if (sameOrder(store.order?.[PROVIDER], order)) return false;
-            store.order = { ...store.order, [PROVIDER]: order };
-            return true;
-          },
-        });
-        if (ordered === null) throw new PluginError("publish_failed", `OpenClaw refused to put ${profileId} first in the ${where}'s Anthropic profile order; will retry.`);
+        await rank(api, agentDir, where);
       }
+    },
+    async applyRanking() {
+      const api = await loadApi();
+      for (const agentDir of await targets(api)) await rank(api, agentDir, agentDir ? `agent store ${agentDir}` : "shared auth store");
     },
     async unpublish() {
       const api = await loadApi();

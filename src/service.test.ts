@@ -2,14 +2,14 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Clock, TimerHandle } from "./clock.js";
+import { FakeClock, settle } from "../test/support/fake-clock.js";
 import { resolveConfig, type PluginConfig } from "./config.js";
 import { readCredentialsFile, writeCredentialsFile } from "./credentials.js";
 import { PluginError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { PublishedToken, Publisher } from "./publish.js";
 import type { RefreshDeps } from "./refresh.js";
-import { RefreshService } from "./service.js";
+import { RefreshService, type ServiceDeps } from "./service.js";
 import { AlertLedger, type Alert, type AlertChannel } from "./alerts.js";
 import type { RawAnswer, TokenRequest } from "./token-endpoint.js";
 
@@ -37,107 +37,6 @@ afterAll(() => {
     expect(line).not.toMatch(/sk-ant-o[ar]t01-/);
   }
 });
-
-// ---- a clock whose timers only fire when the test advances it --------------------------------
-
-interface FakeTimer {
-  at: number;
-  seq: number;
-  fn: () => void;
-}
-
-/** Resources that mean a file-system operation is still under way (fs.promises closes use CloseReq). */
-const FS_BUSY = /^(FSReq|CloseReq|FileHandle)/;
-
-/**
- * Waits until the service has nothing left to do: no file-system request pending for a few turns
- * of the event loop (each turn also drains the microtask queue). The service's only other waits
- * are the fake clock's timers and the fake endpoint's gate, which the tests control.
- */
-async function settle(): Promise<void> {
-  // Bounded by time, not turns: an fsync on a busy disk can take a while.
-  const deadline = Date.now() + 10_000;
-  let quiet = 0;
-  while (quiet < 3) {
-    if (Date.now() > deadline) throw new Error(`settle: still busy after 10 s: ${process.getActiveResourcesInfo().join(",")}`);
-    await new Promise<void>((r) => setImmediate(r));
-    const busy = process.getActiveResourcesInfo().some((r) => FS_BUSY.test(r));
-    quiet = busy ? 0 : quiet + 1;
-    if (busy) await new Promise<void>((r) => setTimeout(r, 1));
-  }
-}
-
-class FakeClock implements Clock {
-  wall: number;
-  mono = 1_000_000;
-  private seq = 0;
-  readonly timers = new Map<TimerHandle, FakeTimer>();
-
-  constructor(wall: number) {
-    this.wall = wall;
-  }
-
-  now(): number {
-    return this.wall;
-  }
-
-  monotonic(): number {
-    return this.mono;
-  }
-
-  random(): number {
-    return 0.5;
-  }
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const handle: TimerHandle = {};
-    this.timers.set(handle, { at: this.mono + Math.max(0, ms), seq: ++this.seq, fn });
-    return handle;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    this.timers.delete(handle);
-  }
-
-  get pending(): number {
-    return this.timers.size;
-  }
-
-  /** Moves both clocks forward, firing due timers in order and letting each tick finish. */
-  async advance(ms: number): Promise<void> {
-    const target = this.mono + ms;
-    for (;;) {
-      let next: [TimerHandle, FakeTimer] | undefined;
-      for (const entry of this.timers) {
-        if (entry[1].at <= target && (!next || entry[1].at < next[1].at || (entry[1].at === next[1].at && entry[1].seq < next[1].seq))) next = entry;
-      }
-      if (!next) break;
-      this.timers.delete(next[0]);
-      this.wall += next[1].at - this.mono;
-      this.mono = next[1].at;
-      next[1].fn();
-      await settle();
-    }
-    this.wall += target - this.mono;
-    this.mono = target;
-  }
-
-  /** Fires the earliest timer now, without waiting for what it starts. */
-  fireNext(): void {
-    let next: [TimerHandle, FakeTimer] | undefined;
-    for (const entry of this.timers) if (!next || entry[1].at < next[1].at) next = entry;
-    if (!next) throw new Error("no timer pending");
-    this.timers.delete(next[0]);
-    this.wall += next[1].at - this.mono;
-    this.mono = next[1].at;
-    next[1].fn();
-  }
-
-  /** The wall clock steps (NTP, suspend); the monotonic clock does not. */
-  jumpWall(ms: number): void {
-    this.wall += ms;
-  }
-}
 
 // ---- a token endpoint that rotates like Anthropic's ------------------------------------------
 
@@ -235,7 +134,7 @@ interface Harness {
   lines(level?: LogLine["level"]): string[];
 }
 
-function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; config?: Record<string, unknown>; alert?: AlertChannel; alertLedger?: AlertLedger } = {}): Harness {
+function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; config?: Record<string, unknown>; alert?: AlertChannel; alertLedger?: AlertLedger; usageGet?: ServiceDeps["usageGet"] } = {}): Harness {
   const clock = new FakeClock(T0);
   const endpoint = new FakeEndpoint(clock, options.live ?? "none");
   const publisher = new FakePublisher();
@@ -245,7 +144,7 @@ function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; confi
     allLogLines.push(message);
   };
   const logger: Logger = { info: record("info"), warn: record("warn"), error: record("error") };
-  const config = resolveConfig({ credentialsPath: file, ...options.config }, { stateDir: dir });
+  const config = resolveConfig({ credentialsPath: file, usageCheckMinutes: 0, ...options.config }, { stateDir: dir });
   const service = new RefreshService({
     config,
     logger,
@@ -254,6 +153,7 @@ function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; confi
     refresh: { post: endpoint.post, refreshLockOptions: FAST_LOCK, writeLockOptions: FAST_LOCK, ...options.refresh },
     ...(options.alert ? { alert: options.alert } : {}),
     ...(options.alertLedger ? { alertLedger: options.alertLedger } : {}),
+    ...(options.usageGet ? { usageGet: options.usageGet } : {}),
   });
   services.push(service);
   return {
@@ -710,5 +610,48 @@ describe("RefreshService alerts before the login ends", () => {
     await again.clock.advance(5 * MINUTE);
     expect(again.service.status().state).toBe("needs-login");
     expect(sent).toHaveLength(1);
+  });
+});
+
+describe("RefreshService usage checks", () => {
+  it("reads usage with the token in service at start and right after each refresh, and never lets it touch the refresh", async () => {
+    const login = await writeLogin(T0 + 61 * MINUTE);
+    const seen: Array<{ at: number; bearer: string | undefined }> = [];
+    const h = harness({
+      live: login.refresh,
+      config: { usageCheckMinutes: 10 },
+      usageGet: async (request) => {
+        seen.push({ at: h.clock.now(), bearer: request.headers.authorization });
+        // The usage endpoint fails every other time: refreshing must not notice.
+        return seen.length % 2 === 0 ? { status: 500, headers: new Headers(), body: "" } : { status: 200, headers: new Headers(), body: JSON.stringify({ five_hour: { utilization: 40, resets_at: null } }) };
+      },
+    });
+    await start(h);
+    await h.clock.advance(0);
+    expect(seen).toEqual([{ at: T0, bearer: `Bearer ${login.access}` }]);
+    expect(h.service.status().usage?.usage?.windows.fiveHour?.utilization).toBe(40);
+    await h.clock.advance(MINUTE + 1);
+    // the refresh (due at expiry - 60 min) ran, and the new token was checked within a minute
+    expect(h.endpoint.requests).toHaveLength(1);
+    const fresh = h.publisher.published.at(-1)?.accessToken;
+    expect(fresh).not.toBe(login.access);
+    await h.clock.advance(MINUTE);
+    expect(seen.at(-1)?.bearer).toBe(`Bearer ${fresh}`);
+    expect(h.service.status().state).toBe("ok");
+    expect(h.lines("warn").filter((l) => l.startsWith("Usage unavailable"))).toHaveLength(1);
+  });
+
+  it("no usage request while the login needs a new login", async () => {
+    const login = await writeLogin(T0 + 30 * MINUTE);
+    let requests = 0;
+    const h = harness({ live: "someone-else", config: { usageCheckMinutes: 10 }, usageGet: async () => ((requests += 1), { status: 200, headers: new Headers(), body: "{}" }) });
+    void login;
+    await start(h);
+    await h.clock.advance(MINUTE);
+    expect(h.service.status().state).toBe("needs-login");
+    const before = requests;
+    await h.clock.advance(30 * MINUTE);
+    expect(requests).toBe(before);
+    expect(h.service.status().usage?.error?.code).toBe("no-token");
   });
 });

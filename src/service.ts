@@ -9,6 +9,9 @@ import type { Publisher } from "./publish.js";
 import { redact } from "./redact.js";
 import { withLock } from "./lock.js";
 import { defaultRefreshDeps, recoverAtStart, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
+import { UsageMonitor, type UsageReport } from "./usage-monitor.js";
+import type { RawAnswer } from "./token-endpoint.js";
+import type { UsageRequest } from "./usage.js";
 import { MINUTE_MS, clockJumped, effectiveMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./schedule.js";
 
 export type ServiceState =
@@ -35,6 +38,8 @@ export interface ServiceStatus {
   retryAt?: number;
   unsavedTokens: boolean;
   lastError?: { code: ErrorCode | "unknown"; message: string };
+  /** The subscription's usage windows; absent when usage checks are off. */
+  usage?: UsageReport;
 }
 
 export interface RefreshReport {
@@ -56,6 +61,12 @@ export interface ServiceDeps {
   alert?: AlertChannel;
   alertLedger?: AlertLedger;
   agents?: string[];
+  /** The usage endpoint's GET, for tests; the real one otherwise. */
+  usageGet?: (request: UsageRequest) => Promise<RawAnswer>;
+  /** Told whenever the state, the token or the usage may have changed (the account pool re-ranks). */
+  onChange?: () => void;
+  /** The seed's start-up lines; only the first account prints them. Default true. */
+  banner?: boolean;
 }
 
 /**
@@ -72,6 +83,9 @@ export class RefreshService {
   private readonly alert: AlertChannel | undefined;
   private readonly alertLedger: AlertLedger | undefined;
   private readonly agents: string[] | undefined;
+  private readonly usage: UsageMonitor | undefined;
+  private readonly onChange: () => void;
+  private readonly banner: boolean;
 
   private state: ServiceState = "stopped";
   private oauth: ClaudeOAuth | undefined;
@@ -105,6 +119,27 @@ export class RefreshService {
     this.alert = deps.alert;
     this.alertLedger = deps.alertLedger;
     this.agents = deps.agents;
+    this.onChange = deps.onChange ?? (() => undefined);
+    this.banner = deps.banner ?? true;
+    this.usage =
+      deps.config.usageCheckMinutes > 0
+        ? new UsageMonitor({
+            usageUrl: deps.config.usageUrl,
+            checkEveryMinutes: deps.config.usageCheckMinutes,
+            clock: this.clock,
+            log: this.log,
+            currentToken: () => this.usableToken(),
+            onReport: () => this.onChange(),
+            ...(deps.usageGet ? { get: deps.usageGet } : {}),
+          })
+        : undefined;
+  }
+
+  /** The access token agents are using now, while it is valid and the login is alive. */
+  private usableToken(): { accessToken: string; expiresAt: number } | undefined {
+    const o = this.oauth;
+    if (!o || this.state === "needs-login" || o.expiresAt <= this.clock.now()) return undefined;
+    return { accessToken: o.accessToken, expiresAt: o.expiresAt };
   }
 
   private get intervalMs(): number {
@@ -119,16 +154,19 @@ export class RefreshService {
     if (this.running) return;
     this.running = true;
     this.state = "ok";
-    this.log.info("🔄 Claude OAuth Auto-Refresh plugin loading...");
-    this.log.info("✅ Plugin loaded successfully");
-    this.log.info(`   Credentials: ${this.config.credentialsPath}`);
-    this.log.info(`   Refresh interval: ${this.config.refreshIntervalMinutes} min`);
+    if (this.banner) {
+      this.log.info("🔄 Claude OAuth Auto-Refresh plugin loading...");
+      this.log.info("✅ Plugin loaded successfully");
+      this.log.info(`   Credentials: ${this.config.credentialsPath}`);
+      this.log.info(`   Refresh interval: ${this.config.refreshIntervalMinutes} min`);
+    }
     this.lastWall = this.clock.now();
     this.lastMono = this.clock.monotonic();
     await recoverAtStart(this.refreshDeps).catch((err: unknown) => this.log.warn(`Could not check for an interrupted credentials write: ${errorMessage(err)}`));
     await this.loadFromDisk();
     this.reportValidity();
     this.nextCheckAt = this.clock.now() + this.intervalMs;
+    this.usage?.start();
     // The first refresh (if due) runs in the background: gateway start-up must not wait on the network.
     void this.tick("start");
   }
@@ -138,6 +176,7 @@ export class RefreshService {
     this.running = false;
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    this.usage?.stop();
     // A refresh in flight may hold the only copy of a rotated token: let it reach the disk.
     if (this.inFlight || this.currentTick) {
       const pending = Promise.all([this.inFlight?.catch(() => undefined), this.currentTick?.catch(() => undefined)]);
@@ -155,6 +194,7 @@ export class RefreshService {
     const run = this.doRefresh(options.force ?? false).finally(() => {
       if (this.inFlight === run) this.inFlight = undefined;
       this.schedule();
+      this.onChange();
     });
     this.inFlight = run;
     return run;
@@ -170,8 +210,15 @@ export class RefreshService {
   }
 
   /** Reads the file for `status` without publishing anything (CLI with no gateway). */
-  async inspect(): Promise<ServiceStatus> {
+  async inspect(options: { checkUsage?: boolean } = {}): Promise<ServiceStatus> {
     await this.loadFromDisk({ publish: false });
+    if (options.checkUsage) await this.checkUsage();
+    return this.status();
+  }
+
+  /** Reads the usage windows now (on demand); the status carries the answer or the reason. */
+  async checkUsage(): Promise<ServiceStatus> {
+    await this.usage?.checkNow();
     return this.status();
   }
 
@@ -210,6 +257,7 @@ export class RefreshService {
     if (this.retryAt !== undefined) s.retryAt = this.retryAt;
     if (this.lastRefresh) s.lastRefresh = { ...this.lastRefresh };
     if (this.lastError) s.lastError = { ...this.lastError };
+    if (this.usage) s.usage = this.usage.report();
     return s;
   }
 
@@ -229,6 +277,7 @@ export class RefreshService {
     const run = this.runTick(reason).finally(() => {
       this.currentTick = undefined;
       this.schedule();
+      this.onChange();
     });
     this.currentTick = run;
     return run;
@@ -319,6 +368,7 @@ export class RefreshService {
       this.retryAt = undefined;
       this.lastError = undefined;
       if (options.publish !== false) await this.publishCurrent();
+      this.usage?.afterTokenChange();
     } catch (err) {
       this.fileSignature = signature;
       const e = err instanceof PluginError ? err : new PluginError("credentials_invalid", redact(errorMessage(err)));
@@ -444,6 +494,7 @@ export class RefreshService {
     // Saved first (inside runRefresh), published next, reported last: the log line never claims
     // more than has happened.
     if (changed || this.publishPending) await this.publishCurrent();
+    if (changed) this.usage?.afterTokenChange();
     if (result.kind === "refreshed" || result.kind === "refreshed-elsewhere") this.log.info(message);
     return { refreshed: result.kind === "refreshed" || result.kind === "refreshed-unsaved", kind: result.kind, message, status: this.status() };
   }

@@ -73,3 +73,42 @@ describe("formatStatusTable", () => {
     expect(text).toMatch(/Last error\s+Could not save: the disk is full/);
   });
 });
+
+describe("usage in the status", () => {
+  const usage: ServiceStatus["usage"] = {
+    usage: { checkedAt: NOW - 2 * MIN, windows: { fiveHour: { utilization: 43.4, resetsAt: NOW + 130 * MIN }, sevenDay: { utilization: 12 }, sevenDaySonnet: { utilization: 100, resetsAt: NOW + 3 * DAY } } },
+    nextCheckAt: NOW + 8 * MIN,
+  };
+
+  it("JSON: checkedAt and every window the answer had, times as ISO", () => {
+    expect(toStatusJson(status({ usage }), NOW, { source: "gateway" }).usage).toEqual({
+      checkedAt: new Date(NOW - 2 * MIN).toISOString(),
+      windows: {
+        fiveHour: { utilization: 43.4, resetsAt: new Date(NOW + 130 * MIN).toISOString() },
+        sevenDay: { utilization: 12 },
+        sevenDaySonnet: { utilization: 100, resetsAt: new Date(NOW + 3 * DAY).toISOString() },
+      },
+      nextCheckAt: new Date(NOW + 8 * MIN).toISOString(),
+    });
+  });
+
+  it("JSON: the reason when the last check failed, keeping the last numbers", () => {
+    const json = toStatusJson(status({ usage: { ...usage, error: { code: "rejected", message: "the usage endpoint refused this login (HTTP 403)", at: NOW } } }), NOW, { source: "gateway" });
+    expect(json.usage?.error).toEqual({ code: "rejected", message: "the usage endpoint refused this login (HTTP 403)", at: new Date(NOW).toISOString() });
+    expect(json.usage?.windows?.fiveHour?.utilization).toBe(43.4);
+  });
+
+  it("no usage field when checks are off", () => {
+    expect(toStatusJson(status(), NOW, { source: "gateway" }).usage).toBeUndefined();
+  });
+
+  it("text: percent used and when each window resets, in reading order", () => {
+    const text = formatStatusTable(toStatusJson(status({ usage }), NOW, { source: "gateway" }), NOW);
+    expect(text).toMatch(/^Usage +5-hour 43 %, resets in 2 h 10 min; week 12 %; week Sonnet 100 %, resets in 3\.0 days \(checked 2 min ago\)$/m);
+  });
+
+  it("text: a failed check says usage is unavailable and why", () => {
+    const text = formatStatusTable(toStatusJson(status({ usage: { error: { code: "rejected", message: "the usage endpoint refused this login (HTTP 403).", at: NOW } } }), NOW, { source: "gateway" }), NOW);
+    expect(text).toMatch(/^Usage +unavailable: the usage endpoint refused this login \(HTTP 403\)\.$/m);
+  });
+});

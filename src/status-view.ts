@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import type { ServiceStatus } from "./service.js";
 import { MINUTE_MS } from "./schedule.js";
+import { USAGE_WINDOWS, type UsageWindowName } from "./usage.js";
 
 /**
  * What `status` shows, as pure functions of a status snapshot and the clock. The JSON shape is
@@ -27,6 +28,21 @@ export interface StatusJson {
   retryAt?: string;
   unsavedTokens: boolean;
   lastError?: { code: string; message: string };
+  usage?: UsageJson;
+  /** Every account the gateway keeps (from the running gateway). */
+  accounts?: AccountStatusJson[];
+}
+
+/** One account in `status --json`'s `accounts` list: the same fields, plus its name and place in the order. */
+export type AccountStatusJson = StatusJson & { name: string; place: number };
+
+export interface UsageJson {
+  /** When the windows below were read; absent when no check has succeeded yet. */
+  checkedAt?: string;
+  windows?: Partial<Record<UsageWindowName, { utilization: number; resetsAt?: string }>>;
+  /** Why the latest check failed. */
+  error?: { code: string; message: string; at: string };
+  nextCheckAt?: string;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -66,6 +82,22 @@ export function toStatusJson(status: ServiceStatus, now: number, extra: { source
   if (status.nextRefreshAt !== undefined) out.nextRefreshAt = iso(status.nextRefreshAt);
   if (status.retryAt !== undefined) out.retryAt = iso(status.retryAt);
   if (status.lastError) out.lastError = status.lastError;
+  if (status.usage) out.usage = toUsageJson(status.usage);
+  return out;
+}
+
+function toUsageJson(report: NonNullable<ServiceStatus["usage"]>): UsageJson {
+  const out: UsageJson = {};
+  if (report.usage) {
+    out.checkedAt = iso(report.usage.checkedAt);
+    const windows: NonNullable<UsageJson["windows"]> = {};
+    for (const [name, w] of Object.entries(report.usage.windows) as Array<[UsageWindowName, { utilization: number; resetsAt?: number }]>) {
+      windows[name] = { utilization: w.utilization, ...(w.resetsAt !== undefined ? { resetsAt: iso(w.resetsAt) } : {}) };
+    }
+    out.windows = windows;
+  }
+  if (report.error) out.error = { code: report.error.code, message: report.error.message, at: iso(report.error.at) };
+  if (report.nextCheckAt !== undefined) out.nextCheckAt = iso(report.nextCheckAt);
   return out;
 }
 
@@ -73,6 +105,18 @@ function inWords(ms: number): string {
   const abs = Math.abs(ms);
   const text = abs >= DAY_MS ? `${(abs / DAY_MS).toFixed(1)} days` : abs >= 60 * MINUTE_MS ? `${Math.floor(abs / (60 * MINUTE_MS))} h ${Math.floor((abs % (60 * MINUTE_MS)) / MINUTE_MS)} min` : `${Math.floor(abs / MINUTE_MS)} min`;
   return ms >= 0 ? `in ${text}` : `${text} ago`;
+}
+
+/** Pure: "5-hour 43 %, resets in 2 h 10 min; week 12 %, resets in 3.1 days" (every window the answer has). */
+export function formatUsageWindows(usage: UsageJson, now: number): string | undefined {
+  if (!usage.windows) return undefined;
+  const parts = USAGE_WINDOWS.flatMap(({ name, label }) => {
+    const w = usage.windows?.[name];
+    if (!w) return [];
+    const resets = w.resetsAt ? `, resets ${inWords(Date.parse(w.resetsAt) - now)}` : "";
+    return [`${label} ${Math.round(w.utilization)} %${resets}`];
+  });
+  return parts.length ? parts.join("; ") : "no usage recorded yet";
 }
 
 /** A short aligned table for people. */
@@ -92,8 +136,34 @@ export function formatStatusTable(s: StatusJson, now: number): string {
   rows.push(["Source", s.source === "gateway" ? "running gateway (live)" : "credentials file (no gateway reachable)"]);
   if (s.unsavedTokens) rows.push(["WARNING", "refreshed tokens are held in memory only: the credentials file cannot be written"]);
   if (s.lastError) rows.push(["Last error", s.lastError.message]);
+  if (s.usage) {
+    const windows = formatUsageWindows(s.usage, now);
+    if (windows) rows.push(["Usage", `${windows} (checked ${inWords(Date.parse(s.usage.checkedAt ?? "") - now)})`]);
+    if (s.usage.error) rows.push([windows ? "Usage check" : "Usage", `unavailable: ${s.usage.error.message}`]);
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
+}
+
+/** Several accounts: one block each, in the order agents use them. */
+export function formatAccountBlocks(s: StatusJson, now: number): string {
+  const accounts = s.accounts ?? [];
+  if (accounts.length < 2) return formatStatusTable(s, now);
+  return [...accounts]
+    .sort((a, b) => a.place - b.place)
+    .map((a) => `Account ${a.name}${a.place === 1 ? " (agents use it first)" : ` (${ordinal(a.place)} in line)`}\n${indent(formatStatusTable(a, now))}`)
+    .join("\n\n");
+}
+
+function ordinal(n: number): string {
+  return n === 2 ? "2nd" : n === 3 ? "3rd" : `${n}th`;
+}
+
+function indent(text: string): string {
+  return text
+    .split("\n")
+    .map((l) => `  ${l}`)
+    .join("\n");
 }
 
 /** Permission bits of the credentials file, for the status's "mode" field. */

@@ -139,7 +139,7 @@ export async function monthSimulation(opts: { days: number; log: (m: string) => 
       logCounts.lastErrors = [...logCounts.lastErrors, m.slice(0, 200)].slice(-3);
     },
   };
-  const config = resolveConfig({ credentialsPath: file }, { stateDir: dir });
+  const config = resolveConfig({ credentialsPath: file, usageCheckMinutes: 0 }, { stateDir: dir });
   const makeService = (): RefreshService => new RefreshService({ config, logger, publisher, clock, refresh: { post: oursEndpoint.post } });
 
   // seed

@@ -21,6 +21,7 @@ import {
   required,
 } from "../support/e2e-helpers.js";
 import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
+import { startFakeUsageEndpoint, type FakeUsageEndpoint } from "../support/fake-usage-endpoint.js";
 import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, fakeAccessToken, pkceChallenge, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
 import { recordFigure } from "../support/figures.js";
 import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
@@ -47,6 +48,9 @@ interface StatusJson {
 describe("cli e2e: operator commands against a running gateway", () => {
   let fake: FakeTokenEndpoint | undefined;
   let messages: FakeMessagesApi | undefined;
+  let usageApi: FakeUsageEndpoint | undefined;
+  // Every window's reset moment, set before the gateway starts.
+  const resetsAt = new Date(Date.now() + 2 * 3600_000 + 30 * 60_000).toISOString();
   let gateway: Gateway | undefined;
   const transcript = new CliTranscript();
   const timings: Record<string, number> = {};
@@ -59,6 +63,7 @@ describe("cli e2e: operator commands against a running gateway", () => {
   const gw = (): Gateway => required(gateway, "gateway was not created");
   const tokens = (): FakeTokenEndpoint => required(fake, "fake token endpoint was not started");
   const api = (): FakeMessagesApi => required(messages, "fake Messages API was not started");
+  const usage = (): FakeUsageEndpoint => required(usageApi, "fake usage endpoint was not started");
 
   async function cli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
     const started = Date.now();
@@ -97,9 +102,11 @@ describe("cli e2e: operator commands against a running gateway", () => {
     fake = await startFakeTokenEndpoint(); // 8 h tokens: nothing is due during the suite
     const endpoint = fake;
     messages = await startFakeMessagesApi({ authorize: (bearer) => endpoint.isAccessTokenValid(bearer) });
+    usageApi = await startFakeUsageEndpoint({ knownToken: (bearer) => endpoint.isAccessTokenValid(bearer) });
+    usageApi.fallback = { windows: { fiveHour: 43, sevenDay: 12, sevenDayOpus: null }, resetsAt };
     authorizeUrl = `${new URL(fake.url).origin}/oauth/authorize`;
     let started = Date.now();
-    gateway = await createGateway({ messagesBaseUrl: messages.baseUrl, pluginConfig: { tokenUrl: fake.url, authorizeUrl } });
+    gateway = await createGateway({ messagesBaseUrl: messages.baseUrl, pluginConfig: { tokenUrl: fake.url, authorizeUrl, usageUrl: usageApi.url, usageCheckMinutes: 10 } });
     timings.createGateway = Date.now() - started;
     credentialsPath = join(gateway.stateDir, CREDENTIALS_FILE);
     writeCredentialsAtomically(credentialsPath, claudeCredentialsJson(fake.mintLogin(), { mcpOAuth: MCP_OAUTH }));
@@ -112,6 +119,7 @@ describe("cli e2e: operator commands against a running gateway", () => {
   afterAll(async () => {
     await gateway?.stop();
     await messages?.close();
+    await usageApi?.close();
     await fake?.close();
     timings.suiteMs = Date.now() - suiteStarted;
     console.info(`[e2e cli] timings (ms): ${JSON.stringify({ ...timings, harness: gateway?.timings ?? {} })}`);
@@ -163,6 +171,65 @@ describe("cli e2e: operator commands against a running gateway", () => {
     expect(Math.abs(Number(raw.accessToken?.validForMinutes) - Number(view.accessToken?.validForMinutes))).toBeLessThanOrEqual(1);
   });
 
+  it("usage: read at start with the live token; status shows every window with its reset, text and JSON", async () => {
+    const live = readCredentials(credentialsPath).oauth.accessToken as string;
+    expect(usage().requests.length, "usage checked at start").toBeGreaterThanOrEqual(1);
+    for (const r of usage().requests) {
+      expect(r.bearer === live, "usage request carried the live access token").toBe(true);
+      expect(r.beta).toContain("oauth-2025-04-20");
+      expect(r.status).toBe(200);
+    }
+    const json = await cli(["claude-oauth", "status", "--json"]);
+    expect(json.code, describeResult(json)).toBe(0);
+    const u = (JSON.parse(json.stdout) as { usage?: { checkedAt?: string; windows?: Record<string, { utilization: number; resetsAt?: string }>; error?: unknown } }).usage;
+    expect(u?.windows).toEqual({ fiveHour: { utilization: 43, resetsAt: new Date(resetsAt).toISOString() }, sevenDay: { utilization: 12, resetsAt: new Date(resetsAt).toISOString() } });
+    expect(u?.error).toBeUndefined();
+    expect(Date.parse(u?.checkedAt ?? "")).toBeLessThanOrEqual(Date.now());
+    const text = await cli(["claude-oauth", "status"]);
+    expect(text.code, describeResult(text)).toBe(0);
+    expect(text.stdout).toMatch(/^Usage\s+5-hour 43 %, resets in 2 h \d+ min; week 12 %, resets in 2 h \d+ min \(checked \d+ min ago\)$/m);
+    expectNoTokens(json);
+    expectNoTokens(text);
+  });
+
+  it("usage: a 403, an HTML page or a 429 changes nothing but the usage line; no POST, health unchanged", async () => {
+    const posts = tokens().posts.length;
+    const fileBefore = fileBytes();
+    const outputFrom = gw().output().length;
+    const check = async (behaviour: NonNullable<FakeUsageEndpoint["fallback"]>, code: string) => {
+      usage().fallback = behaviour;
+      const r = await cli(["claude-oauth", "status", "--check-usage", "--json"]);
+      expect(r.code, describeResult(r)).toBe(0);
+      expectNoTokens(r);
+      const s = JSON.parse(r.stdout) as StatusJson & { usage?: { error?: { code?: string; message?: string }; windows?: Record<string, { utilization: number }> } };
+      expect(s.state).toBe("ok");
+      expect(s.health).toBe("healthy");
+      expect(s.lastError).toBeUndefined();
+      expect(s.usage?.error?.code).toBe(code);
+      // The last good numbers stay visible, with the reason beside them.
+      expect(s.usage?.windows?.fiveHour?.utilization).toBe(43);
+      return s;
+    };
+    const forbidden = await check({ status: 403, body: JSON.stringify({ error: { type: "permission_error", message: "missing scope" } }) }, "rejected");
+    expect(forbidden.usage?.error?.message).toMatch(/HTTP 403.*user:profile/);
+    await check({ status: 403, body: "{}" }, "rejected");
+    await check({ status: 200, body: "<html><body>Just a moment...</body></html>", headers: { "content-type": "text/html" } }, "bad_response");
+    await check({ status: 429, body: "", headers: { "retry-after": "600" } }, "rate_limited");
+    const text = await cli(["claude-oauth", "status"]);
+    expect(text.stdout).toMatch(/^Usage check\s+unavailable: the usage endpoint is rate-limiting us \(HTTP 429, retry after 600 s\)\.$/m);
+    // One log line per kind of trouble, not one per check.
+    const lines = gw().output().slice(outputFrom).split("\n").filter((l) => l.includes("Usage unavailable"));
+    expect(lines.filter((l) => l.includes("HTTP 403"))).toHaveLength(1);
+    expect(lines.filter((l) => l.includes("not JSON"))).toHaveLength(1);
+    expect(lines).toHaveLength(3);
+    expect(tokens().posts.length, "usage trouble never causes a refresh").toBe(posts);
+    expect(fileBytes().equals(fileBefore), "credentials file untouched").toBe(true);
+    usage().fallback = { windows: { fiveHour: 43, sevenDay: 12, sevenDayOpus: null }, resetsAt };
+    const back = await cli(["claude-oauth", "status", "--check-usage", "--json"]);
+    expect((JSON.parse(back.stdout) as { usage?: { error?: unknown } }).usage?.error).toBeUndefined();
+    await gw().waitForOutput(/Usage available again\./, 10_000, outputFrom);
+  });
+
   it("refresh --force: exactly one POST, exit 0, the very next agent turn uses the new token", async () => {
     const posts = tokens().posts.length;
     const r = await cli(["claude-oauth", "refresh", "--force"]);
@@ -191,6 +258,14 @@ describe("cli e2e: operator commands against a running gateway", () => {
     expect(refreshReport.refreshed).toBe(false);
     // The report shows the state after the refresh, not "refreshing".
     expect(refreshReport.status?.state).toBe("ok");
+  });
+
+  it("usage: the refreshed token is checked within a minute of the refresh, with no prompting", async () => {
+    const latest = tokens().latest();
+    if (!latest) throw new Error("no live token pair");
+    const deadline = Date.now() + 90_000;
+    while (!usage().requests.some((r) => r.bearer === latest.accessToken) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    expect(usage().requests.some((r) => r.bearer === latest.accessToken && r.status === 200), "a usage check with the refreshed token").toBe(true);
   });
 
   it("import - : a new login on stdin is saved 0600 and used by the very next agent turn", async () => {

@@ -699,7 +699,8 @@ async function installPlugin(gateway: Gateway, harness: HarnessEnv): Promise<voi
 }
 
 async function configurePlugin(gateway: Gateway, pluginConfig: Record<string, unknown>): Promise<void> {
-  const entries = Object.entries(pluginConfig);
+  // Usage checks would go to api.anthropic.com: off unless a suite points them at a fake.
+  const entries = Object.entries({ usageCheckMinutes: 0, ...pluginConfig });
   if (entries.length === 0) return;
   const batch = entries.map(([key, value]) => ({ path: `plugins.entries.${PLUGIN_ID}.config.${key}`, value }));
   const result = await gateway.cli(["config", "set", "--batch-json", JSON.stringify(batch)]);

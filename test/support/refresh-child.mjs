@@ -16,7 +16,7 @@ const die = () => process.kill(process.pid, "SIGKILL");
 const marks = {};
 const mark = (name) => (marks[name] = Date.now());
 
-const config = resolveConfig({ credentialsPath: args.credentialsPath, tokenUrl: args.tokenUrl, refreshBeforeExpiryMinutes: 60 }, { stateDir: args.stateDir });
+const config = resolveConfig({ credentialsPath: args.credentialsPath, tokenUrl: args.tokenUrl, refreshBeforeExpiryMinutes: 60, usageCheckMinutes: 0 }, { stateDir: args.stateDir });
 
 /** Leaves exactly what write-file-atomic leaves when killed before its rename: a complete, fsynced temp file. */
 async function writeThenDieBeforeRename(file, document, indent) {

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { allNearlyUsedUp, decideOrder, fullestPercent, isExhausted, type AccountStanding } from "./account-order.js";
+
+const NOW = Date.parse("2026-03-01T12:00:00Z");
+const HOUR = 3600_000;
+const SWITCH = 95;
+
+function account(name: string, fiveHour?: number, options: { resetsIn?: number; week?: number; serving?: boolean; needsLogin?: boolean } = {}): AccountStanding {
+  const windows: NonNullable<AccountStanding["usage"]>["windows"] = {};
+  if (fiveHour !== undefined) windows.fiveHour = { utilization: fiveHour, resetsAt: NOW + (options.resetsIn ?? 2 * HOUR) };
+  if (options.week !== undefined) windows.sevenDay = { utilization: options.week, resetsAt: NOW + 72 * HOUR };
+  return { name, serving: options.serving ?? true, needsLogin: options.needsLogin ?? false, ...(fiveHour !== undefined || options.week !== undefined ? { usage: { windows } } : {}) };
+}
+
+describe("decideOrder", () => {
+  it("one account: always first, nothing to log", () => {
+    expect(decideOrder([account("default", 99)], ["default"], SWITCH, NOW)).toEqual({ order: ["default"] });
+    expect(decideOrder([account("default", 100)], ["default"], SWITCH, NOW).order).toEqual(["default"]);
+  });
+
+  it("sticky: the account in use stays first below the threshold, even when another has more room", () => {
+    expect(decideOrder([account("default", 80), account("work", 5)], ["default", "work"], SWITCH, NOW)).toEqual({ order: ["default", "work"] });
+  });
+
+  it("at the threshold the account with the most room goes first, with the reason", () => {
+    const d = decideOrder([account("default", 96), account("work", 40), account("spare", 10)], ["default", "work", "spare"], SWITCH, NOW);
+    expect(d.order).toEqual(["spare", "work", "default"]);
+    expect(d.reason).toBe("spare is first: default reached 96 % of its 5-hour window, resets 14:00 UTC");
+  });
+
+  it("the highest window counts: a full week outweighs an empty 5-hour window", () => {
+    const d = decideOrder([account("default", 2, { week: 97 }), account("work", 30)], ["default", "work"], SWITCH, NOW);
+    expect(d.order).toEqual(["work", "default"]);
+    expect(d.reason).toMatch(/default reached 97 % of its week window/);
+    expect(fullestPercent(account("x", 2, { week: 97 }), NOW)).toBe(97);
+  });
+
+  it("no flapping: the old first coming back under the threshold does not take over again", () => {
+    const first = decideOrder([account("default", 96), account("work", 10)], ["default", "work"], SWITCH, NOW);
+    expect(first.order).toEqual(["work", "default"]);
+    expect(decideOrder([account("default", 10), account("work", 30)], first.order, SWITCH, NOW)).toEqual({ order: ["work", "default"] });
+  });
+
+  it("100 %: last until its window resets, then back among the healthy (but not first while work is fine)", () => {
+    const atLimit = [account("default", 40), account("work", 100, { resetsIn: HOUR })];
+    const d = decideOrder(atLimit, ["work", "default"], SWITCH, NOW);
+    expect(d.order).toEqual(["default", "work"]);
+    expect(d.reason).toBe("default is first: work reached 100 % of its 5-hour window, resets 13:00 UTC");
+    expect(isExhausted(atLimit[1] as AccountStanding, NOW)).toBe(true);
+    // an hour later the window has reset: its stale 100 % no longer counts, and default stays first
+    expect(isExhausted(atLimit[1] as AccountStanding, NOW + HOUR)).toBe(false);
+    expect(decideOrder(atLimit, d.order, SWITCH, NOW + HOUR)).toEqual({ order: ["default", "work"] });
+  });
+
+  it("a 100 % account goes behind one that is merely nearly full", () => {
+    expect(decideOrder([account("a", 100), account("b", 97), account("c", 99)], ["a", "b", "c"], SWITCH, NOW).order).toEqual(["b", "c", "a"]);
+  });
+
+  it("needs a login: last, the reason says so, and it comes back only with a new login", () => {
+    const d = decideOrder([account("default", 10, { needsLogin: true, serving: false }), account("work", 50)], ["default", "work"], SWITCH, NOW);
+    expect(d).toEqual({ order: ["work", "default"], reason: "work is first: default needs a new login" });
+    expect(decideOrder([account("default", 100), account("work", 10, { needsLogin: true })], ["default", "work"], SWITCH, NOW).order).toEqual(["default", "work"]);
+  });
+
+  it("a first account whose token cannot be used gives way to a serving one", () => {
+    const d = decideOrder([account("default", 5, { serving: false }), account("work", 60)], ["default", "work"], SWITCH, NOW);
+    expect(d).toEqual({ order: ["work", "default"], reason: "work is first: default's token cannot be used" });
+  });
+
+  it("ties: the earlier place in the order wins, then the name; unknown usage counts as empty", () => {
+    expect(decideOrder([account("b", 20), account("a", 20), account("c", 99)], ["c", "b", "a"], SWITCH, NOW).order).toEqual(["b", "a", "c"]);
+    expect(decideOrder([account("b"), account("a")], [], SWITCH, NOW).order).toEqual(["a", "b"]);
+    expect(decideOrder([account("z", 97), account("new")], ["z"], SWITCH, NOW).order).toEqual(["new", "z"]);
+  });
+
+  it("everyone over the threshold: the one with the most room still goes first", () => {
+    expect(decideOrder([account("a", 99), account("b", 96)], ["a", "b"], SWITCH, NOW).order).toEqual(["b", "a"]);
+  });
+
+  it("a new account with nothing in force yet: no reason to log", () => {
+    expect(decideOrder([account("default", 10), account("work", 5)], [], SWITCH, NOW)).toEqual({ order: ["work", "default"] });
+  });
+});
+
+describe("allNearlyUsedUp", () => {
+  it("only when every account with a login is at or over the threshold; names the soonest reset", () => {
+    expect(allNearlyUsedUp([account("a", 96, { resetsIn: 3 * HOUR }), account("b", 99, { resetsIn: HOUR })], SWITCH, NOW)).toEqual({ firstResetAt: NOW + HOUR });
+    expect(allNearlyUsedUp([account("a", 96), account("b", 50)], SWITCH, NOW)).toBeUndefined();
+    expect(allNearlyUsedUp([account("a", 96), account("b", undefined)], SWITCH, NOW)).toBeUndefined();
+    expect(allNearlyUsedUp([account("a", 96, { resetsIn: HOUR }), account("b", 10, { needsLogin: true })], SWITCH, NOW)).toEqual({ firstResetAt: NOW + HOUR });
+    expect(allNearlyUsedUp([account("b", 10, { needsLogin: true })], SWITCH, NOW)).toBeUndefined();
+  });
+});

@@ -1,0 +1,113 @@
+import { USAGE_WINDOWS, type Usage, type UsageWindowName } from "./usage.js";
+
+/**
+ * Which of the plugin's accounts agents should use first, as a pure function of each account's
+ * standing, its usage and the clock. The rules (README "Several accounts"):
+ * - the account in use stays first (the prompt cache lives with it) until one of its windows
+ *   reaches `switchAtPercent`, or it cannot serve (token invalid), or it needs a login;
+ * - then the healthy account with the most room left (the lowest of its highest window) goes first;
+ * - an account at 100 % of any window, or needing a login, goes last until that window's reset
+ *   passes (or a new login arrives);
+ * - nothing else moves the first account, so the order does not flap.
+ */
+
+export interface AccountStanding {
+  name: string;
+  /** False when its access token cannot be used now (expired, missing, broken file). */
+  serving: boolean;
+  needsLogin: boolean;
+  /** The last usage answer, if any. */
+  usage?: Pick<Usage, "windows">;
+}
+
+export interface OrderDecision {
+  /** Every account, best first. */
+  order: string[];
+  /** Why the first account changed, for the log; absent when it did not change. */
+  reason?: string;
+}
+
+interface WindowReading {
+  name: UsageWindowName;
+  label: string;
+  utilization: number;
+  resetsAt?: number;
+}
+
+/** Windows whose reset moment has passed say nothing about now: their count started over. */
+function liveWindows(usage: AccountStanding["usage"], now: number): WindowReading[] {
+  if (!usage) return [];
+  return USAGE_WINDOWS.flatMap(({ name, label }) => {
+    const w = usage.windows[name];
+    if (!w || (w.resetsAt !== undefined && w.resetsAt <= now)) return [];
+    return [{ name, label, utilization: w.utilization, ...(w.resetsAt !== undefined ? { resetsAt: w.resetsAt } : {}) }];
+  });
+}
+
+function fullest(windows: WindowReading[]): WindowReading | undefined {
+  return windows.reduce<WindowReading | undefined>((top, w) => (!top || w.utilization > top.utilization ? w : top), undefined);
+}
+
+/** Pure: the highest live window's percentage; unknown usage counts as 0 (nothing says it is full). */
+export function fullestPercent(account: AccountStanding, now: number): number {
+  return fullest(liveWindows(account.usage, now))?.utilization ?? 0;
+}
+
+/** At 100 % of a window, or without a login: it cannot serve until a reset or a new login. */
+export function isExhausted(account: AccountStanding, now: number): boolean {
+  return account.needsLogin || liveWindows(account.usage, now).some((w) => w.utilization >= 100);
+}
+
+function isHealthy(account: AccountStanding, now: number): boolean {
+  return account.serving && !isExhausted(account, now);
+}
+
+function clockTime(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
+}
+
+/** Pure: why an account stopped being first, in the operator's words. */
+export function whyNotFirst(account: AccountStanding, switchAtPercent: number, now: number): string | undefined {
+  if (account.needsLogin) return `${account.name} needs a new login`;
+  if (!account.serving) return `${account.name}'s token cannot be used`;
+  const top = fullest(liveWindows(account.usage, now));
+  if (top && top.utilization >= switchAtPercent) {
+    return `${account.name} reached ${Math.round(top.utilization)} % of its ${top.label} window${top.resetsAt !== undefined ? `, resets ${clockTime(top.resetsAt)} UTC` : ""}`;
+  }
+  return undefined;
+}
+
+/**
+ * Pure: the order for now. `previous` is the order in force (its first is the account in use);
+ * accounts not in it (new ones) rank by room like the rest.
+ */
+export function decideOrder(accounts: readonly AccountStanding[], previous: readonly string[], switchAtPercent: number, now: number): OrderDecision {
+  const rankOf = (name: string) => {
+    const i = previous.indexOf(name);
+    return i < 0 ? previous.length : i;
+  };
+  const earliestReset = (a: AccountStanding) => Math.min(...liveWindows(a.usage, now).filter((w) => w.utilization >= 100 && w.resetsAt !== undefined).map((w) => w.resetsAt as number), Number.POSITIVE_INFINITY);
+  // Healthy first, most room first; then those at 100 %, soonest reset first; logins needed last.
+  const tier = (a: AccountStanding) => (isHealthy(a, now) ? (fullestPercent(a, now) >= switchAtPercent ? 1 : 0) : a.needsLogin ? 4 : isExhausted(a, now) ? 3 : 2);
+  const ranked = [...accounts].sort(
+    (a, b) => tier(a) - tier(b) || fullestPercent(a, now) - fullestPercent(b, now) || earliestReset(a) - earliestReset(b) || rankOf(a.name) - rankOf(b.name) || a.name.localeCompare(b.name),
+  );
+  const current = accounts.find((a) => a.name === previous[0]);
+  // Stickiness: the account in use keeps its place while nothing is wrong with it.
+  if (current && whyNotFirst(current, switchAtPercent, now) === undefined && isHealthy(current, now)) {
+    return { order: [current.name, ...ranked.filter((a) => a !== current).map((a) => a.name)] };
+  }
+  const order = ranked.map((a) => a.name);
+  const first = order[0];
+  if (!current || first === current.name || first === undefined) return { order };
+  const why = whyNotFirst(current, switchAtPercent, now) ?? `${current.name} reached a window's limit`;
+  return { order, reason: `${first} is first: ${why}` };
+}
+
+/** Pure: every account at or above the threshold (nowhere left to switch to), with the soonest reset. */
+export function allNearlyUsedUp(accounts: readonly AccountStanding[], switchAtPercent: number, now: number): { firstResetAt?: number } | undefined {
+  const candidates = accounts.filter((a) => !a.needsLogin);
+  if (candidates.length === 0 || !candidates.every((a) => a.usage !== undefined && fullestPercent(a, now) >= switchAtPercent)) return undefined;
+  const resets = candidates.flatMap((a) => liveWindows(a.usage, now).filter((w) => w.utilization >= switchAtPercent && w.resetsAt !== undefined).map((w) => w.resetsAt as number));
+  return resets.length ? { firstResetAt: Math.min(...resets) } : {};
+}
