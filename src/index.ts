@@ -54,7 +54,11 @@ export default definePluginEntry({
           config,
           logger,
           // The live config, read at each publish: an agent added while the gateway runs counts too.
-          publisher: createOpenClawPublisher({ profileId: config.profileId, agentDirs: async () => (await configuredAgents(liveConfig())).map((a) => a.dir) }),
+          publisher: createOpenClawPublisher({
+            profileId: config.profileId,
+            agentDirs: async () => (await configuredAgents(liveConfig())).map((a) => a.dir),
+            onAgentViewRebuilt: (dir) => logger.info(`OpenClaw still showed an older token to the agent in ${dir} after the write; rebuilt that agent's view (needed on OpenClaw before 2026.9.6).`),
+          }),
           agents: (await configuredAgents(ctx.config).catch(() => [])).map((a) => a.id),
           alert: fanOut(channels, logger),
           alertLedger: new AlertLedger(path.join(ctx.stateDir, PLUGIN_ID, "alerts.json")),

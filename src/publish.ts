@@ -1,4 +1,5 @@
 import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
+import { ensureAgentViewCarries, type AgentViewApi } from "./agent-view.js";
 import { PluginError } from "./errors.js";
 
 /**
@@ -21,7 +22,7 @@ export interface Publisher {
 }
 
 /** The few SDK functions we use, so tests and the CLI can pass their own. */
-export interface AuthStoreApi {
+export interface AuthStoreApi extends AgentViewApi {
   upsertAuthProfileWithLock(params: { profileId: string; credential: TokenCredential; agentDir?: string }): Promise<AuthProfileStore | null>;
   updateAuthProfileStoreWithLock(params: { agentDir?: string; updater: (store: AuthProfileStore) => boolean }): Promise<AuthProfileStore | null>;
 }
@@ -50,7 +51,13 @@ function sameOrder(a: readonly string[] | undefined, b: readonly string[]): bool
   return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-export function createOpenClawPublisher(options: { profileId: string; agentDirs?: () => Promise<string[]> | string[]; loadApi?: () => Promise<AuthStoreApi> }): Publisher {
+export function createOpenClawPublisher(options: {
+  profileId: string;
+  agentDirs?: () => Promise<string[]> | string[];
+  loadApi?: () => Promise<AuthStoreApi>;
+  /** Told once per agent whose stale view of the auth store had to be rebuilt (see agent-view.ts). */
+  onAgentViewRebuilt?: (agentDir: string) => void;
+}): Publisher {
   const loadApi = options.loadApi ?? (async () => (await import("openclaw/plugin-sdk/provider-auth")) as unknown as AuthStoreApi);
   const { profileId } = options;
 
@@ -58,11 +65,13 @@ export function createOpenClawPublisher(options: { profileId: string; agentDirs?
   const holdsOtherAnthropicProfiles = (store: AuthProfileStore) =>
     Object.entries(store.profiles ?? {}).some(([id, cred]) => id !== profileId && cred.provider === PROVIDER);
 
-  async function targets(api: AuthStoreApi): Promise<Array<string | undefined>> {
+  const rebuiltViews = new Set<string>();
+
+  async function targets(api: AuthStoreApi, agentDirs: string[]): Promise<Array<string | undefined>> {
     // `undefined` is the shared store every agent inherits from. An agent with Anthropic profiles
     // of its own reads those before the shared ones, so it gets our profile in its own store too.
     const out: Array<string | undefined> = [undefined];
-    for (const agentDir of options.agentDirs ? await options.agentDirs() : []) {
+    for (const agentDir of agentDirs) {
       let local = false;
       await api.updateAuthProfileStoreWithLock({ agentDir, updater: (store) => ((local = holdsOtherAnthropicProfiles(store)), false) });
       if (local) out.push(agentDir);
@@ -74,7 +83,8 @@ export function createOpenClawPublisher(options: { profileId: string; agentDirs?
     async publish(token) {
       const api = await loadApi();
       const credential: TokenCredential = { type: "token", provider: PROVIDER, token: token.accessToken, expires: token.expiresAt, ...(token.email ? { email: token.email } : {}) };
-      for (const agentDir of await targets(api)) {
+      const agentDirs = options.agentDirs ? await options.agentDirs() : [];
+      for (const agentDir of await targets(api, agentDirs)) {
         const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
         const written = await api.upsertAuthProfileWithLock({ profileId, credential, ...(agentDir ? { agentDir } : {}) });
         if (written === null) throw new PluginError("publish_failed", `OpenClaw refused to save profile ${profileId} in its ${where}; will retry.`);
@@ -89,10 +99,19 @@ export function createOpenClawPublisher(options: { profileId: string; agentDirs?
         });
         if (ordered === null) throw new PluginError("publish_failed", `OpenClaw refused to put ${profileId} first in the ${where}'s Anthropic profile order; will retry.`);
       }
+      // Written is not yet seen: check what each agent's next turn will read.
+      for (const agentDir of agentDirs) {
+        const view = await ensureAgentViewCarries(api, { agentDir, profileId, token: token.accessToken });
+        if (view === "stale") throw new PluginError("publish_failed", `OpenClaw saved profile ${profileId}, but agent store ${agentDir} still shows an older token; will retry.`);
+        if (view === "rebuilt" && !rebuiltViews.has(agentDir)) {
+          rebuiltViews.add(agentDir);
+          options.onAgentViewRebuilt?.(agentDir);
+        }
+      }
     },
     async unpublish() {
       const api = await loadApi();
-      for (const agentDir of await targets(api)) {
+      for (const agentDir of await targets(api, options.agentDirs ? await options.agentDirs() : [])) {
         const done = await api.updateAuthProfileStoreWithLock({
           ...(agentDir ? { agentDir } : {}),
           updater: (store) => {
