@@ -28,6 +28,7 @@ import {
 } from "../support/e2e-helpers.js";
 import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
 import { claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import { installPackedPluginAsUser } from "../support/archive-install.js";
 import { recordFigure } from "../support/figures.js";
 import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
 
@@ -174,25 +175,13 @@ describe.each(VERSIONS)("OpenClaw %s: install, refresh, the next agent turn on t
 });
 
 describe.skipIf(process.env.E2E_COMPAT_TOO_OLD === "0")(`OpenClaw ${RELEASES.tooOld} (older than ${MIN_SUPPORTED}): the install is refused with a clear line`, () => {
-  it("`openclaw plugins install` exits non-zero and says which plugin API the plugin needs", async () => {
-    const messages = await startFakeMessagesApi({ authorize: () => false });
-    try {
-      const started = Date.now();
-      const failure = await createGateway({ openclaw: RELEASES.tooOld, messagesBaseUrl: messages.baseUrl }).then(
-        async (gateway) => {
-          await gateway.stop();
-          return undefined;
-        },
-        (error: unknown) => (error instanceof Error ? error.message : String(error)),
-      );
-      recordFigure("compat", `openclaw-${RELEASES.tooOld}`, { refusedInMs: Date.now() - started });
-      expect(failure, "the install must fail").toBeDefined();
-      expect(failure).toMatch(/openclaw plugins install failed \(exit [1-9]/);
-      const floor = MIN_SUPPORTED.replace(/\./g, "\\.");
-      const version = RELEASES.tooOld.replace(/\./g, "\\.");
-      expect(failure).toMatch(new RegExp(`plugin "claude-oauth-refresh" requires plugin API >=${floor}, but this OpenClaw runtime exposes ${version}\\. Upgrade OpenClaw`));
-    } finally {
-      await messages.close();
-    }
+  it("`openclaw plugins install <the npm package>` exits 1 and says which plugin API the plugin needs", () => {
+    const r = installPackedPluginAsUser(RELEASES.tooOld);
+    recordFigure("compat", `openclaw-${RELEASES.tooOld}`, { refusedInMs: r.ms, exitCode: r.code });
+    expect(r.version).toBe(RELEASES.tooOld);
+    expect(r.code, describeResult(r)).toBe(1);
+    const escape = (v: string): string => v.replace(/\./g, "\\.");
+    const line = new RegExp(`^plugin "claude-oauth-refresh" requires plugin API >=${escape(MIN_SUPPORTED)}, but this OpenClaw runtime exposes ${escape(RELEASES.tooOld)}\\. Upgrade OpenClaw or install a compatible plugin version and retry\\.$`, "m");
+    expect(`${r.stdout}\n${r.stderr}`).toMatch(line);
   });
 });
