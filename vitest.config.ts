@@ -18,7 +18,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts", "src/**/*.test.ts"],
-          exclude: [E2E, "**/node_modules/**", "dist/**", ".cache/**"],
+          exclude: [E2E, "**/*.compat.test.ts", "**/node_modules/**", "dist/**", ".cache/**"],
           sequence: { groupOrder: 0 },
         },
       },

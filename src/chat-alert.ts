@@ -10,6 +10,8 @@ import { PLUGIN_ID } from "./config.js";
 export function chatAlertChannel(system: OpenClawPluginApi["runtime"]["system"], agentId = "main"): AlertChannel {
   return async (alert) => {
     const text = `[${PLUGIN_ID}] ${alert.message}`;
+    // The session key is fully qualified, so this works on every supported OpenClaw: `agentId` is
+    // understood from 2026.9.6 on (it only matters for short keys) and ignored before.
     const accepted = system.enqueueSystemEvent(text, { agentId, sessionKey: `agent:${agentId}:main` });
     if (!accepted) throw new Error(`OpenClaw did not accept the alert for agent ${agentId}'s main session`);
     system.requestHeartbeat({ source: "other", intent: "event", reason: PLUGIN_ID });

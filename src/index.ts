@@ -64,6 +64,7 @@ export default definePluginEntry({
               // The live config, read at each publish: an agent added while the gateway runs counts too.
               agentDirs: async () => (await configuredAgents(liveConfig())).map((a) => a.dir),
               ranking: hooks.ranking,
+              onAgentViewRebuilt: (dir) => hooks.logger.info(`OpenClaw still showed an older token to the agent in ${dir} after the write; rebuilt that agent's view (needed on OpenClaw before 2026.9.6).`),
             });
             // With several accounts every alert names its account; with one, the seed's wording stays.
             const named: AlertChannel = (a) => (name === DEFAULT_ACCOUNT && hooks.accountCount() < 2 ? alert(a) : alert({ ...a, account: name, message: `Claude account "${name}": ${a.message}` }));

@@ -202,6 +202,50 @@ describe("createOpenClawPublisher", () => {
     expect(e.message).toContain("/agents/b");
   });
 
+  /** fakeApi plus a host view per agent dir: stale (the shared store as it was) until a transaction on that dir commits, or forever. */
+  function withViews(fake: ReturnType<typeof fakeApi>, opts: { staleDirs: string[]; healable: boolean }): () => Promise<AuthStoreApi> {
+    const stale = new Map(opts.staleDirs.map((dir) => [dir, structuredClone(fake.get(undefined))]));
+    return async () => {
+      const base = await fake.loadApi();
+      return {
+        ...base,
+        ensureAuthProfileStore: (agentDir) => structuredClone((agentDir !== undefined && stale.get(agentDir)) || fake.get(undefined)),
+        async updateAuthProfileStoreWithLock(params) {
+          const result = await base.updateAuthProfileStoreWithLock(params);
+          if (opts.healable && params.agentDir !== undefined && fake.calls.at(-1)?.changed) stale.delete(params.agentDir);
+          return result;
+        },
+      };
+    };
+  }
+
+  it("after the shared write, rebuilds an agent's stale view once and reports it once; fresh views are left alone", async () => {
+    const fake = fakeApi();
+    const rebuilt: string[] = [];
+    const publisher = createOpenClawPublisher({
+      profileId: OURS,
+      loadApi: withViews(fake, { staleDirs: ["/agents/main"], healable: true }),
+      agentDirs: () => ["/agents/main", "/agents/other"],
+      onAgentViewRebuilt: (dir) => rebuilt.push(dir),
+    });
+    await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
+    await publisher.publish({ accessToken: `${ACCESS}-2`, expiresAt: EXPIRES + 1 });
+    expect(rebuilt).toEqual(["/agents/main"]);
+    // The rebuild is a transaction that changes nothing; no token copy lands in the agent's own store.
+    expect(fake.calls.filter((c) => c.kind === "upsert").map((c) => c.agentDir)).toEqual([undefined, undefined]);
+    expect(fake.get("/agents/main").profiles[OURS]).toBeUndefined();
+    expect(fake.calls.filter((c) => c.kind === "update" && c.changed && c.agentDir !== undefined).map((c) => c.agentDir)).toEqual(["/agents/main"]);
+  });
+
+  it("a view still stale after the rebuild fails the publish (retried later), naming the agent dir and no token", async () => {
+    const fake = fakeApi();
+    const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: withViews(fake, { staleDirs: ["/agents/main"], healable: false }), agentDirs: () => ["/agents/main"] });
+    const e = await publishError(publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES }));
+    expect(e.code).toBe("publish_failed");
+    expect(e.message).toContain("/agents/main");
+    expect(e.message).not.toContain(ACCESS);
+  });
+
   it("unpublish removes our profile and our place in the order, nothing else", async () => {
     const fake = fakeApi({ initial: store({ profiles: { "anthropic:other": { type: "token", provider: "anthropic", token: "FAKE-o" } } }) });
     const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi });

@@ -1,4 +1,5 @@
 import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
+import { ensureAgentViewCarries, type AgentViewApi } from "./agent-view.js";
 import { PluginError } from "./errors.js";
 
 /**
@@ -30,7 +31,7 @@ export interface ProfileRanking {
 }
 
 /** The few SDK functions we use, so tests and the CLI can pass their own. */
-export interface AuthStoreApi {
+export interface AuthStoreApi extends AgentViewApi {
   upsertAuthProfileWithLock(params: { profileId: string; credential: TokenCredential; agentDir?: string }): Promise<AuthProfileStore | null>;
   updateAuthProfileStoreWithLock(params: { agentDir?: string; updater: (store: AuthProfileStore) => boolean }): Promise<AuthProfileStore | null>;
 }
@@ -101,6 +102,8 @@ export function createOpenClawPublisher(options: {
   loadApi?: () => Promise<AuthStoreApi>;
   /** With several accounts, the pool's ranking of all of them; otherwise ours alone, first. */
   ranking?: () => ProfileRanking;
+  /** Told once per agent whose stale view of the auth store had to be rebuilt (see agent-view.ts). */
+  onAgentViewRebuilt?: (agentDir: string) => void;
 }): Publisher & { applyRanking(): Promise<void> } {
   const loadApi = options.loadApi ?? (async () => (await import("openclaw/plugin-sdk/provider-auth")) as unknown as AuthStoreApi);
   const { profileId } = options;
@@ -110,6 +113,7 @@ export function createOpenClawPublisher(options: {
     Object.entries(store.profiles ?? {}).some(([id, cred]) => id !== profileId && cred.provider === PROVIDER);
 
   const ranking = options.ranking ?? (() => ({ order: [profileId], blockedUntil: {} }));
+  const rebuiltViews = new Set<string>();
 
   async function rank(api: AuthStoreApi, agentDir: string | undefined, where: string): Promise<void> {
     const r = ranking();
@@ -117,11 +121,11 @@ export function createOpenClawPublisher(options: {
     if (ordered === null) throw new PluginError("publish_failed", `OpenClaw refused to put ${r.order.join(", ")} first in the ${where}'s Anthropic profile order; will retry.`);
   }
 
-  async function targets(api: AuthStoreApi): Promise<Array<string | undefined>> {
+  async function targets(api: AuthStoreApi, agentDirs: string[]): Promise<Array<string | undefined>> {
     // `undefined` is the shared store every agent inherits from. An agent with Anthropic profiles
     // of its own reads those before the shared ones, so it gets our profile in its own store too.
     const out: Array<string | undefined> = [undefined];
-    for (const agentDir of options.agentDirs ? await options.agentDirs() : []) {
+    for (const agentDir of agentDirs) {
       let local = false;
       await api.updateAuthProfileStoreWithLock({ agentDir, updater: (store) => ((local = holdsOtherAnthropicProfiles(store)), false) });
       if (local) out.push(agentDir);
@@ -133,20 +137,30 @@ export function createOpenClawPublisher(options: {
     async publish(token) {
       const api = await loadApi();
       const credential: TokenCredential = { type: "token", provider: PROVIDER, token: token.accessToken, expires: token.expiresAt, ...(token.email ? { email: token.email } : {}) };
-      for (const agentDir of await targets(api)) {
+      const agentDirs = options.agentDirs ? await options.agentDirs() : [];
+      for (const agentDir of await targets(api, agentDirs)) {
         const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
         const written = await api.upsertAuthProfileWithLock({ profileId, credential, ...(agentDir ? { agentDir } : {}) });
         if (written === null) throw new PluginError("publish_failed", `OpenClaw refused to save profile ${profileId} in its ${where}; will retry.`);
         await rank(api, agentDir, where);
       }
+      // Written is not yet seen: check what each agent's next turn will read.
+      for (const agentDir of agentDirs) {
+        const view = await ensureAgentViewCarries(api, { agentDir, profileId, token: token.accessToken });
+        if (view === "stale") throw new PluginError("publish_failed", `OpenClaw saved profile ${profileId}, but agent store ${agentDir} still shows an older token; will retry.`);
+        if (view === "rebuilt" && !rebuiltViews.has(agentDir)) {
+          rebuiltViews.add(agentDir);
+          options.onAgentViewRebuilt?.(agentDir);
+        }
+      }
     },
     async applyRanking() {
       const api = await loadApi();
-      for (const agentDir of await targets(api)) await rank(api, agentDir, agentDir ? `agent store ${agentDir}` : "shared auth store");
+      for (const agentDir of await targets(api, options.agentDirs ? await options.agentDirs() : [])) await rank(api, agentDir, agentDir ? `agent store ${agentDir}` : "shared auth store");
     },
     async unpublish() {
       const api = await loadApi();
-      for (const agentDir of await targets(api)) {
+      for (const agentDir of await targets(api, options.agentDirs ? await options.agentDirs() : [])) {
         const done = await api.updateAuthProfileStoreWithLock({
           ...(agentDir ? { agentDir } : {}),
           updater: (store) => {

@@ -47,6 +47,7 @@ import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { resolveOpenClaw, type OpenClawUnderTest } from "./openclaw-under-test.js";
 
 export const PLUGIN_ID = "claude-oauth-refresh";
 
@@ -55,6 +56,8 @@ export interface GatewayOptions {
   pluginConfig?: Record<string, unknown>;
   /** Where every Anthropic model call goes (the fake Messages API's baseUrl). */
   messagesBaseUrl: string;
+  /** The OpenClaw to run: a version in .cache/openclaw-<v>/ or a path to openclaw.mjs (default: E2E_OPENCLAW, else the devDependency). */
+  openclaw?: string;
 }
 
 export interface CliResult {
@@ -96,6 +99,8 @@ export interface Gateway {
   waitForOutput(re: RegExp, timeoutMs?: number, fromIndex?: number): Promise<string>;
   /** `openclaw agent --agent main --message <message> --json` (default message "ping"). */
   agentTurn(message?: string): Promise<AgentTurnResult>;
+  /** The OpenClaw this gateway runs (see openclaw-under-test.ts). */
+  openclaw: OpenClawUnderTest;
 }
 
 interface HarnessEnv {
@@ -412,7 +417,9 @@ function gatewayConfig(p: { home: string; port: number; token: string; logFile: 
 // --- the gateway ---------------------------------------------------------------------------------
 
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
-  const harness = readHarnessEnv();
+  const defaults = readHarnessEnv();
+  const openclaw = resolveOpenClaw(defaults.repo, defaults.openclaw, opts.openclaw ?? process.env.E2E_OPENCLAW);
+  const harness: HarnessEnv = { ...defaults, openclaw: openclaw.entry };
   installExitHooks();
   const timings: Record<string, number> = {};
   const home = mkdtempSync(join(tmpdir(), "coauth-e2e-"));
@@ -465,6 +472,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
     env,
     timings,
     cli,
+    openclaw,
 
     async start(startOpts = {}) {
       if (child && child.exitCode === null && child.signalCode === null) throw new Error("gateway is already running");
