@@ -1,19 +1,19 @@
 import { promises as fs } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { resolveConfig, type PluginConfig } from "./config.js";
-import { parseCredentials, readCredentialsFile, withTokens, writeCredentialsFile } from "./credentials.js";
-import { PluginError, errorMessage } from "./errors.js";
+import { parseCredentials, writeCredentialsFile } from "./credentials.js";
+import { errorMessage } from "./errors.js";
 import { callPluginMethod } from "./gateway-client.js";
 import { METHODS } from "./gateway-methods.js";
 import { withLock } from "./lock.js";
 import type { Logger } from "./logger.js";
-import { buildAuthorizeUrl, buildCodeExchangeRequest, createPkce, parsePastedCode } from "./pkce.js";
+import { completeLogin, loginFailureMessage } from "./login-exchange.js";
+import { buildAuthorizeUrl, createPkce, parsePastedCode } from "./pkce.js";
 import { createOpenClawPublisher } from "./publish.js";
 import { redact } from "./redact.js";
 import { defaultRefreshDeps } from "./refresh.js";
 import { RefreshService, type RefreshReport, type ServiceStatus } from "./service.js";
 import { exitCodeFor, fileMode, formatStatusTable, toStatusJson, type StatusJson } from "./status-view.js";
-import { parseTokenAnswer, postToken } from "./token-endpoint.js";
 
 /**
  * `openclaw claude-oauth ...`: each command asks the running gateway first (so the gateway
@@ -151,20 +151,11 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
   rl.close();
   try {
     const code = parsePastedCode(pasted, pkce.state);
-    const answer = await postToken(buildCodeExchangeRequest(config.tokenUrl, config.clientId, code, pkce));
-    const tokens = parseTokenAnswer(answer, Date.now());
-    const deps = defaultRefreshDeps(config);
-    await withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, async () => {
-      // Keep whatever else the file holds (another tool's keys); the login itself is replaced.
-      const existing = await readCredentialsFile(config.credentialsPath).then((r) => r.document).catch(() => ({}));
-      await writeCredentialsFile(config.credentialsPath, withTokens(existing, tokens));
-    });
-    const status = await publishNewLogin(config, io);
+    const { tokens, published: status } = await completeLogin(config, code, pkce, () => publishNewLogin(config, io));
     io.out(`Logged in${tokens.accountEmail ? ` as ${tokens.accountEmail}` : ""}. Saved to ${config.credentialsPath} (mode 600); OpenClaw profile ${config.profileId} is in use. State: ${status.state}.`);
     return 0;
   } catch (err) {
-    const message = err instanceof PluginError && err.code === "needs_login" ? `the code was refused (${err.message}) Codes work once and expire quickly: run the login command again.` : errorMessage(err);
-    io.err(`Login failed: ${redact(message)}`);
+    io.err(`Login failed: ${loginFailureMessage(err)}`);
     return 2;
   }
 }
