@@ -1,12 +1,15 @@
 import path from "node:path";
 import { definePluginEntry, type OpenClawConfig } from "openclaw/plugin-sdk/plugin-entry";
-import { AlertLedger, commandChannel, fanOut } from "./alerts.js";
+import { AlertLedger, commandChannel, fanOut, type AlertChannel } from "./alerts.js";
 import { chatAlertChannel } from "./chat-alert.js";
-import { PLUGIN_ID, resolveConfig } from "./config.js";
+import { registerChatCommand } from "./chat-command.js";
+import { PLUGIN_ID, resolveConfig, type PluginConfig } from "./config.js";
 import { errorMessage } from "./errors.js";
 import { registerCli } from "./cli.js";
 import { registerGatewayMethods } from "./gateway-methods.js";
 import { prefixedLogger } from "./logger.js";
+import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./owner-delivery.js";
+import { PendingLogin } from "./pending-login.js";
 import { createOpenClawPublisher } from "./publish.js";
 import { RefreshService } from "./service.js";
 
@@ -23,6 +26,9 @@ async function configuredAgents(config: OpenClawConfig): Promise<Array<{ id: str
 
 /** The running service, for the gateway methods; one per gateway process. */
 let active: RefreshService | undefined;
+let activeConfig: PluginConfig | undefined;
+/** A login started with `/claude login`, waiting for its code; the verifier stays in this process. */
+const pendingLogin = new PendingLogin();
 
 export default definePluginEntry({
   id: PLUGIN_ID,
@@ -48,7 +54,18 @@ export default definePluginEntry({
             return ctx.config;
           }
         };
-        const channels = [chatAlertChannel(api.runtime.system)];
+        const alertLedger = new AlertLedger(path.join(ctx.stateDir, PLUGIN_ID, "alerts.json"));
+        const alertTargets = config.alertTargets;
+        // Straight to the owner's chat, no model involved; the system event only when no owner is known.
+        const channels: AlertChannel[] = [
+          ownerAlertChannel({
+            targets: () => resolveAlertTargets(liveConfig(), alertTargets),
+            send: openClawSend(liveConfig),
+            fallback: chatAlertChannel(api.runtime.system),
+            ledger: alertLedger,
+            logger,
+          }),
+        ];
         if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger));
         const service = new RefreshService({
           config,
@@ -57,18 +74,25 @@ export default definePluginEntry({
           publisher: createOpenClawPublisher({ profileId: config.profileId, agentDirs: async () => (await configuredAgents(liveConfig())).map((a) => a.dir) }),
           agents: (await configuredAgents(ctx.config).catch(() => [])).map((a) => a.id),
           alert: fanOut(channels, logger),
-          alertLedger: new AlertLedger(path.join(ctx.stateDir, PLUGIN_ID, "alerts.json")),
+          alertLedger,
         });
         active = service;
+        activeConfig = config;
         await service.start();
       },
       async stop() {
         const service = active;
         active = undefined;
+        activeConfig = undefined;
         await service?.stop();
       },
     });
     registerGatewayMethods(api, () => active);
+    registerChatCommand(api, {
+      current: () => (active && activeConfig ? { service: active, config: activeConfig } : undefined),
+      pending: pendingLogin,
+      logger: prefixedLogger(api.logger),
+    });
     registerCli(api);
   },
 });

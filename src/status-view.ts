@@ -27,6 +27,8 @@ export interface StatusJson {
   retryAt?: string;
   unsavedTokens: boolean;
   lastError?: { code: string; message: string };
+  /** The latest alert: its kind, when, where it was sent and whether every target got it. */
+  lastAlert?: { kind: string; at: string; delivered: boolean; targets: string[] };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -66,6 +68,7 @@ export function toStatusJson(status: ServiceStatus, now: number, extra: { source
   if (status.nextRefreshAt !== undefined) out.nextRefreshAt = iso(status.nextRefreshAt);
   if (status.retryAt !== undefined) out.retryAt = iso(status.retryAt);
   if (status.lastError) out.lastError = status.lastError;
+  if (status.lastAlert) out.lastAlert = { kind: status.lastAlert.kind, at: iso(status.lastAlert.at), delivered: status.lastAlert.delivered, targets: status.lastAlert.targets };
   return out;
 }
 
