@@ -123,7 +123,8 @@ export function formatLoginStarted(url: string, expiresAt: number, now: number):
     "Open this link, log in with your Claude account and approve:",
     url,
     "Then send here: /claude login <the code the page shows>",
-    `The link is good for ${duration(expiresAt - now)}; a new /claude login replaces it.`,
+    // Rounded: said right after the login started, "9 min" for a 10-minute link would mislead.
+    `The link is good for ${Math.round((expiresAt - now) / MINUTE_MS)} min; a new /claude login replaces it.`,
   ].join("\n");
 }
 

@@ -55,6 +55,8 @@ export interface GatewayOptions {
   pluginConfig?: Record<string, unknown>;
   /** Where every Anthropic model call goes (the fake Messages API's baseUrl). */
   messagesBaseUrl: string;
+  /** More OpenClaw config (channels, commands, ...), deep-merged over the harness's own. */
+  extraConfig?: Record<string, unknown>;
 }
 
 export interface CliResult {
@@ -409,6 +411,20 @@ function gatewayConfig(p: { home: string; port: number; token: string; logFile: 
   };
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `extra` over `base`: objects merge key by key, anything else (arrays too) replaces. */
+function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
 // --- the gateway ---------------------------------------------------------------------------------
 
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -428,7 +444,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const env = isolatedEnv(home, stateDir, configPath, token, harness.node24);
   writeFileSync(
     configPath,
-    `${JSON.stringify(gatewayConfig({ home, port, token, logFile, workspace, messagesBaseUrl: opts.messagesBaseUrl }), null, 2)}\n`,
+    `${JSON.stringify(deepMerge(gatewayConfig({ home, port, token, logFile, workspace, messagesBaseUrl: opts.messagesBaseUrl }), opts.extraConfig ?? {}), null, 2)}\n`,
     { mode: 0o600 },
   );
 
