@@ -95,6 +95,10 @@ export function formatStatusTable(s: StatusJson, now: number): string {
   rows.push(["Source", s.source === "gateway" ? "running gateway (live)" : "credentials file (no gateway reachable)"]);
   if (s.unsavedTokens) rows.push(["WARNING", "refreshed tokens are held in memory only: the credentials file cannot be written"]);
   if (s.lastError) rows.push(["Last error", s.lastError.message]);
+  if (s.lastAlert) {
+    const where = s.lastAlert.targets.length === 0 ? "no owner chat configured (log and system event only)" : `${s.lastAlert.delivered ? "delivered to" : "NOT yet delivered to"} ${s.lastAlert.targets.join(", ")}`;
+    rows.push(["Last alert", `${s.lastAlert.kind} ${inWords(Date.parse(s.lastAlert.at) - now)}, ${where}`]);
+  }
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n");
 }
