@@ -27,6 +27,8 @@ async function configuredAgents(config: OpenClawConfig): Promise<Array<{ id: str
 /** The running service, for the gateway methods; one per gateway process. */
 let active: RefreshService | undefined;
 let activeConfig: PluginConfig | undefined;
+/** Stops the owner-alert retries of the running service (the next start resumes them). */
+let stopOwnerAlerts: (() => void) | undefined;
 /** A login started with `/claude login`, waiting for its code; the verifier stays in this process. */
 const pendingLogin = new PendingLogin();
 
@@ -46,6 +48,7 @@ export default definePluginEntry({
           logger.error(`Not starting: ${errorMessage(err)}`);
           return;
         }
+        stopOwnerAlerts?.();
         await active?.stop();
         const liveConfig = (): OpenClawConfig => {
           try {
@@ -57,15 +60,14 @@ export default definePluginEntry({
         const alertLedger = new AlertLedger(path.join(ctx.stateDir, PLUGIN_ID, "alerts.json"));
         const alertTargets = config.alertTargets;
         // Straight to the owner's chat, no model involved; the system event only when no owner is known.
-        const channels: AlertChannel[] = [
-          ownerAlertChannel({
-            targets: () => resolveAlertTargets(liveConfig(), alertTargets),
-            send: openClawSend(liveConfig),
-            fallback: chatAlertChannel(api.runtime.system),
-            ledger: alertLedger,
-            logger,
-          }),
-        ];
+        const ownerAlerts = ownerAlertChannel({
+          targets: () => resolveAlertTargets(liveConfig(), alertTargets),
+          send: openClawSend(liveConfig),
+          fallback: chatAlertChannel(api.runtime.system),
+          ledger: alertLedger,
+          logger,
+        });
+        const channels: AlertChannel[] = [ownerAlerts];
         if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger));
         const service = new RefreshService({
           config,
@@ -78,12 +80,17 @@ export default definePluginEntry({
         });
         active = service;
         activeConfig = config;
+        stopOwnerAlerts = () => ownerAlerts.stop();
         await service.start();
+        // An alert the owner had not received when the gateway stopped is sent now.
+        void ownerAlerts.resume();
       },
       async stop() {
         const service = active;
         active = undefined;
         activeConfig = undefined;
+        stopOwnerAlerts?.();
+        stopOwnerAlerts = undefined;
         await service?.stop();
       },
     });

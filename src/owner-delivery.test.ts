@@ -140,4 +140,47 @@ describe("ownerAlertChannel", () => {
     expect(howTo[0]).toContain("alertTargets");
     expect((await ledger.read()).lastAlert).toMatchObject({ delivered: false, targets: [] });
   });
+
+  it("after a restart, sends the last alert to the owner chats that never got it, and only those", async () => {
+    const ledger = new AlertLedger(path.join(dir, "alerts.json"));
+    const clock = new StepClock();
+    await ledger.write({ warned: [], lastAlert: { kind: "needs-login", at: clock.wall - 60_000, message: alert.message, targets: ["telegram:1", "discord:2"], deliveredTo: ["telegram:1"], delivered: false } });
+    const sent: Array<[string, string]> = [];
+    const targets = () => [{ channel: "telegram", to: "1" }, { channel: "discord", to: "2" }];
+    const channel = ownerAlertChannel({ targets, send: async (t, text) => void sent.push([`${t.channel}:${t.to}`, text]), ledger, logger, clock });
+    await channel.resume();
+    await channel.idle();
+    expect(sent).toEqual([["discord:2", alert.message]]);
+    expect((await ledger.read()).lastAlert).toMatchObject({ delivered: true, deliveredTo: ["telegram:1", "discord:2"] });
+    // Delivered now: another restart sends nothing.
+    await channel.resume();
+    await channel.idle();
+    expect(sent).toHaveLength(1);
+  });
+
+  it("does not resend an old undelivered alert (over a day) or one whose target is no longer an owner", async () => {
+    const ledger = new AlertLedger(path.join(dir, "alerts.json"));
+    const clock = new StepClock();
+    const sent: string[] = [];
+    const send = async (t: AlertTarget): Promise<void> => void sent.push(t.to);
+    await ledger.write({ warned: [], lastAlert: { kind: "needs-login", at: clock.wall - 25 * 3600_000, message: "m", targets: ["telegram:1"], deliveredTo: [], delivered: false } });
+    await ownerAlertChannel({ targets: () => [{ channel: "telegram", to: "1" }], send, ledger, logger, clock }).resume();
+    await ledger.write({ warned: [], lastAlert: { kind: "needs-login", at: clock.wall, message: "m", targets: ["telegram:1"], deliveredTo: [], delivered: false } });
+    await ownerAlertChannel({ targets: () => [{ channel: "telegram", to: "9" }], send, ledger, logger, clock }).resume();
+    expect(sent).toEqual([]);
+  });
+
+  it("stop() ends the retries after the current try; the ledger keeps the alert undelivered for resume()", async () => {
+    const clock = new StepClock();
+    const ledger = new AlertLedger(path.join(dir, "alerts.json"));
+    let tries = 0;
+    const channel = ownerAlertChannel({ targets: () => [{ channel: "telegram", to: "1" }], send: async () => { tries += 1; throw new Error("down"); }, ledger, logger, clock });
+    await channel(alert);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    channel.stop();
+    await clock.fire();
+    await channel.idle();
+    expect(tries).toBe(1);
+    expect((await ledger.read()).lastAlert).toMatchObject({ delivered: false, deliveredTo: [] });
+  });
 });

@@ -56,6 +56,8 @@ export function resolveAlertTargets(cfg: OpenClawConfig | undefined, alertTarget
 /** 5 s doubling to 5 min, 10 tries: about 25 minutes of trying before giving up on a target. */
 export const DELIVERY_BACKOFF: BackoffPolicy = { baseMs: 5_000, maxMs: 5 * 60_000 };
 export const MAX_DELIVERY_ATTEMPTS = 10;
+/** An alert still undelivered when the gateway stopped is sent after a restart within this window. */
+export const RESUME_WINDOW_MS = 24 * 3600_000;
 
 /** Pure: how long to wait before try `attempt + 1`, or undefined when it is time to give up. */
 export function nextDeliveryDelay(attempt: number, random: () => number): number | undefined {
@@ -94,13 +96,16 @@ const HOW_TO_SET_TARGETS =
   `Until then alerts go to the gateway log and, as a system event, to the main agent's next turn.`;
 
 /** The alert channel: straight to every owner target, retried until delivered (bounded). */
-export function ownerAlertChannel(deps: OwnerAlertDeps): AlertChannel & { idle(): Promise<void> } {
+export function ownerAlertChannel(deps: OwnerAlertDeps): AlertChannel & { idle(): Promise<void>; resume(): Promise<void>; stop(): void } {
   const clock = deps.clock ?? systemClock;
   const log = deps.logger;
   let toldHowToSet = false;
+  let stopped = false;
   const inFlight = new Set<Promise<void>>();
 
-  const record = async (alert: Alert, at: number, targets: string[], delivered: string[]): Promise<void> => {
+  type Sendable = Pick<Alert, "kind" | "message">;
+
+  const record = async (alert: Sendable, at: number, targets: string[], delivered: string[]): Promise<void> => {
     await deps.ledger
       ?.update((r) => {
         // A newer alert owns the record; this one's late delivery must not overwrite it.
@@ -110,8 +115,10 @@ export function ownerAlertChannel(deps: OwnerAlertDeps): AlertChannel & { idle()
       .catch((err: unknown) => log.warn(`Could not record the alert's delivery: ${errorMessage(err)}`));
   };
 
-  const deliver = async (alert: Alert, at: number, target: AlertTarget, names: string[], delivered: string[]): Promise<void> => {
+  const deliver = async (alert: Sendable, at: number, target: AlertTarget, names: string[], delivered: string[]): Promise<void> => {
     for (let attempt = 1; ; attempt++) {
+      // Stopped (gateway stopping, config reload): the next start's resume() takes over from the ledger.
+      if (stopped) return;
       try {
         await deps.send(target, alert.message);
         delivered.push(targetName(target));
@@ -145,6 +152,9 @@ export function ownerAlertChannel(deps: OwnerAlertDeps): AlertChannel & { idle()
     }
     const delivered: string[] = [];
     await record(alert, at, names, delivered);
+    start(alert, at, targets, names, delivered);
+  };
+  const start = (alert: Sendable, at: number, targets: AlertTarget[], names: string[], delivered: string[]): void => {
     // Each target on its own: a slow or failing channel never holds back the others, and
     // retries run in the background so the refresh loop never waits on a chat service.
     for (const target of targets) {
@@ -152,7 +162,21 @@ export function ownerAlertChannel(deps: OwnerAlertDeps): AlertChannel & { idle()
       inFlight.add(run);
     }
   };
+
   return Object.assign(channel, {
+    /** After a restart: finish delivering the last alert if some owner chat never got it. */
+    async resume(): Promise<void> {
+      const last = (await deps.ledger?.read().catch(() => undefined))?.lastAlert;
+      if (!last || last.delivered || clock.now() - last.at > RESUME_WINDOW_MS) return;
+      const missing = deps.targets().filter((t) => last.targets.includes(targetName(t)) && !last.deliveredTo.includes(targetName(t)));
+      if (missing.length === 0) return;
+      log.info(`Sending the last alert (${last.kind}) again: ${missing.map(targetName).join(", ")} did not get it before the restart.`);
+      start(last, last.at, missing, last.targets, [...last.deliveredTo]);
+    },
+    /** Ends the retries after their current try; what is undelivered stays in the ledger. */
+    stop(): void {
+      stopped = true;
+    },
     /** Resolves when every delivery started so far has succeeded or given up (tests). */
     async idle(): Promise<void> {
       while (inFlight.size) await Promise.all([...inFlight]);

@@ -23,6 +23,7 @@ import {
   describeResult,
   issuedTokens,
   leakedTokens,
+  linesMatching,
   modelCalls,
   readCredentials,
   required,
@@ -300,7 +301,7 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     // The gateway's own refresh meets invalid_grant (forced through its method: no chat, no agent).
     const refresh = await cli(["gateway", "call", "claude-oauth.refresh", "--params", '{"force":true}', "--json"]);
     expect(refresh.code, describeResult(refresh)).toBe(0);
-    const alert = await waitFor("the needs-login alert in the owner's Telegram chat", () => tg().sentTo(OWNER.id, fromSent).find((m) => /Log in again/.test(m.plain)), 60_000);
+    const alert = await waitFor("the needs-login alert in the owner's Telegram chat", () => tg().sentTo(OWNER.id, fromSent).find((m) => /^Token refresh failed: .*Log in again/.test(m.plain)), 60_000);
     timings.alertAfterTrigger = Date.now() - triggered;
     const ledger = JSON.parse(readFileSync(join(gw().stateDir, "claude-oauth-refresh", "alerts.json"), "utf8")) as { lastAlert?: { kind?: string; message?: string; delivered?: boolean } };
     expect(ledger.lastAlert?.kind).toBe("needs-login");
@@ -322,13 +323,33 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     expect(copies.length, "the alert is sent exactly once").toBe(1);
   });
 
-  it("after a gateway restart the same dead login is not alerted again", async () => {
+  it("across a restart: an alert Telegram could not take is delivered after it, exactly once; the old dead login is not alerted again", async () => {
     const fromSent = tg().sent.length;
     const model = api().requests.length;
-    const alertText = required(tg().sent.find((m) => /Log in again/.test(m.plain)), "no alert was sent before").plain;
+    // Alert messages (replies to /claude start with "Claude login:").
+    const alertsTo = (from = 0): SentMessage[] => tg().sentTo(OWNER.id, from).filter((m) => /^Token refresh failed: .*Log in again/.test(m.plain));
+    expect(alertsTo(), "the first dead login was alerted once").toHaveLength(1);
+    // A second login arrives, then dies too, while Telegram refuses every message.
+    writeCredentialsAtomically(credentialsPath, claudeCredentialsJson(tokens().mintLogin()));
+    const reload = await cli(["gateway", "call", "claude-oauth.reload", "--json"]);
+    expect(reload.code, describeResult(reload)).toBe(0);
+    expect(JSON.parse(reload.stdout)).toMatchObject({ state: "ok" });
+    tg().failSends = true;
+    const attempts = tg().calls.filter((c) => c.method === "sendMessage").length;
+    tokens().failNext({ status: 400, body: INVALID_GRANT });
+    const refresh = await cli(["gateway", "call", "claude-oauth.refresh", "--params", '{"force":true}', "--json"]);
+    expect(refresh.code, describeResult(refresh)).toBe(0);
+    await waitFor("a refused attempt to send the second alert", () => tg().calls.filter((c) => c.method === "sendMessage").length > attempts, 60_000);
+    const ledgerFile = join(gw().stateDir, "claude-oauth-refresh", "alerts.json");
+    const pending = JSON.parse(readFileSync(ledgerFile, "utf8")) as { lastAlert?: { message?: string; delivered?: boolean } };
+    expect(pending.lastAlert?.delivered, "the second alert is not delivered yet").toBe(false);
+    const secondAlert = required(pending.lastAlert?.message, "no second alert recorded");
+    expect(alertsTo(fromSent), "nothing got through while Telegram refused").toEqual([]);
+
     let started = Date.now();
     await gw().stop({ cleanup: false });
     timings.restartStop = Date.now() - started;
+    tg().failSends = false;
     started = Date.now();
     const polls = tg().polls();
     const from = gw().output().length;
@@ -336,18 +357,26 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     await gw().waitForOutput(/\[claude-oauth-refresh\] Token still valid for \d+ minutes/, 90_000, from);
     await waitFor("Telegram polling again", () => tg().polls() > polls, 90_000);
     timings.restart = Date.now() - started;
-    // The restarted gateway still holds the dead login; its next refresh meets invalid_grant again.
+    const resent = await waitFor("the undelivered alert after the restart", () => tg().sentTo(OWNER.id, fromSent).find((m) => m.plain === secondAlert), 60_000);
+    expect(resent.at).toBeGreaterThan(started);
+    expect(linesMatching(gw().output(), /\[claude-oauth-refresh\] Sending the last alert \(needs-login\) again: telegram:111111 did not get it before the restart\./, from)).toHaveLength(1);
+    timings.resentAfterRestart = resent.at - started;
+    expect(JSON.parse(readFileSync(ledgerFile, "utf8"))).toMatchObject({ lastAlert: { kind: "needs-login", delivered: true, targets: [`telegram:${OWNER.id}`] } });
+
+    // The restarted gateway still holds the second dead login; its next refresh meets invalid_grant
+    // again and must not alert again.
     tokens().failNext({ status: 400, body: INVALID_GRANT });
-    const refresh = await cli(["gateway", "call", "claude-oauth.refresh", "--params", '{"force":true}', "--json"]);
-    expect(refresh.code, describeResult(refresh)).toBe(0);
-    expect(refresh.stdout).toMatch(/invalid_grant/);
+    const again = await cli(["gateway", "call", "claude-oauth.refresh", "--params", '{"force":true}', "--json"]);
+    expect(again.code, describeResult(again)).toBe(0);
+    expect(again.stdout).toMatch(/invalid_grant/);
     await gw().waitForOutput(/\[claude-oauth-refresh\] Token refresh failed: .*Log in again/, 30_000, from);
-    // A reply the owner asks for afterwards: any second alert would have been sent before it.
+    // A reply the owner asks for afterwards: any further alert would have been sent before it.
     const after = await say(OWNER, "/claude");
     expect(after.plain).toMatch(/^Claude login: broken ❌$/m);
-    expect(tg().sentTo(OWNER.id, fromSent).filter((m) => m.plain === alertText), "no second alert after the restart").toEqual([]);
-    expect(tg().sent.filter((m) => m.plain === alertText).length, "exactly one alert in all").toBe(1);
-    expect(api().requests.length).toBe(model);
+    // One alert per dead login, in all: the first before the restart, the second after it.
+    expect(alertsTo(fromSent).map((m) => m.plain), "the second alert exactly once").toEqual([secondAlert]);
+    expect(alertsTo(), "alerts in all").toHaveLength(2);
+    expect(api().requests.length, "no model call for any of it").toBe(model);
   });
 
   it("no issued token in any Telegram message, chat reply, log line or status output (redaction off)", () => {

@@ -39,6 +39,8 @@ export interface FakeTelegram {
   calls: TelegramCall[];
   /** Every message the bot sent (sendMessage), in order. */
   sent: SentMessage[];
+  /** While true, sendMessage answers 500 (Telegram having trouble) and nothing counts as sent. */
+  failSends: boolean;
   /** Queues a private message from `user` to the bot; a waiting getUpdates answers at once. */
   say(user: FakeTelegramUser, text: string): number;
   /** Messages sent to `chatId` from index `from` of `sent` on. */
@@ -146,6 +148,10 @@ export async function startFakeTelegram(opts: { botToken?: string } = {}): Promi
         await getUpdates(body, res);
         return;
       case "sendMessage": {
+        if (fake.failSends) {
+          reply(res, 500, { ok: false, error_code: 500, description: "Internal Server Error (FAKE)" });
+          return;
+        }
         const chatId = String(body.chat_id ?? "");
         const text = typeof body.text === "string" ? body.text : "";
         const html = typeof body.parse_mode === "string" && body.parse_mode.toUpperCase() === "HTML";
@@ -169,12 +175,13 @@ export async function startFakeTelegram(opts: { botToken?: string } = {}): Promi
   });
   const listening = await listenOnLoopback(server);
 
-  return {
+  const fake: FakeTelegram = {
     apiRoot: `http://127.0.0.1:${listening.port}`,
     botToken,
     bot,
     calls,
     sent,
+    failSends: false,
     say(user, text) {
       const updateId = nextUpdateId++;
       const command = /^\/[A-Za-z0-9_]+/.exec(text)?.[0];
@@ -202,4 +209,5 @@ export async function startFakeTelegram(opts: { botToken?: string } = {}): Promi
       await listening.close();
     },
   };
+  return fake;
 }
