@@ -73,6 +73,11 @@ function parseLastAlert(v: unknown): LastAlert | undefined {
   return { kind: a.kind, at: a.at, message: a.message, targets: strings(a.targets), deliveredTo: strings(a.deliveredTo), delivered: a.delivered === true };
 }
 
+/** Where the gateway keeps the alert ledger, under OpenClaw's state dir. */
+export function alertLedgerPath(stateDir: string): string {
+  return path.join(stateDir, "claude-oauth-refresh", "alerts.json");
+}
+
 export class AlertLedger {
   private last: AlertRecord | undefined;
   private queue: Promise<unknown> = Promise.resolve();

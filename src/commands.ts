@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import { createInterface } from "node:readline/promises";
+import { AlertLedger, alertLedgerPath } from "./alerts.js";
 import { resolveConfig, type PluginConfig } from "./config.js";
 import { parseCredentials, writeCredentialsFile } from "./credentials.js";
 import { errorMessage } from "./errors.js";
@@ -45,8 +46,8 @@ function cliLogger(io: CommandIo): Logger {
 }
 
 /** The same service the gateway runs, not started: used when no gateway is reachable. */
-function localService(config: PluginConfig, io: CommandIo): RefreshService {
-  return new RefreshService({ config, logger: cliLogger(io), publisher: createOpenClawPublisher({ profileId: config.profileId }) });
+function localService(config: PluginConfig, io: CommandIo, alertLedger?: AlertLedger): RefreshService {
+  return new RefreshService({ config, logger: cliLogger(io), publisher: createOpenClawPublisher({ profileId: config.profileId }), ...(alertLedger ? { alertLedger } : {}) });
 }
 
 export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean }, io: CommandIo = processIo): Promise<number> {
@@ -57,7 +58,10 @@ export async function statusCommand(pluginConfig: unknown, opts: { json?: boolea
   if (live.reachable) view = live.payload;
   else {
     const mode = await fileMode(config.credentialsPath);
-    view = toStatusJson(await localService(config, io).inspect(), now, { source: "file", ...(mode === undefined ? {} : { mode }) });
+    // The gateway's alert ledger, read only: status shows the last alert with no gateway too.
+    const { resolveStateDir } = await import("openclaw/plugin-sdk/state-paths");
+    const ledger = new AlertLedger(alertLedgerPath(resolveStateDir(process.env)));
+    view = toStatusJson(await localService(config, io, ledger).inspect(), now, { source: "file", ...(mode === undefined ? {} : { mode }) });
   }
   io.out(opts.json ? JSON.stringify(view, null, 2) : formatStatusTable(view, now));
   return exitCodeFor(view.health);

@@ -1,6 +1,5 @@
-import path from "node:path";
 import { definePluginEntry, type OpenClawConfig } from "openclaw/plugin-sdk/plugin-entry";
-import { AlertLedger, commandChannel, fanOut, type AlertChannel } from "./alerts.js";
+import { AlertLedger, alertLedgerPath, commandChannel, fanOut, type AlertChannel } from "./alerts.js";
 import { chatAlertChannel } from "./chat-alert.js";
 import { registerChatCommand } from "./chat-command.js";
 import { PLUGIN_ID, resolveConfig, type PluginConfig } from "./config.js";
@@ -57,7 +56,7 @@ export default definePluginEntry({
             return ctx.config;
           }
         };
-        const alertLedger = new AlertLedger(path.join(ctx.stateDir, PLUGIN_ID, "alerts.json"));
+        const alertLedger = new AlertLedger(alertLedgerPath(ctx.stateDir));
         const alertTargets = config.alertTargets;
         // Straight to the owner's chat, no model involved; the system event only when no owner is known.
         const ownerAlerts = ownerAlertChannel({

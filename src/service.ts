@@ -177,6 +177,7 @@ export class RefreshService {
 
   /** Reads the file for `status` without publishing anything (CLI with no gateway). */
   async inspect(): Promise<ServiceStatus> {
+    await this.alertLedger?.read().catch(() => undefined);
     await this.loadFromDisk({ publish: false });
     return this.status();
   }
