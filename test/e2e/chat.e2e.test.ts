@@ -62,6 +62,8 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
   const suiteStarted = Date.now();
   let credentialsPath = "";
   let authorizeUrl = "";
+  /** Authorization codes pasted in the chat: they must not reach any log line either. */
+  const pastedCodes: string[] = [];
   /** Every reply and history text seen through the web chat, for the leak scan. */
   const webChatTexts: string[] = [];
 
@@ -233,6 +235,7 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     const challenge = q.get("code_challenge") ?? "";
     expect(challenge).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const code = `FAKE-chat-code-${Date.now()}`;
+    pastedCodes.push(code);
     tokens().registerAuthorizationCode(code, challenge);
 
     const wrong = await say(OWNER, `/claude login ${code}#state-of-another-attempt`);
@@ -309,6 +312,8 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     expect(alert.plain).toMatch(/^Token refresh failed: the refresh token was rejected .*Log in again: run "openclaw claude-oauth login" on this server/);
     expect(api().requests.length, "no model call (no agent turn) was needed for the alert").toBe(model);
 
+    const ledgerFile = join(gw().stateDir, "claude-oauth-refresh", "alerts.json");
+    await waitFor("the ledger to record the delivery", () => (JSON.parse(readFileSync(ledgerFile, "utf8")) as { lastAlert?: { delivered?: boolean } }).lastAlert?.delivered === true, 30_000);
     const status = await cli(["gateway", "call", "claude-oauth.status", "--json"]);
     expect(status.code, describeResult(status)).toBe(0);
     const s = JSON.parse(status.stdout) as { state?: unknown; lastAlert?: { kind?: unknown; at?: unknown; delivered?: unknown; targets?: unknown } };
@@ -361,6 +366,8 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     expect(resent.at).toBeGreaterThan(started);
     expect(linesMatching(gw().output(), /\[claude-oauth-refresh\] Sending the last alert \(needs-login\) again: telegram:111111 did not get it before the restart\./, from)).toHaveLength(1);
     timings.resentAfterRestart = resent.at - started;
+    // The ledger records the delivery once OpenClaw's send has returned (a moment after the fake saw it).
+    await waitFor("the ledger to record the delivery", () => (JSON.parse(readFileSync(ledgerFile, "utf8")) as { lastAlert?: { delivered?: boolean } }).lastAlert?.delivered === true, 30_000);
     expect(JSON.parse(readFileSync(ledgerFile, "utf8"))).toMatchObject({ lastAlert: { kind: "needs-login", delivered: true, targets: [`telegram:${OWNER.id}`] } });
 
     // The restarted gateway still holds the second dead login; its next refresh meets invalid_grant
@@ -390,6 +397,8 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     expectNoTokensIn(webChatTexts.join("\n"), "web chat replies");
     expectNoTokensIn(transcript.text(), "CLI and status output");
     expectNoTokensIn(gw().output(), "the gateway output");
+    expect(pastedCodes).toHaveLength(1);
+    for (const code of pastedCodes) expect(gw().output().includes(code), "the pasted login code is in the gateway output").toBe(false);
     expectNoTokensIn(readFileSync(join(gw().stateDir, "claude-oauth-refresh", "alerts.json"), "utf8"), "the alert ledger");
   });
 });
