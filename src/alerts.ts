@@ -15,7 +15,7 @@ import { redact } from "./redact.js";
 export const WARN_DAYS_BEFORE_END = [3, 1] as const;
 const DAY_MS = 24 * 3600 * 1000;
 
-export type AlertKind = "login-ending" | "needs-login" | "all-nearly-used-up";
+export type AlertKind = "login-ending" | "needs-login" | "token-expiring" | "all-nearly-used-up";
 
 export interface Alert {
   kind: AlertKind;
@@ -49,23 +49,77 @@ export interface AlertRecord {
   warned: number[];
   /** Fingerprint of the refresh token whose rejection was already reported. */
   needsLoginFor?: string;
+  /** Fingerprint of the access token whose "expires soon, refreshes failing" alert was sent. */
+  expiringFor?: string;
+  /** The latest alert and where it reached (owner delivery). */
+  lastAlert?: LastAlert;
+}
+
+export interface LastAlert {
+  kind: AlertKind;
+  /** ms since the epoch. */
+  at: number;
+  message: string;
+  /** `channel:id` targets it was sent to (none: only the log and the fallback). */
+  targets: string[];
+  deliveredTo: string[];
+  /** True once every target has it. */
+  delivered: boolean;
+}
+
+function parseLastAlert(v: unknown): LastAlert | undefined {
+  if (typeof v !== "object" || v === null) return undefined;
+  const a = v as Partial<LastAlert>;
+  const strings = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === "string") : []);
+  if (typeof a.kind !== "string" || typeof a.at !== "number" || typeof a.message !== "string") return undefined;
+  return { kind: a.kind, at: a.at, message: a.message, targets: strings(a.targets), deliveredTo: strings(a.deliveredTo), delivered: a.delivered === true };
 }
 
 export class AlertLedger {
+  private last: AlertRecord | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly file: string) {}
 
   async read(): Promise<AlertRecord> {
+    let record: AlertRecord;
     try {
       const v = JSON.parse(await fs.readFile(this.file, "utf8")) as Partial<AlertRecord>;
-      return { warned: Array.isArray(v.warned) ? v.warned.filter((d): d is number => typeof d === "number") : [], ...(typeof v.loginEndsAt === "number" ? { loginEndsAt: v.loginEndsAt } : {}), ...(typeof v.needsLoginFor === "string" ? { needsLoginFor: v.needsLoginFor } : {}) };
+      const lastAlert = parseLastAlert(v.lastAlert);
+      record = {
+        warned: Array.isArray(v.warned) ? v.warned.filter((d): d is number => typeof d === "number") : [],
+        ...(typeof v.loginEndsAt === "number" ? { loginEndsAt: v.loginEndsAt } : {}),
+        ...(typeof v.needsLoginFor === "string" ? { needsLoginFor: v.needsLoginFor } : {}),
+        ...(typeof v.expiringFor === "string" ? { expiringFor: v.expiringFor } : {}),
+        ...(lastAlert ? { lastAlert } : {}),
+      };
     } catch {
-      return { warned: [] };
+      record = { warned: [] };
     }
+    this.last = record;
+    return record;
   }
 
   async write(record: AlertRecord): Promise<void> {
     await fs.mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
     await fs.writeFile(this.file, JSON.stringify(record), { mode: 0o600 });
+    this.last = record;
+  }
+
+  /** Read, change, write, one change at a time (the refresh loop and deliveries share the file). */
+  update(change: (record: AlertRecord) => AlertRecord): Promise<AlertRecord> {
+    const run = this.queue.then(async () => {
+      const next = change(await this.read());
+      await this.write(next);
+      return next;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The record as last read or written by this process (for status, which is synchronous). */
+  peek(): AlertRecord | undefined {
+    return this.last;
   }
 }
 

@@ -3,9 +3,10 @@ import type { AlertChannel } from "./alerts.js";
 import { PLUGIN_ID } from "./config.js";
 
 /**
- * The alert reaches the owner in the chat they already use: a system event in the main agent's
- * session, which OpenClaw hands to the agent with its next turn, plus a wake so that turn comes
- * soon. Sent while the token still works, so the agent can still speak.
+ * The fallback when no owner chat is configured (see owner-delivery.ts): a system event in the
+ * main agent's session, which OpenClaw hands to the agent with its next turn, plus a wake so that
+ * turn comes soon. Only a working model can relay it, and nothing runs with heartbeats off, which
+ * is why alerts go straight to the owner's chat whenever one is known.
  */
 export function chatAlertChannel(system: OpenClawPluginApi["runtime"]["system"], agentId = "main"): AlertChannel {
   return async (alert) => {

@@ -1,14 +1,16 @@
 import { promises as fs } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { DEFAULT_ACCOUNT, accountConfig, listAccounts, parseAccountName } from "./accounts.js";
+import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, listAccounts, parseAccountName } from "./accounts.js";
+import { AlertLedger } from "./alerts.js";
 import { resolveConfig, type PluginConfig } from "./config.js";
-import { parseCredentials, readCredentialsFile, withTokens, writeCredentialsFile } from "./credentials.js";
-import { PluginError, errorMessage } from "./errors.js";
+import { parseCredentials, writeCredentialsFile } from "./credentials.js";
+import { errorMessage } from "./errors.js";
 import { callPluginMethod } from "./gateway-client.js";
 import { METHODS } from "./gateway-methods.js";
 import { withLock } from "./lock.js";
 import type { Logger } from "./logger.js";
-import { buildAuthorizeUrl, buildCodeExchangeRequest, createPkce, parsePastedCode } from "./pkce.js";
+import { completeLogin, loginFailureMessage } from "./login-exchange.js";
+import { buildAuthorizeUrl, createPkce, parsePastedCode } from "./pkce.js";
 import { createOpenClawPublisher } from "./publish.js";
 import { redact } from "./redact.js";
 import { defaultRefreshDeps } from "./refresh.js";
@@ -58,8 +60,8 @@ function cliLogger(io: CommandIo): Logger {
 }
 
 /** The same service the gateway runs, not started: used when no gateway is reachable. */
-function localService(config: PluginConfig, io: CommandIo): RefreshService {
-  return new RefreshService({ config, logger: cliLogger(io), publisher: createOpenClawPublisher({ profileId: config.profileId }) });
+function localService(config: PluginConfig, io: CommandIo, alertLedger?: AlertLedger): RefreshService {
+  return new RefreshService({ config, logger: cliLogger(io), publisher: createOpenClawPublisher({ profileId: config.profileId }), ...(alertLedger ? { alertLedger } : {}) });
 }
 
 export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
@@ -76,15 +78,18 @@ export async function statusCommand(pluginConfig: unknown, opts: { json?: boolea
 
 /** No gateway: read the files of every account (or the one asked for) the way the gateway would. */
 async function localStatus(pluginConfig: unknown, config: PluginConfig, opts: { checkUsage?: boolean; account?: string }, io: CommandIo, now: number): Promise<StatusJson> {
-  const one = async (c: PluginConfig): Promise<StatusJson> => {
+  const stateDir = await stateDirOf();
+  const one = async (c: PluginConfig, name: string): Promise<StatusJson> => {
     const mode = await fileMode(c.credentialsPath);
-    return toStatusJson(await localService(c, io).inspect({ checkUsage: opts.checkUsage === true && c.usageCheckMinutes > 0 }), now, { source: "file", ...(mode === undefined ? {} : { mode }) });
+    // The gateway's alert ledger, read only: status shows the last alert with no gateway too.
+    const ledger = new AlertLedger(alertLedgerPath(stateDir, name));
+    return toStatusJson(await localService(c, io, ledger).inspect({ checkUsage: opts.checkUsage === true && c.usageCheckMinutes > 0 }), now, { source: "file", ...(mode === undefined ? {} : { mode }) });
   };
-  const view = await one(config);
+  const view = await one(config, parseAccountName(opts.account));
   if (opts.account !== undefined) return view;
-  const names = await listAccounts(await stateDirOf());
+  const names = await listAccounts(stateDir);
   const accounts = [];
-  for (const [i, name] of names.entries()) accounts.push({ name, place: i + 1, ...(name === DEFAULT_ACCOUNT ? view : await one(await loadConfig(pluginConfig, name))) });
+  for (const [i, name] of names.entries()) accounts.push({ name, place: i + 1, ...(name === DEFAULT_ACCOUNT ? view : await one(await loadConfig(pluginConfig, name), name)) });
   return { ...view, accounts };
 }
 
@@ -176,20 +181,11 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
   rl.close();
   try {
     const code = parsePastedCode(pasted, pkce.state);
-    const answer = await postToken(buildCodeExchangeRequest(config.tokenUrl, config.clientId, code, pkce));
-    const tokens = parseTokenAnswer(answer, Date.now());
-    const deps = defaultRefreshDeps(config);
-    await withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, async () => {
-      // Keep whatever else the file holds (another tool's keys); the login itself is replaced.
-      const existing = await readCredentialsFile(config.credentialsPath).then((r) => r.document).catch(() => ({}));
-      await writeCredentialsFile(config.credentialsPath, withTokens(existing, tokens));
-    });
-    const status = await publishNewLogin(config, io, opts.account);
+    const { tokens, published: status } = await completeLogin(config, code, pkce, () => publishNewLogin(config, io, opts.account));
     io.out(`Logged in${tokens.accountEmail ? ` as ${tokens.accountEmail}` : ""}. Saved to ${config.credentialsPath} (mode 600); OpenClaw profile ${config.profileId} is in use. State: ${status.state}.`);
     return 0;
   } catch (err) {
-    const message = err instanceof PluginError && err.code === "needs_login" ? `the code was refused (${err.message}) Codes work once and expire quickly: run the login command again.` : errorMessage(err);
-    io.err(`Login failed: ${redact(message)}`);
+    io.err(`Login failed: ${loginFailureMessage(err)}`);
     return 2;
   }
 }

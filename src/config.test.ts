@@ -172,6 +172,7 @@ describe("resolveConfig validation", () => {
 
 interface SchemaProperty {
   type: string;
+  items?: { type: string; pattern?: string };
   minimum?: number;
   maximum?: number;
   default?: unknown;
@@ -213,11 +214,11 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
   it("same set of keys; unknown keys refused by both", () => {
     expect(schema.additionalProperties).toBe(false);
     const schemaKeys = Object.keys(schema.properties).sort();
-    // alertCommand has no default: it is present only when set.
-    expect(schemaKeys).toEqual(Object.keys(resolveConfig({ alertCommand: "true" }, env)).sort());
+    // alertCommand and alertTargets have no default: they are present only when set.
+    expect(schemaKeys).toEqual(Object.keys(resolveConfig({ alertCommand: "true", alertTargets: ["telegram:1"] }, env)).sort());
     // every schema key is accepted by resolveConfig with its own default (or a valid value)
     for (const key of schemaKeys) {
-      const value = prop(key).default ?? ({ credentialsPath: "/tmp/x.json", alertCommand: "true" } as Record<string, string>)[key];
+      const value = prop(key).default ?? ({ credentialsPath: "/tmp/x.json", alertCommand: "true", alertTargets: ["telegram:1"] } as Record<string, unknown>)[key];
       expect(accepts({ [key]: value }), key).toBe(true);
     }
     expect(Object.keys(manifest.uiHints).sort()).toEqual(schemaKeys);
@@ -284,5 +285,29 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
     const pattern = new RegExp(prop("tokenUrl").pattern ?? "");
     const sample = "http://[::1]:8787/v1/oauth/token";
     expect(accepts({ tokenUrl: sample })).toBe(pattern.test(sample));
+  });
+});
+
+describe("alertTargets", () => {
+  it("accepts channel:id strings, kept as given", () => {
+    expect(resolveConfig({ alertTargets: ["telegram:123456", "discord:98765"] }, env).alertTargets).toEqual(["telegram:123456", "discord:98765"]);
+    expect(resolveConfig({ alertTargets: [] }, env).alertTargets).toEqual([]);
+    expect(resolveConfig({}, env).alertTargets).toBeUndefined();
+  });
+
+  it("refuses anything else, naming the key and the expected shape", () => {
+    for (const bad of ["telegram:1", 5, {}, [5], ["telegram"], ["telegram:"], [":123"], ["Telegram:1"], ["telegram:*"], ["telegram: 1"]]) {
+      const err = expectRefused("alertTargets", bad);
+      expect(err.message).toMatch(/channel:id|"channel:id"/);
+    }
+  });
+
+  it("the schema's item pattern and resolveConfig agree on samples", () => {
+    const items = prop("alertTargets").items;
+    expect(prop("alertTargets").type).toBe("array");
+    const pattern = new RegExp(items?.pattern ?? "");
+    for (const sample of ["telegram:123", "whatsapp:+15551234567", "discord:1-2", "telegram:", ":1", "Telegram:1", "telegram:*", "telegram: 1", " telegram:1", "matrix:@me:example.org"]) {
+      expect(accepts({ alertTargets: [sample] }), sample).toBe(pattern.test(sample));
+    }
   });
 });

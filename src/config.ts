@@ -23,6 +23,8 @@ export interface PluginConfig {
   usageUrl: string;
   /** With several accounts: the usage percent at which agents move to another account. */
   switchAtPercent: number;
+  /** `channel:id` chats that get every alert; unset: the owners in `commands.ownerAllowFrom`. */
+  alertTargets?: string[];
 }
 
 export const PLUGIN_ID = "claude-oauth-refresh";
@@ -58,6 +60,7 @@ const KEYS = new Set([
   "usageCheckMinutes",
   "usageUrl",
   "switchAtPercent",
+  "alertTargets",
 ]);
 
 /** OpenClaw manages this one from Claude Code's own files; writing it would fight OpenClaw. */
@@ -115,6 +118,19 @@ export function checkEndpointUrl(key: string, value: string): string {
   fail(key, `must be an https:// URL (plain http is allowed only for 127.0.0.1/localhost), got ${JSON.stringify(value)}`);
 }
 
+/** The same rule as the manifest's pattern: a channel id, ":", then a non-empty chat/user id. */
+export const ALERT_TARGET_PATTERN = /^[a-z0-9][a-z0-9_-]*:[^\s*]+$/;
+
+function targetList(key: string, value: unknown): string[] {
+  if (!Array.isArray(value)) fail(key, `expected a list of "channel:id" strings, got ${JSON.stringify(value)}`, `openclaw config set ${CONFIG_PATH}.${key} '["telegram:123456789"]'`);
+  return value.map((entry) => {
+    if (typeof entry !== "string" || !ALERT_TARGET_PATTERN.test(entry)) {
+      fail(key, `each entry must look like "telegram:123456789" (channel:id, lower-case channel), got ${JSON.stringify(entry)}`, `openclaw config set ${CONFIG_PATH}.${key} '["telegram:123456789"]'`);
+    }
+    return entry;
+  });
+}
+
 export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfig {
   const input: Record<string, unknown> =
     raw === undefined || raw === null ? {} : typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : failRoot("expected an object of settings");
@@ -143,7 +159,9 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
 
   const alertCommand = input.alertCommand === undefined ? undefined : nonEmptyString("alertCommand", input.alertCommand, "");
 
-  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, usageCheckMinutes, usageUrl, switchAtPercent, ...(alertCommand ? { alertCommand } : {}) };
+  const alertTargets = input.alertTargets === undefined ? undefined : targetList("alertTargets", input.alertTargets);
+
+  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, usageCheckMinutes, usageUrl, switchAtPercent, ...(alertCommand ? { alertCommand } : {}), ...(alertTargets ? { alertTargets } : {}) };
 }
 
 /** OpenClaw's own rule for its state dir, for code that runs outside a service context. */

@@ -3,11 +3,14 @@ import { AccountPool } from "./account-pool.js";
 import { DEFAULT_ACCOUNT, alertLedgerPath } from "./accounts.js";
 import { AlertLedger, commandChannel, fanOut, type AlertChannel } from "./alerts.js";
 import { chatAlertChannel } from "./chat-alert.js";
-import { PLUGIN_ID, resolveConfig } from "./config.js";
+import { registerChatCommand } from "./chat-command.js";
+import { PLUGIN_ID, resolveConfig, type PluginConfig } from "./config.js";
 import { errorMessage } from "./errors.js";
 import { registerCli } from "./cli.js";
 import { registerGatewayMethods } from "./gateway-methods.js";
 import { prefixedLogger } from "./logger.js";
+import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./owner-delivery.js";
+import { PendingLogin } from "./pending-login.js";
 import { createOpenClawPublisher } from "./publish.js";
 import { RefreshService } from "./service.js";
 
@@ -22,8 +25,13 @@ async function configuredAgents(config: OpenClawConfig): Promise<Array<{ id: str
   return listAgentIds(config).map((id) => ({ id, dir: resolveAgentDir(config, id) }));
 }
 
-/** The running accounts, for the gateway methods; one pool per gateway process. */
+/** The running accounts, for the gateway methods and the chat command; one pool per gateway process. */
 let active: AccountPool | undefined;
+let activeConfig: PluginConfig | undefined;
+/** Stops the owner-alert retries of the running accounts (the next start resumes them). */
+let stopOwnerAlerts: (() => void) | undefined;
+/** A login started with `/claude login`, waiting for its code; the verifier stays in this process. */
+const pendingLogin = new PendingLogin();
 
 export default definePluginEntry({
   id: PLUGIN_ID,
@@ -41,6 +49,7 @@ export default definePluginEntry({
           logger.error(`Not starting: ${errorMessage(err)}`);
           return;
         }
+        stopOwnerAlerts?.();
         await active?.stop();
         const liveConfig = (): OpenClawConfig => {
           try {
@@ -49,15 +58,31 @@ export default definePluginEntry({
             return ctx.config;
           }
         };
-        const channels = [chatAlertChannel(api.runtime.system)];
-        if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger));
-        const alert = fanOut(channels, logger);
+        const alertTargets = config.alertTargets;
+        const owners: Array<ReturnType<typeof ownerAlertChannel>> = [];
+        /** One account's alert channels; its ledger records what was sent and whether it arrived. */
+        const alertsFor = (ledger: AlertLedger): AlertChannel => {
+          // Straight to the owner's chat, no model involved; the system event only when no owner is known.
+          const owner = ownerAlertChannel({
+            targets: () => resolveAlertTargets(liveConfig(), alertTargets),
+            send: openClawSend(liveConfig),
+            fallback: chatAlertChannel(api.runtime.system),
+            ledger,
+            logger,
+          });
+          owners.push(owner);
+          const channels: AlertChannel[] = [owner];
+          if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger));
+          return fanOut(channels, logger);
+        };
+        const defaultLedger = new AlertLedger(alertLedgerPath(ctx.stateDir, DEFAULT_ACCOUNT));
+        const defaultAlerts = alertsFor(defaultLedger);
         const agents = (await configuredAgents(ctx.config).catch(() => [])).map((a) => a.id);
         const pool = new AccountPool({
           config,
           stateDir: ctx.stateDir,
           logger,
-          alert,
+          alert: defaultAlerts,
           createAccount: (name, accountConfig, hooks) => {
             const publisher = createOpenClawPublisher({
               profileId: accountConfig.profileId,
@@ -66,6 +91,8 @@ export default definePluginEntry({
               ranking: hooks.ranking,
               onAgentViewRebuilt: (dir) => hooks.logger.info(`OpenClaw still showed an older token to the agent in ${dir} after the write; rebuilt that agent's view (needed on OpenClaw before 2026.9.6).`),
             });
+            const ledger = name === DEFAULT_ACCOUNT ? defaultLedger : new AlertLedger(alertLedgerPath(ctx.stateDir, name));
+            const alert = name === DEFAULT_ACCOUNT ? defaultAlerts : alertsFor(ledger);
             // With several accounts every alert names its account; with one, the seed's wording stays.
             const named: AlertChannel = (a) => (name === DEFAULT_ACCOUNT && hooks.accountCount() < 2 ? alert(a) : alert({ ...a, account: name, message: `Claude account "${name}": ${a.message}` }));
             const service = new RefreshService({
@@ -74,7 +101,7 @@ export default definePluginEntry({
               publisher,
               agents,
               alert: named,
-              alertLedger: new AlertLedger(alertLedgerPath(ctx.stateDir, name)),
+              alertLedger: ledger,
               onChange: hooks.onChange,
               banner: name === DEFAULT_ACCOUNT,
             });
@@ -82,15 +109,31 @@ export default definePluginEntry({
           },
         });
         active = pool;
+        activeConfig = config;
+        stopOwnerAlerts = () => owners.forEach((o) => o.stop());
         await pool.start();
+        // An alert an owner had not received when the gateway stopped is sent now.
+        for (const owner of owners) void owner.resume();
       },
       async stop() {
         const pool = active;
         active = undefined;
+        activeConfig = undefined;
+        stopOwnerAlerts?.();
+        stopOwnerAlerts = undefined;
         await pool?.stop();
       },
     });
     registerGatewayMethods(api, () => active);
+    registerChatCommand(api, {
+      // The chat command speaks for the configured (default) account.
+      current: () => {
+        const service = active?.get(DEFAULT_ACCOUNT);
+        return service && activeConfig ? { service, config: activeConfig } : undefined;
+      },
+      pending: pendingLogin,
+      logger: prefixedLogger(api.logger),
+    });
     registerCli(api);
   },
 });

@@ -655,3 +655,46 @@ describe("RefreshService usage checks", () => {
     expect(h.service.status().usage?.error?.code).toBe("no-token");
   });
 });
+
+describe("RefreshService alert: refreshes failing and the token expires within 30 minutes", () => {
+  const serverError = (): RawAnswer => ({ status: 503, headers: new Headers(), body: JSON.stringify({ type: "error", error: { type: "api_error", message: "overloaded" } }) });
+
+  it("sends one alert per access token once under 30 minutes are left, none while more is left", async () => {
+    const login = await writeLogin(T0 + 50 * MINUTE);
+    const sent: Alert[] = [];
+    const ledger = new AlertLedger(path.join(dir, "alerts.json"));
+    const h = harness({ live: login.refresh, alert: async (a) => void sent.push(a), alertLedger: ledger });
+    h.endpoint.script = Array.from({ length: 200 }, () => serverError);
+    await start(h);
+    // Due at once (50 min left < 60 min margin): failures with 50..31 minutes left send nothing.
+    await h.clock.advance(19 * MINUTE);
+    expect(h.endpoint.requests.length).toBeGreaterThan(1);
+    expect(sent).toEqual([]);
+    // The first failure with under 30 minutes left alerts; later failures do not.
+    await h.clock.advance(15 * MINUTE);
+    expect(sent.map((a) => a.kind)).toEqual(["token-expiring"]);
+    expect(sent[0]?.message).toMatch(/^Claude token refreshes keep failing \(.*\) and the access token expires in \d+ minutes/);
+    expect(sent[0]?.message).toContain("/claude refresh");
+    expect(JSON.stringify(sent)).not.toMatch(/sk-ant-/);
+    expect((await ledger.read()).expiringFor).toMatch(/^[0-9a-f]{16}$/);
+    await h.service.stop();
+
+    // A restart with the same token does not repeat it.
+    const again = harness({ live: login.refresh, alert: async (a) => void sent.push(a), alertLedger: ledger });
+    again.clock.wall = T0 + 40 * MINUTE;
+    again.endpoint.script = Array.from({ length: 50 }, () => serverError);
+    await start(again);
+    await again.clock.advance(5 * MINUTE);
+    expect(again.endpoint.requests.length).toBeGreaterThan(0);
+    expect(sent).toHaveLength(1);
+  });
+
+  it("status carries the last alert from the ledger, with where it went and whether it arrived", async () => {
+    await writeLogin(T0 + 300 * MINUTE);
+    const ledger = new AlertLedger(path.join(dir, "alerts.json"));
+    await ledger.write({ warned: [], lastAlert: { kind: "needs-login", at: T0 - MINUTE, message: "m", targets: ["telegram:1"], deliveredTo: ["telegram:1"], delivered: true } });
+    const h = harness({ alertLedger: ledger });
+    await start(h);
+    expect(h.service.status().lastAlert).toEqual({ kind: "needs-login", at: T0 - MINUTE, delivered: true, targets: ["telegram:1"] });
+  });
+});

@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 import type { PluginConfig } from "./config.js";
-import { fingerprint, dueLoginWarning, type AlertChannel, type AlertLedger } from "./alerts.js";
+import { fingerprint, dueLoginWarning, type AlertChannel, type AlertLedger, type AlertRecord } from "./alerts.js";
 import { howToLogInAgain, readCredentialsFile, tightenMode, type ClaudeOAuth } from "./credentials.js";
 import { PluginError, errorMessage, isRetryable, type ErrorCode } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -40,7 +40,12 @@ export interface ServiceStatus {
   lastError?: { code: ErrorCode | "unknown"; message: string };
   /** The subscription's usage windows; absent when usage checks are off. */
   usage?: UsageReport;
+  /** The latest alert and whether every owner target got it (from the alert ledger). */
+  lastAlert?: { kind: string; at: number; delivered: boolean; targets: string[] };
 }
+
+/** Alert when refreshes keep failing and the token has less than this left. */
+export const EXPIRING_ALERT_MS = 30 * MINUTE_MS;
 
 export interface RefreshReport {
   refreshed: boolean;
@@ -162,6 +167,7 @@ export class RefreshService {
     }
     this.lastWall = this.clock.now();
     this.lastMono = this.clock.monotonic();
+    await this.alertLedger?.read().catch(() => undefined); // status shows the last alert from the start
     await recoverAtStart(this.refreshDeps).catch((err: unknown) => this.log.warn(`Could not check for an interrupted credentials write: ${errorMessage(err)}`));
     await this.loadFromDisk();
     this.reportValidity();
@@ -211,6 +217,7 @@ export class RefreshService {
 
   /** Reads the file for `status` without publishing anything (CLI with no gateway). */
   async inspect(options: { checkUsage?: boolean } = {}): Promise<ServiceStatus> {
+    await this.alertLedger?.read().catch(() => undefined);
     await this.loadFromDisk({ publish: false });
     if (options.checkUsage) await this.checkUsage();
     return this.status();
@@ -258,6 +265,8 @@ export class RefreshService {
     if (this.lastRefresh) s.lastRefresh = { ...this.lastRefresh };
     if (this.lastError) s.lastError = { ...this.lastError };
     if (this.usage) s.usage = this.usage.report();
+    const lastAlert = this.alertLedger?.peek()?.lastAlert;
+    if (lastAlert) s.lastAlert = { kind: lastAlert.kind, at: lastAlert.at, delivered: lastAlert.delivered, targets: [...lastAlert.targets] };
     return s;
   }
 
@@ -398,11 +407,37 @@ export class RefreshService {
   /** The needs-login alert goes out once per dead login, not on every check or restart. */
   private async alertOnce(deadToken: string | undefined, message: string): Promise<void> {
     if (!this.alert || !this.alertLedger) return;
-    const record = await this.alertLedger.read();
     const id = deadToken ? fingerprint(deadToken) : "no-token";
-    if (record.needsLoginFor === id) return;
-    await this.alertLedger.write({ ...record, needsLoginFor: id });
+    if (!(await this.markOnce((r) => r.needsLoginFor === id, (r) => ({ ...r, needsLoginFor: id })))) return;
     await this.alert({ kind: "needs-login", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId });
+  }
+
+  /** Marks a condition in the ledger; true only for the caller that marked it first. */
+  private async markOnce(isMarked: (r: AlertRecord) => boolean, mark: (r: AlertRecord) => AlertRecord): Promise<boolean> {
+    if (!this.alertLedger) return false;
+    let first = false;
+    await this.alertLedger.update((r) => {
+      if (isMarked(r)) return r;
+      first = true;
+      return mark(r);
+    });
+    return first;
+  }
+
+  /** Refreshes keep failing and the token runs out within 30 minutes: once per access token. */
+  private async alertIfExpiring(reason: string): Promise<void> {
+    const o = this.oauth;
+    if (!o || !this.alert) return;
+    const now = this.clock.now();
+    if (o.expiresAt - now > EXPIRING_ALERT_MS) return;
+    const id = fingerprint(o.accessToken);
+    if (!(await this.markOnce((r) => r.expiringFor === id, (r) => ({ ...r, expiringFor: id })))) return;
+    const when = o.expiresAt > now ? `expires in ${minutesLeft(o.expiresAt, now)} minutes (${new Date(o.expiresAt).toISOString()})` : `expired at ${new Date(o.expiresAt).toISOString()}`;
+    const message =
+      `Claude token refreshes keep failing (${reason.split(". ")[0]}) and the access token ${when}; agents cannot use Claude after that. ` +
+      `The plugin keeps retrying. Check the server's network and the gateway log; send /claude refresh to try now, or /claude login if it does not recover.`;
+    this.log.warn(message);
+    await this.alert({ kind: "token-expiring", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId });
   }
 
   /** Warnings 3 days and 1 day before the login's hard end, while the token still works. */
@@ -410,16 +445,15 @@ export class RefreshService {
     const end = this.oauth?.refreshTokenExpiresAt;
     if (end === undefined || !this.alertLedger || this.state === "needs-login") return;
     const now = this.clock.now();
-    const record = await this.alertLedger.read();
-    const sent = record.loginEndsAt === end ? record.warned : [];
-    const days = dueLoginWarning(end, now, sent);
+    const sentFor = (r: AlertRecord): number[] => (r.loginEndsAt === end ? r.warned : []);
+    const days = dueLoginWarning(end, now, sentFor(await this.alertLedger.read()));
     if (days === undefined) return;
     const daysLeft = Math.round(((end - now) / 86_400_000) * 10) / 10;
     const message =
       `The Claude login ends in ${daysLeft} days (${new Date(end).toISOString()}); refreshing cannot extend it. ` +
       `Log in again before then: run "openclaw claude-oauth login" on this server, or import a new login from a PC ("claude /login", then "openclaw claude-oauth import -").`;
+    if (!(await this.markOnce((r) => sentFor(r).includes(days), (r) => ({ ...r, loginEndsAt: end, warned: [...sentFor(r), days] })))) return;
     this.log.warn(message);
-    await this.alertLedger.write({ ...record, loginEndsAt: end, warned: [...sent, days] });
     await this.alert?.({ kind: "login-ending", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId, loginEndsAt: new Date(end).toISOString(), daysLeft });
   }
 
@@ -524,6 +558,7 @@ export class RefreshService {
       const hint = isRetryable(e.code) ? "" : " This will not fix itself: check the plugin's tokenUrl and clientId.";
       message = `Token refresh failed: ${e.message} Retrying in ${Math.round(delay / 1000)} s. ${urgency}${hint}`;
       this.log[left > 0 ? "warn" : "error"](message);
+      void this.alertIfExpiring(e.message).catch((err: unknown) => this.log.warn(`Could not send an alert: ${errorMessage(err)}`));
     }
     return { refreshed: false, kind: "failed", message, status: this.status() };
   }

@@ -112,3 +112,17 @@ describe("usage in the status", () => {
     expect(text).toMatch(/^Usage +unavailable: the usage endpoint refused this login \(HTTP 403\)\.$/m);
   });
 });
+
+describe("the last alert", () => {
+  it("status --json carries it (ISO time) and the table says where it went", () => {
+    const s = status({ lastAlert: { kind: "needs-login", at: NOW - 5 * MIN, delivered: true, targets: ["telegram:1"] } });
+    const json = toStatusJson(s, NOW, { source: "gateway" });
+    expect(json.lastAlert).toEqual({ kind: "needs-login", at: new Date(NOW - 5 * MIN).toISOString(), delivered: true, targets: ["telegram:1"] });
+    expect(formatStatusTable(json, NOW)).toMatch(/^Last alert\s+needs-login 5 min ago, delivered to telegram:1$/m);
+    const pending = toStatusJson(status({ lastAlert: { kind: "token-expiring", at: NOW, delivered: false, targets: ["telegram:1"] } }), NOW, { source: "gateway" });
+    expect(formatStatusTable(pending, NOW)).toMatch(/^Last alert\s+token-expiring .*NOT yet delivered to telegram:1$/m);
+    const none = toStatusJson(status({ lastAlert: { kind: "needs-login", at: NOW, delivered: false, targets: [] } }), NOW, { source: "gateway" });
+    expect(formatStatusTable(none, NOW)).toMatch(/no owner chat configured/);
+    expect(toStatusJson(status(), NOW, { source: "gateway" })).not.toHaveProperty("lastAlert");
+  });
+});

@@ -28,6 +28,8 @@ export interface StatusJson {
   retryAt?: string;
   unsavedTokens: boolean;
   lastError?: { code: string; message: string };
+  /** The latest alert: its kind, when, where it was sent and whether every target got it. */
+  lastAlert?: { kind: string; at: string; delivered: boolean; targets: string[] };
   usage?: UsageJson;
   /** Every account the gateway keeps (from the running gateway). */
   accounts?: AccountStatusJson[];
@@ -82,6 +84,7 @@ export function toStatusJson(status: ServiceStatus, now: number, extra: { source
   if (status.nextRefreshAt !== undefined) out.nextRefreshAt = iso(status.nextRefreshAt);
   if (status.retryAt !== undefined) out.retryAt = iso(status.retryAt);
   if (status.lastError) out.lastError = status.lastError;
+  if (status.lastAlert) out.lastAlert = { kind: status.lastAlert.kind, at: iso(status.lastAlert.at), delivered: status.lastAlert.delivered, targets: status.lastAlert.targets };
   if (status.usage) out.usage = toUsageJson(status.usage);
   return out;
 }
@@ -136,6 +139,10 @@ export function formatStatusTable(s: StatusJson, now: number): string {
   rows.push(["Source", s.source === "gateway" ? "running gateway (live)" : "credentials file (no gateway reachable)"]);
   if (s.unsavedTokens) rows.push(["WARNING", "refreshed tokens are held in memory only: the credentials file cannot be written"]);
   if (s.lastError) rows.push(["Last error", s.lastError.message]);
+  if (s.lastAlert) {
+    const where = s.lastAlert.targets.length === 0 ? "no owner chat configured (log and system event only)" : `${s.lastAlert.delivered ? "delivered to" : "NOT yet delivered to"} ${s.lastAlert.targets.join(", ")}`;
+    rows.push(["Last alert", `${s.lastAlert.kind} ${inWords(Date.parse(s.lastAlert.at) - now)}, ${where}`]);
+  }
   if (s.usage) {
     const windows = formatUsageWindows(s.usage, now);
     if (windows) rows.push(["Usage", `${windows} (checked ${inWords(Date.parse(s.usage.checkedAt ?? "") - now)})`]);

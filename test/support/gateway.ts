@@ -58,6 +58,8 @@ export interface GatewayOptions {
   messagesBaseUrl: string;
   /** The OpenClaw to run: a version in .cache/openclaw-<v>/ or a path to openclaw.mjs (default: E2E_OPENCLAW, else the devDependency). */
   openclaw?: string;
+  /** More OpenClaw config (channels, commands, ...), deep-merged over the harness's own. */
+  extraConfig?: Record<string, unknown>;
 }
 
 export interface CliResult {
@@ -414,6 +416,20 @@ function gatewayConfig(p: { home: string; port: number; token: string; logFile: 
   };
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** `extra` over `base`: objects merge key by key, anything else (arrays too) replaces. */
+function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = out[key];
+    out[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return out;
+}
+
 // --- the gateway ---------------------------------------------------------------------------------
 
 export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -435,7 +451,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   const env = isolatedEnv(home, stateDir, configPath, token, harness.node24);
   writeFileSync(
     configPath,
-    `${JSON.stringify(gatewayConfig({ home, port, token, logFile, workspace, messagesBaseUrl: opts.messagesBaseUrl }), null, 2)}\n`,
+    `${JSON.stringify(deepMerge(gatewayConfig({ home, port, token, logFile, workspace, messagesBaseUrl: opts.messagesBaseUrl }), opts.extraConfig ?? {}), null, 2)}\n`,
     { mode: 0o600 },
   );
 

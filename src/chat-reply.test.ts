@@ -1,0 +1,108 @@
+import { describe, expect, it } from "vitest";
+import { CHAT_HELP, duration, formatChatStatus, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand, whatToDo } from "./chat-reply.js";
+import type { StatusJson } from "./status-view.js";
+
+const NOW = Date.parse("2026-12-01T12:00:00.000Z");
+const MIN = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function status(over: Partial<StatusJson> = {}): StatusJson {
+  return {
+    state: "ok",
+    health: "healthy",
+    source: "gateway",
+    credentials: { path: "/srv/claude-credentials.json", mode: "600" },
+    profileId: "anthropic:subscription",
+    account: { email: "you@example.com", subscriptionType: "max" },
+    accessToken: { expiresAt: iso(NOW + 372 * MIN), validForMinutes: 372, expired: false },
+    login: { endsAt: iso(NOW + 24.3 * 1440 * MIN), endsInDays: 24.3 },
+    lastRefresh: { at: iso(NOW - 47 * MIN), result: "ok" },
+    nextRefreshAt: iso(NOW + 312 * MIN),
+    unsavedTokens: false,
+    ...over,
+  };
+}
+
+describe("parseChatCommand", () => {
+  it.each([
+    [undefined, { kind: "status" }],
+    ["", { kind: "status" }],
+    ["  ", { kind: "status" }],
+    ["status", { kind: "status" }],
+    ["STATUS", { kind: "status" }],
+    ["refresh", { kind: "refresh" }],
+    [" Refresh ", { kind: "refresh" }],
+    ["login", { kind: "login-start" }],
+    ["login   ", { kind: "login-start" }],
+    ["login abc#def", { kind: "login-finish", pasted: "abc#def" }],
+    ["Login  abc#def ", { kind: "login-finish", pasted: "abc#def" }],
+    ["help", { kind: "help" }],
+    ["refesh", { kind: "unknown", word: "refesh" }],
+  ])("%j -> %j", (args, expected) => {
+    expect(parseChatCommand(args)).toEqual(expected);
+  });
+});
+
+describe("formatChatStatus", () => {
+  it("healthy: state in words, account, token validity worded so the web chat does not mask it, login end, refreshes; nothing to do", () => {
+    expect(formatChatStatus(status(), NOW)).toBe(
+      [
+        "Claude login: healthy ✅",
+        "Account: you@example.com, max",
+        "Token valid for 6 h 12 min",
+        "Login ends in 24.3 days (2026-12-25)",
+        "Last refresh: ok, 47 min ago",
+        "Next refresh in 5 h 12 min",
+      ].join("\n"),
+    );
+    expect(formatChatStatus(status(), NOW)).not.toMatch(/Access token:/);
+  });
+
+  it("broken (needs-login): says so in words and what to do", () => {
+    const text = formatChatStatus(status({ state: "needs-login", health: "broken", nextRefreshAt: undefined, lastRefresh: { at: iso(NOW - MIN), result: "failed", message: "x" } }), NOW);
+    expect(text).toMatch(/^Claude login: broken ❌$/m);
+    expect(text).toMatch(/^Last refresh: failed, 1 min ago$/m);
+    expect(text).toMatch(/^What to do: The login has ended .* send \/claude login here/m);
+  });
+
+  it("needs attention while retrying: the reason's first sentence and the next try", () => {
+    const text = formatChatStatus(status({ state: "retrying", health: "attention", retryAt: iso(NOW + 2 * MIN), lastError: { code: "server_error", message: "The token endpoint answered HTTP 503. More detail." } }), NOW);
+    expect(text).toMatch(/^Claude login: needs attention ⚠️$/m);
+    expect(text).toMatch(/^Next try in 2 min$/m);
+    expect(text).not.toMatch(/Next refresh/);
+    expect(text).toContain("What to do: Refreshes are failing (The token endpoint answered HTTP 503).");
+  });
+
+  it("expired token, login ending soon, no credentials, unsaved tokens: each has its advice", () => {
+    expect(whatToDo(status({ accessToken: { expiresAt: iso(NOW - 5 * MIN), validForMinutes: 0, expired: true }, health: "broken" }), NOW)).toMatch(/has expired.*\/claude refresh/);
+    expect(formatChatStatus(status({ accessToken: { expiresAt: iso(NOW - 5 * MIN), validForMinutes: 0, expired: true } }), NOW)).toMatch(/^Token expired 5 min ago$/m);
+    expect(whatToDo(status({ login: { endsAt: iso(NOW + 2 * 1440 * MIN), endsInDays: 2 } }), NOW)).toMatch(/^The login ends in 2 days.*\/claude login before then/);
+    expect(whatToDo(status({ state: "no-credentials", health: "broken", account: undefined, accessToken: undefined }), NOW)).toMatch(/no Claude login.*\/claude login/);
+    expect(whatToDo(status({ unsavedTokens: true }), NOW)).toMatch(/cannot be written/);
+    expect(whatToDo(status(), NOW)).toBeUndefined();
+  });
+});
+
+describe("the other replies", () => {
+  it("duration", () => {
+    expect(duration(0)).toBe("0 min");
+    expect(duration(59 * MIN)).toBe("59 min");
+    expect(duration(61 * MIN)).toBe("1 h 1 min");
+    expect(duration(1440 * MIN)).toBe("1 days");
+    expect(duration(-5)).toBe("0 min");
+  });
+
+  it("help has one line per subcommand", () => {
+    expect(CHAT_HELP.split("\n")).toHaveLength(4);
+  });
+
+  it("refresh outcome, login started, logged in", () => {
+    expect(formatRefreshOutcome({ kind: "refreshed", message: "x" })).toBe("Refreshed just now.");
+    expect(formatRefreshOutcome({ kind: "failed", message: "Token refresh failed: why" })).toBe("Token refresh failed: why");
+    const started = formatLoginStarted("https://claude.ai/oauth/authorize?x=1", NOW + 10 * MIN - 300, NOW);
+    expect(started.split("\n")[1]).toBe("https://claude.ai/oauth/authorize?x=1");
+    expect(started).toMatch(/good for 10 min/);
+    expect(formatLoggedIn("you@example.com", NOW + 480 * MIN, NOW)).toMatch(/^Logged in as you@example\.com, valid for 8 h 0 min\./);
+    expect(formatLoggedIn(undefined, NOW + 30 * MIN, NOW)).toMatch(/^Logged in, valid for 30 min\./);
+  });
+});
