@@ -1,16 +1,15 @@
 import { promises as fs } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { resolveConfig, type PluginConfig } from "./config.js";
-import { parseCredentials, readCredentialsFile, withTokens, writeCredentialsFile } from "./credentials.js";
+import { DEFAULT_INDENT, parseCredentials, readCredentialsFile, withTokens } from "./credentials.js";
 import { PluginError, errorMessage } from "./errors.js";
 import { callPluginMethod } from "./gateway-client.js";
 import { METHODS } from "./gateway-methods.js";
-import { withLock } from "./lock.js";
 import type { Logger } from "./logger.js";
 import { buildAuthorizeUrl, buildCodeExchangeRequest, createPkce, parsePastedCode } from "./pkce.js";
 import { createOpenClawPublisher } from "./publish.js";
 import { redact } from "./redact.js";
-import { defaultRefreshDeps } from "./refresh.js";
+import { defaultRefreshDeps, persist, withRefreshLocks } from "./refresh.js";
 import { RefreshService, type RefreshReport, type ServiceStatus } from "./service.js";
 import { exitCodeFor, fileMode, formatStatusTable, toStatusJson, type StatusJson } from "./status-view.js";
 import { parseTokenAnswer, postToken } from "./token-endpoint.js";
@@ -63,9 +62,14 @@ export async function statusCommand(pluginConfig: unknown, opts: { json?: boolea
   return exitCodeFor(view.health);
 }
 
-function reportExit(report: RefreshReport): number {
+/** Codes whose fix is a human's (a login, a good file), as `status` reports them: exit 2. */
+const BROKEN_CODES = new Set(["needs_login", "credentials_missing", "credentials_invalid"]);
+const BROKEN_STATES = new Set<string>(["needs-login", "no-credentials", "invalid-credentials"]);
+
+export function reportExit(report: Pick<RefreshReport, "kind" | "status">): number {
   if (report.kind !== "failed") return 0;
-  return report.status.state === "needs-login" ? 2 : 1;
+  const code = report.status.lastError?.code;
+  return BROKEN_STATES.has(report.status.state) || (code !== undefined && BROKEN_CODES.has(code)) ? 2 : 1;
 }
 
 export async function refreshCommand(pluginConfig: unknown, opts: { force?: boolean; json?: boolean }, io: CommandIo = processIo): Promise<number> {
@@ -118,7 +122,7 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
     return 2;
   }
   const deps = defaultRefreshDeps(config);
-  await withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, () => writeCredentialsFile(config.credentialsPath, parsed.document, parsed.indent));
+  await withRefreshLocks(deps, () => persist(deps, parsed.document, parsed.indent));
   const status = await publishNewLogin(config, io);
   const minutes = Math.floor((parsed.oauth.expiresAt - now) / 60_000);
   io.out(
@@ -154,10 +158,10 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
     const answer = await postToken(buildCodeExchangeRequest(config.tokenUrl, config.clientId, code, pkce));
     const tokens = parseTokenAnswer(answer, Date.now());
     const deps = defaultRefreshDeps(config);
-    await withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, async () => {
+    await withRefreshLocks(deps, async () => {
       // Keep whatever else the file holds (another tool's keys); the login itself is replaced.
       const existing = await readCredentialsFile(config.credentialsPath).then((r) => r.document).catch(() => ({}));
-      await writeCredentialsFile(config.credentialsPath, withTokens(existing, tokens));
+      await persist(deps, withTokens(existing, tokens), DEFAULT_INDENT);
     });
     const status = await publishNewLogin(config, io);
     io.out(`Logged in${tokens.accountEmail ? ` as ${tokens.accountEmail}` : ""}. Saved to ${config.credentialsPath} (mode 600); OpenClaw profile ${config.profileId} is in use. State: ${status.state}.`);

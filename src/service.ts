@@ -4,11 +4,11 @@ import type { PluginConfig } from "./config.js";
 import { fingerprint, dueLoginWarning, type AlertChannel, type AlertLedger } from "./alerts.js";
 import { howToLogInAgain, readCredentialsFile, tightenMode, type ClaudeOAuth } from "./credentials.js";
 import { PluginError, errorMessage, isRetryable, type ErrorCode } from "./errors.js";
+import type { LockProtocol } from "./lock.js";
 import type { Logger } from "./logger.js";
 import type { Publisher } from "./publish.js";
 import { redact } from "./redact.js";
-import { withLock } from "./lock.js";
-import { defaultRefreshDeps, recoverAtStart, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
+import { defaultRefreshDeps, recoverAtStart, withRefreshLocks, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
 import { MINUTE_MS, clockJumped, effectiveMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./schedule.js";
 
 export type ServiceState =
@@ -35,6 +35,9 @@ export interface ServiceStatus {
   retryAt?: number;
   unsavedTokens: boolean;
   lastError?: { code: ErrorCode | "unknown"; message: string };
+  /** Whose locks guard the file: Claude Code's (the file is its `.credentials.json`) or ours. */
+  lockProtocol?: LockProtocol;
+  locks?: { refresh: string[]; write?: string };
 }
 
 export interface RefreshReport {
@@ -179,7 +182,7 @@ export class RefreshService {
   async logout(options: { keepCredentials?: boolean } = {}): Promise<ServiceStatus> {
     await this.inFlight?.catch(() => undefined);
     if (!options.keepCredentials) {
-      await withLock(this.refreshDeps.lockPlan.refreshLock, this.refreshDeps.refreshLockOptions, () => fs.rm(this.config.credentialsPath, { force: true }));
+      await withRefreshLocks(this.refreshDeps, () => fs.rm(this.config.credentialsPath, { force: true }));
     }
     await this.publisher.unpublish();
     this.oauth = undefined;
@@ -201,6 +204,9 @@ export class RefreshService {
       unsavedTokens: this.unsaved !== undefined,
     };
     if (this.agents) s.agents = [...this.agents];
+    const plan = this.refreshDeps.lockPlan;
+    s.lockProtocol = plan.protocol;
+    s.locks = { refresh: [...plan.refreshLocks], ...(plan.writeLock ? { write: plan.writeLock } : {}) };
     if (o) {
       s.accessTokenExpiresAt = o.expiresAt;
       if (o.refreshTokenExpiresAt !== undefined) s.loginEndsAt = o.refreshTokenExpiresAt;
