@@ -27,6 +27,7 @@ const PLUGIN_DELAYS_MS = [0, 0, 250, 500, 700, 800, 900, 1000, 1200, "at-claude-
 interface ChildOut {
   kind: string;
   state: string;
+  lockProtocol?: string;
   marks: Record<string, number>;
   lines: string[];
 }
@@ -97,7 +98,7 @@ interface Round {
   reused: number;
   winner: "claude-code" | "plugin" | "none" | "both";
   claudeCode: { code: number | null; said: string; bearerIsNewest: boolean };
-  plugin: { code: number | null; kind: string | undefined; publishedIsNewest: boolean; lockHeldMs?: number };
+  plugin: { code: number | null; kind: string | undefined; lockProtocol: string | undefined; publishedIsNewest: boolean; lockHeldMs?: number };
   fileHoldsNewest: boolean;
   blanked: boolean;
   ok: boolean;
@@ -162,6 +163,7 @@ async function raceRound(i: number, delay: Round["delay"]): Promise<Round> {
     plugin: {
       code: pluginRun.code,
       kind: pluginRun.out?.kind,
+      lockProtocol: pluginRun.out?.lockProtocol,
       publishedIsNewest: newest !== undefined && pub?.token === newest.accessToken,
       ...(marks.locked !== undefined && marks["after-persist"] !== undefined ? { lockHeldMs: marks["after-persist"] - marks.locked } : {}),
     },
@@ -175,6 +177,7 @@ async function raceRound(i: number, delay: Round["delay"]): Promise<Round> {
     round.claudeCode.code === 0 &&
     round.claudeCode.bearerIsNewest &&
     round.plugin.code === 0 &&
+    ["refreshed", "not-due", "refreshed-elsewhere"].includes(round.plugin.kind ?? "") &&
     round.plugin.publishedIsNewest &&
     round.fileHoldsNewest &&
     !round.blanked;
@@ -191,6 +194,8 @@ describe("Claude Code and the plugin on one credentials file", () => {
     recordFigure("claude-code", "race-rounds", { rounds: rounds.length, failed: failed.length, claudeCodeWon: wins.claudeCode, pluginWon: wins.plugin, maxLockHeldMs: held.length ? Math.max(...held) : -1 });
     console.log(rounds.map((r) => JSON.stringify(r)).join("\n"));
     expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
+    // Decided from the file: the plugin's process has another HOME and no CLAUDE_CONFIG_DIR.
+    for (const r of rounds) expect(r.plugin.lockProtocol).toBe("claude-code");
     // Each side won some rounds, so both orders of the race were exercised.
     expect(wins.claudeCode).toBeGreaterThan(0);
     expect(wins.plugin).toBeGreaterThan(0);
