@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertLoopbackNamespace, claudeCodeBinary, runClaudeCode, type ClaudeCodeRun } from "../support/claude-code.js";
 import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
 import { startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import { createGateway } from "../support/gateway.js";
 import { recordFigure } from "../support/figures.js";
 import { startInterceptProxy, type InterceptProxy } from "../support/intercept-proxy.js";
 import { makeTestCa, type TestCa } from "../support/test-ca.js";
@@ -202,6 +203,56 @@ describe("Claude Code and the plugin on one credentials file", () => {
     // The plugin kept Claude Code's refresh lock well under Claude Code's ~4-8 s patience.
     for (const ms of held) expect(ms).toBeLessThan(4_000);
   }, 240_000);
+
+  it("`openclaw claude-oauth refresh` (the real CLI, no gateway running) racing Claude Code: one POST, both on the new token", async () => {
+    // An OpenClaw home of its own (another HOME, no CLAUDE_* variables), the plugin installed as
+    // a user installs it, its credentialsPath a symlink to Claude Code's file.
+    const ccHome = path.join(root, "cc-home");
+    const ccDir = path.join(ccHome, "config");
+    await fs.mkdir(ccDir, { recursive: true });
+    const ccFile = path.join(ccDir, ".credentials.json");
+    const linkDir = path.join(root, "cli-link");
+    await fs.mkdir(linkDir, { recursive: true });
+    const link = path.join(linkDir, "claude-credentials.json");
+    await fs.symlink(ccFile, link);
+    const gateway = await createGateway({ messagesBaseUrl: api.baseUrl, pluginConfig: { credentialsPath: link, tokenUrl: fake.url } });
+    try {
+      const login = fake.mintLogin({ expiresInSec: 120 });
+      await fs.writeFile(`${ccFile}.new`, JSON.stringify({ claudeAiOauth: { ...login, subscriptionType: "max" } }, null, 2), { mode: 0o600 });
+      await fs.rename(`${ccFile}.new`, ccFile);
+      const postsBefore = fake.posts.length;
+      const apiBefore = api.requests.length;
+      // The CLI's POST is held 1.5 s at the server (inside its 3 s deadline): Claude Code, started
+      // the moment that POST arrives, meets the CLI's hold of its lock.
+      fake.failNext({ stallMs: 1_500 });
+      const refresh = gateway.cli(["claude-oauth", "refresh"], { timeoutMs: 180_000 });
+      const deadline = Date.now() + 170_000;
+      while (fake.posts.length === postsBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(fake.posts.length, "the CLI's POST").toBe(postsBefore + 1);
+      const cc = await runClaudeCode({ home: ccHome, configDir: ccDir, proxySocket, caCertPath: ca.caCertPath, args: ["-p", "ping"], timeoutMs: 90_000 });
+      const cli = await refresh;
+      captured.push(cc.stdout, cc.stderr, cli.stdout, cli.stderr);
+      const newest = fake.latest();
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(cli.stdout).toMatch(/^Token refreshed; valid for \d+ minutes/m);
+      expect(cc.code, cc.stderr).toBe(0);
+      expect(cc.stdout.trim()).toBe("pong");
+      expect(fake.posts.slice(postsBefore).map((p) => p.status), "exactly one POST, and it succeeded").toEqual([200]);
+      const turn = api.requests.slice(apiBefore).filter((r) => r.path === "/v1/messages");
+      expect(turn.length).toBeGreaterThan(0);
+      expect(turn.every((r) => r.authorization === `Bearer ${newest?.accessToken}`), "Claude Code's turn carried the new token").toBe(true);
+      const doc = JSON.parse(await fs.readFile(ccFile, "utf8")) as { claudeAiOauth: { accessToken: string; refreshToken: string } };
+      expect(doc.claudeAiOauth.refreshToken === newest?.refreshToken && doc.claudeAiOauth.accessToken === newest?.accessToken, "the file holds the new tokens").toBe(true);
+      const status = await gateway.cli(["claude-oauth", "status", "--json"], { timeoutMs: 180_000 });
+      captured.push(status.stdout, status.stderr);
+      const json = JSON.parse(status.stdout) as { lockProtocol?: string; locks?: { refresh: string[]; write?: string } };
+      expect(json.lockProtocol).toBe("claude-code");
+      expect(json.locks).toEqual({ refresh: [path.join(ccDir, ".oauth_refresh.lock"), `${ccDir}.lock`], write: path.join(ccDir, ".storage-write.lock") });
+      recordFigure("claude-code", "cli-race", { posts: fake.posts.length - postsBefore, claudeCodeExit: cc.code ?? -1, cliExit: cli.code, claudeCodeMs: cc.endedAt - cc.startedAt });
+    } finally {
+      await gateway.stop();
+    }
+  }, 300_000);
 
   it("leaks no token in anything either side printed", () => {
     const all = captured.join("\n");
