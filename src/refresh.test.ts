@@ -297,6 +297,19 @@ describe("runRefresh", () => {
     expect(defaultRefreshDeps(resolveConfig({ credentialsPath: link }, { stateDir: dir })).lockPlan.refreshLocks).toEqual([path.join(claudeDir, ".oauth_refresh.lock"), `${claudeDir}.lock`]);
   });
 
+  it("the plan follows the file: a symlink to Claude Code's file made later takes Claude Code's locks from then on", async () => {
+    const d = defaultRefreshDeps(config);
+    expect(d.lockPlan.protocol).toBe("plugin");
+    const claudeDir = path.join(dir, "claude");
+    await fs.mkdir(claudeDir);
+    await fs.rm(file, { force: true });
+    await fs.symlink(path.join(claudeDir, ".credentials.json"), file);
+    expect(d.lockPlan.protocol).toBe("claude-code");
+    expect(d.refreshLockOptions).toBe(CLAUDE_CODE_REFRESH_LOCK);
+    // A test's own plan still wins.
+    expect(defaultRefreshDeps(config, { lockPlan: { protocol: "plugin", refreshLocks: ["/x.lock"] } }).lockPlan.refreshLocks).toEqual(["/x.lock"]);
+  });
+
   it("under Claude Code's locks the POST gets a short deadline, so the hold stays bounded", async () => {
     expect(CLAUDE_CODE_POST_TIMEOUT_MS).toBeLessThan(4_000);
     const claudeDir = path.join(dir, "claude");

@@ -61,18 +61,22 @@ export interface RefreshDeps {
 }
 
 export function defaultRefreshDeps(config: PluginConfig, overrides: Partial<RefreshDeps> = {}): RefreshDeps {
-  // Planned from the file's real path: a symlink to Claude Code's file takes Claude Code's locks.
-  const lockPlan = lockPlanFor(realPathOf(config.credentialsPath));
-  const sharedWithClaudeCode = lockPlan.protocol === "claude-code";
-  const timeoutMs = sharedWithClaudeCode ? CLAUDE_CODE_POST_TIMEOUT_MS : DEFAULT_REQUEST_TIMEOUT_MS;
+  // Planned from the file's real path at each use, not once: a symlink to Claude Code's file made
+  // while the gateway runs takes Claude Code's locks from the next transaction on.
+  const plan = () => lockPlanFor(realPathOf(config.credentialsPath));
+  const sharedWithClaudeCode = () => plan().protocol === "claude-code";
   return {
     config,
     now: Date.now,
-    post: (request) => postToken(request, { timeoutMs }),
+    post: (request) => postToken(request, { timeoutMs: sharedWithClaudeCode() ? CLAUDE_CODE_POST_TIMEOUT_MS : DEFAULT_REQUEST_TIMEOUT_MS }),
     read: readCredentialsFile,
     write: writeCredentialsFile,
-    lockPlan,
-    refreshLockOptions: sharedWithClaudeCode ? CLAUDE_CODE_REFRESH_LOCK : REFRESH_LOCK,
+    get lockPlan() {
+      return plan();
+    },
+    get refreshLockOptions() {
+      return sharedWithClaudeCode() ? CLAUDE_CODE_REFRESH_LOCK : REFRESH_LOCK;
+    },
     writeLockOptions: WRITE_LOCK,
     ...overrides,
   };
@@ -80,7 +84,8 @@ export function defaultRefreshDeps(config: PluginConfig, overrides: Partial<Refr
 
 /** Runs `fn` holding every refresh lock of the plan (Claude Code's, when the file is its). */
 export function withRefreshLocks<T>(deps: RefreshDeps, fn: () => Promise<T>): Promise<T> {
-  return withLocks(deps.lockPlan.refreshLocks, deps.refreshLockOptions, fn);
+  const { lockPlan, refreshLockOptions } = deps;
+  return withLocks(lockPlan.refreshLocks, refreshLockOptions, fn);
 }
 
 /** Writes the file under the write lock when there is one; call it holding the refresh locks. */
