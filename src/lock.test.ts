@@ -1,42 +1,117 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PluginError } from "./errors.js";
-import { REFRESH_LOCK, WRITE_LOCK, claudeConfigDir, lockPlanFor, withLock } from "./lock.js";
+import { CLAUDE_CODE_REFRESH_LOCK, REFRESH_LOCK, WRITE_LOCK, acquireLock, lockPlanFor, realPathOf, withLock, withLocks } from "./lock.js";
 
-describe("lockPlanFor", () => {
-  const claudeDir = "/home/u/.claude";
-
-  it("Claude Code's own file gets Claude Code's refresh and write locks", () => {
-    expect(lockPlanFor("/home/u/.claude/.credentials.json", claudeDir)).toEqual({
-      refreshLock: "/home/u/.claude/.oauth_refresh.lock",
+describe("lockPlanFor (decided from the file, never from the environment)", () => {
+  it("a file named .credentials.json gets Claude Code's locks in its directory, in Claude Code's order", () => {
+    expect(lockPlanFor("/home/u/.claude/.credentials.json")).toEqual({
+      protocol: "claude-code",
+      refreshLocks: ["/home/u/.claude/.oauth_refresh.lock", "/home/u/.claude.lock"],
       writeLock: "/home/u/.claude/.storage-write.lock",
     });
-    expect(lockPlanFor("/home/u/other/../.claude/.credentials.json", claudeDir).refreshLock).toBe("/home/u/.claude/.oauth_refresh.lock");
-    expect(lockPlanFor("/home/u/.claude/.credentials.json", "/home/u/.claude/")).toHaveProperty("writeLock", "/home/u/.claude/.storage-write.lock");
+    expect(lockPlanFor("/home/u/other/../.claude/.credentials.json").refreshLocks[0]).toBe("/home/u/.claude/.oauth_refresh.lock");
+    // Any config dir (CLAUDE_CONFIG_DIR of another process), whatever this process's env says.
+    vi.stubEnv("CLAUDE_CONFIG_DIR", "/elsewhere");
+    expect(lockPlanFor("/srv/cc-config/.credentials.json")).toEqual({
+      protocol: "claude-code",
+      refreshLocks: ["/srv/cc-config/.oauth_refresh.lock", "/srv/cc-config.lock"],
+      writeLock: "/srv/cc-config/.storage-write.lock",
+    });
+    vi.unstubAllEnvs();
   });
 
   it("any other file gets <file>.lock and no write lock", () => {
-    expect(lockPlanFor("/srv/oc/claude-credentials.json", claudeDir)).toEqual({ refreshLock: "/srv/oc/claude-credentials.json.lock" });
-    // same name in another dir is not Claude Code's file
-    expect(lockPlanFor("/home/u/backup/.credentials.json", claudeDir)).toEqual({ refreshLock: "/home/u/backup/.credentials.json.lock" });
+    expect(lockPlanFor("/srv/oc/claude-credentials.json")).toEqual({ protocol: "plugin", refreshLocks: ["/srv/oc/claude-credentials.json.lock"] });
+    expect(lockPlanFor("/srv/oc/credentials.json").protocol).toBe("plugin");
   });
 
   it("a relative path is resolved first", () => {
-    const plan = lockPlanFor("creds.json", claudeDir);
-    expect(plan.refreshLock).toBe(`${path.resolve("creds.json")}.lock`);
+    expect(lockPlanFor("creds.json").refreshLocks).toEqual([`${path.resolve("creds.json")}.lock`]);
+  });
+});
+
+describe("realPathOf", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "cor-real-")));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it("claudeConfigDir: $CLAUDE_CONFIG_DIR, else ~/.claude", () => {
-    expect(claudeConfigDir({}, "/home/u")).toBe("/home/u/.claude");
-    expect(claudeConfigDir({ CLAUDE_CONFIG_DIR: " " }, "/home/u")).toBe("/home/u/.claude");
-    expect(claudeConfigDir({ CLAUDE_CONFIG_DIR: "/opt/claude" }, "/home/u")).toBe("/opt/claude");
+  it("follows symlinks to an existing file, to a missing one, and through a linked directory", async () => {
+    const ccDir = path.join(dir, "cc");
+    await fs.mkdir(ccDir);
+    await fs.writeFile(path.join(ccDir, ".credentials.json"), "{}");
+    await fs.symlink(path.join(ccDir, ".credentials.json"), path.join(dir, "link.json"));
+    expect(realPathOf(path.join(dir, "link.json"))).toBe(path.join(ccDir, ".credentials.json"));
+    // A link whose target does not exist yet (Claude Code not logged in yet).
+    await fs.symlink("cc/missing.json", path.join(dir, "dangling.json"));
+    expect(realPathOf(path.join(dir, "dangling.json"))).toBe(path.join(ccDir, "missing.json"));
+    // A linked directory holding a file that does not exist yet.
+    await fs.symlink(ccDir, path.join(dir, "cc-link"));
+    expect(realPathOf(path.join(dir, "cc-link", "new.json"))).toBe(path.join(ccDir, "new.json"));
+    // A chain of links.
+    await fs.symlink(path.join(dir, "link.json"), path.join(dir, "link2.json"));
+    expect(lockPlanFor(realPathOf(path.join(dir, "link2.json"))).protocol).toBe("claude-code");
+  });
+});
+
+describe("acquireLocks: all or none, in order", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), "cor-locks-"));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
   });
 
+  it("while the second lock is held elsewhere, the first is not kept (a peer that wants it is never blocked)", async () => {
+    const first = path.join(dir, "a.lock");
+    const second = path.join(dir, "b.lock");
+    const holder = await acquireLock(second, { staleMs: 10_000, waitMs: 0 });
+    let done = false;
+    const waiting = withLocks([first, second], { staleMs: 10_000, waitMs: 5_000 }, async () => {
+      done = true;
+    });
+    // While we wait for `second`, `first` is free most of the time: a peer can take it.
+    let peerGotFirst = false;
+    for (let i = 0; i < 40 && !peerGotFirst; i++) {
+      const release = await acquireLock(first, { staleMs: 10_000, waitMs: 0 }).catch(() => undefined);
+      if (release) {
+        peerGotFirst = true;
+        await release();
+      } else await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(peerGotFirst).toBe(true);
+    expect(done).toBe(false);
+    await holder();
+    await waiting;
+    expect(done).toBe(true);
+    await expect(fs.stat(first)).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(fs.stat(second)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("gives up with lock_busy after waitMs, holding nothing", async () => {
+    const first = path.join(dir, "a.lock");
+    const second = path.join(dir, "b.lock");
+    const holder = await acquireLock(second, { staleMs: 10_000, waitMs: 0 });
+    await expect(withLocks([first, second], { staleMs: 10_000, waitMs: 300 }, async () => undefined)).rejects.toMatchObject({ code: "lock_busy" });
+    await expect(fs.stat(first)).rejects.toMatchObject({ code: "ENOENT" });
+    await holder();
+  });
+});
+
+describe("lock timings", () => {
   it("default lock timings: stale locks expire; the write lock is short", () => {
     expect(REFRESH_LOCK.staleMs).toBeGreaterThan(0);
     expect(WRITE_LOCK.waitMs).toBeLessThanOrEqual(REFRESH_LOCK.waitMs);
+    // Claude Code's own values for its locks: stale after 60 s (refresh), 15 s (write).
+    expect(CLAUDE_CODE_REFRESH_LOCK.staleMs).toBe(60_000);
+    expect(WRITE_LOCK.staleMs).toBe(15_000);
   });
 });
 

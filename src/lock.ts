@@ -1,4 +1,4 @@
-import { promises as fs } from "node:fs";
+import { promises as fs, readlinkSync, realpathSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import lockfile from "proper-lockfile";
@@ -14,26 +14,74 @@ import { PluginError } from "./errors.js";
  * (a gateway restarted by systemd would otherwise wait out the stale period before refreshing).
  */
 
+/** Whose lock protocol guards the credentials file. */
+export type LockProtocol = "claude-code" | "plugin";
+
 export interface LockPlan {
-  /** Held around the whole refresh transaction: re-read, decide, POST, persist. */
-  refreshLock: string;
+  protocol: LockProtocol;
+  /**
+   * Held around the whole refresh transaction (re-read, decide, POST, persist), taken in this
+   * order, all or none: the order Claude Code takes them in, so neither side can deadlock.
+   */
+  refreshLocks: string[];
   /** Held around the file write only, when Claude Code also writes this file. */
   writeLock?: string;
 }
 
-/** Claude Code's config dir, where its own locks live. */
-export function claudeConfigDir(env: NodeJS.ProcessEnv, homeDir: string): string {
-  const fromEnv = env.CLAUDE_CONFIG_DIR?.trim();
-  return fromEnv ? path.resolve(fromEnv) : path.join(homeDir, ".claude");
+/** The name Claude Code gives its credentials file inside its config directory. */
+export const CLAUDE_CODE_CREDENTIALS_FILE = ".credentials.json";
+
+/**
+ * Pure: which lock directories guard this credentials file, decided from the file itself (its
+ * real path, symlinks followed), never from this process's environment: a gateway started by a
+ * service manager has another HOME and no CLAUDE_CONFIG_DIR, yet must still serialise with the
+ * Claude Code that owns the file.
+ *
+ * A file named `.credentials.json` lives in a Claude Code config directory. Claude Code 2.1.x
+ * locks its refresh with `<dir>/.oauth_refresh.lock`, then the legacy `<real dir>.lock` (older
+ * releases know only that one), and its file writes with `<dir>/.storage-write.lock`, all
+ * proper-lockfile mkdir locks with `realpath: false`.
+ */
+export function lockPlanFor(realCredentialsPath: string): LockPlan {
+  const resolved = path.resolve(realCredentialsPath);
+  if (path.basename(resolved) === CLAUDE_CODE_CREDENTIALS_FILE) {
+    const dir = path.dirname(resolved);
+    return {
+      protocol: "claude-code",
+      refreshLocks: [path.join(dir, ".oauth_refresh.lock"), `${dir}.lock`],
+      writeLock: path.join(dir, ".storage-write.lock"),
+    };
+  }
+  return { protocol: "plugin", refreshLocks: [`${resolved}.lock`] };
 }
 
-/** Pure: which lock directories guard this credentials file. */
-export function lockPlanFor(credentialsPath: string, claudeDir: string): LockPlan {
-  const resolved = path.resolve(credentialsPath);
-  if (resolved === path.join(claudeDir, ".credentials.json")) {
-    return { refreshLock: path.join(claudeDir, ".oauth_refresh.lock"), writeLock: path.join(claudeDir, ".storage-write.lock") };
+const MAX_LINK_HOPS = 40;
+
+/**
+ * The real path of a file that may not exist yet: symlinks are followed as far as they go (also
+ * a link whose target is missing), and the existing part of the path is resolved.
+ */
+export function realPathOf(file: string): string {
+  let current = path.resolve(file);
+  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
+    try {
+      return realpathSync(current);
+    } catch {
+      // Missing somewhere: follow the link by hand if this is one, else resolve the directory.
+    }
+    let target: string;
+    try {
+      target = readlinkSync(current);
+    } catch {
+      try {
+        return path.join(realpathSync(path.dirname(current)), path.basename(current));
+      } catch {
+        return current;
+      }
+    }
+    current = path.resolve(path.dirname(current), target);
   }
-  return { refreshLock: `${resolved}.lock` };
+  return current;
 }
 
 export interface LockOptions {
@@ -46,6 +94,8 @@ export interface LockOptions {
 }
 
 export const REFRESH_LOCK: LockOptions = { staleMs: 30_000, waitMs: 45_000 };
+/** Claude Code judges its refresh lock stale after 60 s (mtime refreshed every 5 s): so do we. */
+export const CLAUDE_CODE_REFRESH_LOCK: LockOptions = { staleMs: 60_000, waitMs: 45_000 };
 export const WRITE_LOCK: LockOptions = { staleMs: 15_000, waitMs: 10_000 };
 
 /** Our own holder record; a name Claude Code does not use (it has `<lock>.owner`). */
@@ -162,6 +212,51 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
       throw new PluginError("lock_busy", `Another process has held the refresh lock ${lockPath} for over ${Math.round(options.waitMs / 1000)} s; will try again.`);
     }
     await sleep(150 + Math.random() * 150);
+  }
+}
+
+/**
+ * Takes every lock in `lockPaths`, in order, or none: when one is busy the ones already taken are
+ * released before waiting, as Claude Code does, so a peer taking the same locks in the same order
+ * is never blocked by a half-held set.
+ */
+export async function acquireLocks(lockPaths: readonly string[], options: LockOptions): Promise<Release> {
+  const deadline = Date.now() + options.waitMs;
+  for (;;) {
+    const held: Release[] = [];
+    const releaseAll = async () => {
+      for (const release of [...held].reverse()) await release();
+    };
+    let busy: string | undefined;
+    try {
+      for (const lockPath of lockPaths) {
+        await fs.mkdir(path.dirname(lockPath), { recursive: true });
+        const release = (await tryLock(lockPath, options)) ?? (await takeOverDeadLock(lockPath, options));
+        if (!release) {
+          busy = lockPath;
+          break;
+        }
+        held.push(release);
+      }
+    } catch (err) {
+      await releaseAll();
+      throw err;
+    }
+    if (busy === undefined) return releaseAll;
+    await releaseAll();
+    if (Date.now() >= deadline) {
+      throw new PluginError("lock_busy", `Another process has held the refresh lock ${busy} for over ${Math.round(options.waitMs / 1000)} s; will try again.`);
+    }
+    await sleep(150 + Math.random() * 150);
+  }
+}
+
+export async function withLocks<T>(lockPaths: readonly string[], options: LockOptions, fn: () => Promise<T>): Promise<T> {
+  const release = await acquireLocks(lockPaths, options);
+  try {
+    return await fn();
+  } finally {
+    await release();
   }
 }
 

@@ -1,10 +1,9 @@
 import type { PluginConfig } from "./config.js";
-import { readCredentialsFile, withTokens, writeCredentialsFile, type TokenSet } from "./credentials.js";
+import { DEFAULT_INDENT, readCredentialsFile, withTokens, type TokenSet } from "./credentials.js";
 import { PluginError, errorMessage } from "./errors.js";
-import { withLock } from "./lock.js";
 import { buildCodeExchangeRequest, type PkcePair } from "./pkce.js";
 import { redact } from "./redact.js";
-import { defaultRefreshDeps } from "./refresh.js";
+import { defaultRefreshDeps, persist, withRefreshLocks } from "./refresh.js";
 import { parseTokenAnswer, postToken, type FetchLike } from "./token-endpoint.js";
 
 /**
@@ -23,10 +22,11 @@ export async function completeLogin<T>(
   const answer = await postToken(buildCodeExchangeRequest(config.tokenUrl, config.clientId, code, pkce), options.fetch ? { fetch: options.fetch } : {});
   const tokens = parseTokenAnswer(answer, (options.now ?? Date.now)());
   const deps = defaultRefreshDeps(config);
-  await withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, async () => {
+  // Under every lock that guards the file (Claude Code's too, when the file is its own).
+  await withRefreshLocks(deps, async () => {
     // Keep whatever else the file holds (another tool's keys); the login itself is replaced.
     const existing = await readCredentialsFile(config.credentialsPath).then((r) => r.document).catch(() => ({}));
-    await writeCredentialsFile(config.credentialsPath, withTokens(existing, tokens));
+    await persist(deps, withTokens(existing, tokens), DEFAULT_INDENT);
   });
   return { tokens, published: await publish() };
 }

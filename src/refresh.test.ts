@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resolveConfig, type PluginConfig } from "./config.js";
 import { readCredentialsFile, writeCredentialsFile } from "./credentials.js";
 import { PluginError } from "./errors.js";
-import { defaultRefreshDeps, runRefresh, type CrashPoint, type RefreshDeps, type RefreshResult } from "./refresh.js";
+import { CLAUDE_CODE_REFRESH_LOCK } from "./lock.js";
+import { CLAUDE_CODE_POST_TIMEOUT_MS, defaultRefreshDeps, runRefresh, type CrashPoint, type RefreshDeps, type RefreshResult } from "./refresh.js";
 import type { RawAnswer, TokenRequest } from "./token-endpoint.js";
 
 const NOW = 1_767_225_600_000;
@@ -233,7 +234,7 @@ describe("runRefresh", () => {
     await writeFile(NOW + 30 * MINUTE);
     const points: CrashPoint[] = [];
     await runRefresh(deps({ at: (p) => void points.push(p) }));
-    expect(points).toEqual(["before-post", "after-post", "after-persist"]);
+    expect(points).toEqual(["locked", "before-post", "after-post", "after-persist"]);
   });
 
   it("with Claude Code's lock plan, the write happens under the write lock", async () => {
@@ -243,7 +244,7 @@ describe("runRefresh", () => {
     const seen: boolean[] = [];
     await runRefresh(
       deps({
-        lockPlan: { refreshLock, writeLock },
+        lockPlan: { protocol: "claude-code", refreshLocks: [refreshLock], writeLock },
         write: async (p, doc, indent) => {
           seen.push((await fs.stat(writeLock)).isDirectory(), (await fs.stat(refreshLock)).isDirectory());
           await writeCredentialsFile(p, doc, indent);
@@ -266,17 +267,25 @@ describe("runRefresh", () => {
     expect((await readCredentialsFile(file)).oauth.refreshToken).toBe(refreshN(1));
   }, 15_000);
 
-  it("the default lock plan for a file outside ~/.claude is <file>.lock", () => {
-    vi.stubEnv("CLAUDE_CONFIG_DIR", path.join(dir, "claude"));
-    expect(defaultRefreshDeps(config).lockPlan).toEqual({ refreshLock: `${file}.lock` });
+  it("the default lock plan for a file not named .credentials.json is <file>.lock, whatever CLAUDE_CONFIG_DIR says", () => {
+    vi.stubEnv("CLAUDE_CONFIG_DIR", dir);
+    expect(defaultRefreshDeps(config).lockPlan).toEqual({ protocol: "plugin", refreshLocks: [`${file}.lock`] });
   });
 
-  it("the default lock plan for Claude Code's own file uses Claude Code's locks", () => {
+  it("the default lock plan for Claude Code's file uses Claude Code's locks, with no CLAUDE_CONFIG_DIR and another HOME", () => {
     const claudeDir = path.join(dir, "claude");
-    vi.stubEnv("CLAUDE_CONFIG_DIR", claudeDir);
+    vi.stubEnv("CLAUDE_CONFIG_DIR", "");
+    vi.stubEnv("HOME", path.join(dir, "someone-else"));
     const c = resolveConfig({ credentialsPath: path.join(claudeDir, ".credentials.json") }, { stateDir: dir });
-    expect(defaultRefreshDeps(c).lockPlan).toEqual({ refreshLock: path.join(claudeDir, ".oauth_refresh.lock"), writeLock: path.join(claudeDir, ".storage-write.lock") });
+    const d = defaultRefreshDeps(c);
+    expect(d.lockPlan).toEqual({
+      protocol: "claude-code",
+      refreshLocks: [path.join(claudeDir, ".oauth_refresh.lock"), `${claudeDir}.lock`],
+      writeLock: path.join(claudeDir, ".storage-write.lock"),
+    });
+    expect(d.refreshLockOptions).toBe(CLAUDE_CODE_REFRESH_LOCK);
   });
+
   it("a symlink to Claude Code's file gets Claude Code's locks", async () => {
     const claudeDir = path.join(dir, "claude");
     await fs.mkdir(claudeDir);
@@ -284,7 +293,50 @@ describe("runRefresh", () => {
     await fs.writeFile(real, "{}");
     const link = path.join(dir, "claude-credentials.json");
     await fs.symlink(real, link);
-    vi.stubEnv("CLAUDE_CONFIG_DIR", claudeDir);
-    expect(defaultRefreshDeps(resolveConfig({ credentialsPath: link }, { stateDir: dir })).lockPlan.refreshLock).toBe(path.join(claudeDir, ".oauth_refresh.lock"));
+    vi.stubEnv("CLAUDE_CONFIG_DIR", "");
+    expect(defaultRefreshDeps(resolveConfig({ credentialsPath: link }, { stateDir: dir })).lockPlan.refreshLocks).toEqual([path.join(claudeDir, ".oauth_refresh.lock"), `${claudeDir}.lock`]);
   });
+
+  it("the plan follows the file: a symlink to Claude Code's file made later takes Claude Code's locks from then on", async () => {
+    const d = defaultRefreshDeps(config);
+    expect(d.lockPlan.protocol).toBe("plugin");
+    const claudeDir = path.join(dir, "claude");
+    await fs.mkdir(claudeDir);
+    await fs.rm(file, { force: true });
+    await fs.symlink(path.join(claudeDir, ".credentials.json"), file);
+    expect(d.lockPlan.protocol).toBe("claude-code");
+    expect(d.refreshLockOptions).toBe(CLAUDE_CODE_REFRESH_LOCK);
+    // A test's own plan still wins.
+    expect(defaultRefreshDeps(config, { lockPlan: { protocol: "plugin", refreshLocks: ["/x.lock"] } }).lockPlan.refreshLocks).toEqual(["/x.lock"]);
+  });
+
+  it("under Claude Code's locks the POST gets a short deadline, so the hold stays bounded", async () => {
+    expect(CLAUDE_CODE_POST_TIMEOUT_MS).toBeLessThan(4_000);
+    const claudeDir = path.join(dir, "claude");
+    await fs.mkdir(claudeDir);
+    const real = path.join(claudeDir, ".credentials.json");
+    await fs.writeFile(real, JSON.stringify({ claudeAiOauth: { accessToken: "a".repeat(20), refreshToken: "r".repeat(20), expiresAt: Date.now() + 60_000 } }), { mode: 0o600 });
+    // A server that never answers.
+    const { createServer } = await import("node:http");
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const c = resolveConfig({ credentialsPath: real, tokenUrl: `http://127.0.0.1:${port}/v1/oauth/token` }, { stateDir: dir });
+      let lockedAt = 0;
+      const started = Date.now();
+      const err = await refreshError(runRefresh(defaultRefreshDeps(c, { at: (p) => void (p === "locked" ? (lockedAt = Date.now()) : undefined) })));
+      expect(err.code).toBe("outcome_unknown");
+      const held = Date.now() - lockedAt;
+      expect(held).toBeGreaterThanOrEqual(CLAUDE_CODE_POST_TIMEOUT_MS - 100);
+      expect(held).toBeLessThan(CLAUDE_CODE_POST_TIMEOUT_MS + 1_500);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      // Claude Code's locks are free again.
+      await expect(fs.stat(path.join(claudeDir, ".oauth_refresh.lock"))).rejects.toMatchObject({ code: "ENOENT" });
+      await expect(fs.stat(`${claudeDir}.lock`)).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  }, 15_000);
 });

@@ -1,13 +1,10 @@
-import { realpathSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import type { PluginConfig } from "./config.js";
 import { howToLogInAgain, readCredentialsFile, withTokens, writeCredentialsFile, type ClaudeOAuth, type CredentialsFileRead, type TokenSet } from "./credentials.js";
 import { PluginError } from "./errors.js";
-import { REFRESH_LOCK, WRITE_LOCK, claudeConfigDir, lockPlanFor, withLock, type LockOptions } from "./lock.js";
+import { CLAUDE_CODE_REFRESH_LOCK, REFRESH_LOCK, WRITE_LOCK, lockPlanFor, realPathOf, withLock, withLocks, type LockOptions, type LockPlan } from "./lock.js";
 import { MINUTE_MS, isRefreshDue } from "./schedule.js";
 import { recoverInterruptedWrite } from "./write-recovery.js";
-import { buildRefreshRequest, parseTokenAnswer, postToken, type RawAnswer, type TokenRequest } from "./token-endpoint.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, buildRefreshRequest, parseTokenAnswer, postToken, type RawAnswer, type TokenRequest } from "./token-endpoint.js";
 
 /**
  * One refresh transaction: lock, re-read, decide, POST, persist, release. Every caller (the
@@ -41,7 +38,15 @@ export interface RefreshOptions {
 }
 
 /** Points where tests kill the process to prove nothing is lost. */
-export type CrashPoint = "before-post" | "after-post" | "after-persist";
+export type CrashPoint = "locked" | "before-post" | "after-post" | "after-persist";
+
+/**
+ * The POST's deadline while we hold Claude Code's refresh lock. Claude Code waits for that lock
+ * only 5 tries 1-2 s apart (at least ~4 s) and then goes on with the token it has, so our whole
+ * hold (read, POST, persist) must stay well under 4 s. A POST cut off at this deadline is
+ * "outcome unknown", as any timeout, and is retried with back-off outside the lock.
+ */
+export const CLAUDE_CODE_POST_TIMEOUT_MS = 3_000;
 
 export interface RefreshDeps {
   config: PluginConfig;
@@ -49,36 +54,42 @@ export interface RefreshDeps {
   post(request: TokenRequest): Promise<RawAnswer>;
   read(path: string): Promise<CredentialsFileRead>;
   write(path: string, document: Record<string, unknown>, indent: string): Promise<void>;
-  lockPlan: { refreshLock: string; writeLock?: string };
+  lockPlan: LockPlan;
   refreshLockOptions: LockOptions;
   writeLockOptions: LockOptions;
   at?: (point: CrashPoint) => void | Promise<void>;
 }
 
-function realPathOr(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
-
 export function defaultRefreshDeps(config: PluginConfig, overrides: Partial<RefreshDeps> = {}): RefreshDeps {
+  // Planned from the file's real path at each use, not once: a symlink to Claude Code's file made
+  // while the gateway runs takes Claude Code's locks from the next transaction on.
+  const plan = () => lockPlanFor(realPathOf(config.credentialsPath));
+  const sharedWithClaudeCode = () => plan().protocol === "claude-code";
   return {
     config,
     now: Date.now,
-    post: (request) => postToken(request),
+    post: (request) => postToken(request, { timeoutMs: sharedWithClaudeCode() ? CLAUDE_CODE_POST_TIMEOUT_MS : DEFAULT_REQUEST_TIMEOUT_MS }),
     read: readCredentialsFile,
     write: writeCredentialsFile,
-    // Planned from real paths: a symlink to Claude Code's file must take Claude Code's locks.
-    lockPlan: lockPlanFor(realPathOr(config.credentialsPath), realPathOr(claudeConfigDir(process.env, os.homedir()))),
-    refreshLockOptions: REFRESH_LOCK,
+    get lockPlan() {
+      return plan();
+    },
+    get refreshLockOptions() {
+      return sharedWithClaudeCode() ? CLAUDE_CODE_REFRESH_LOCK : REFRESH_LOCK;
+    },
     writeLockOptions: WRITE_LOCK,
     ...overrides,
   };
 }
 
-async function persist(deps: RefreshDeps, document: Record<string, unknown>, indent: string): Promise<void> {
+/** Runs `fn` holding every refresh lock of the plan (Claude Code's, when the file is its). */
+export function withRefreshLocks<T>(deps: RefreshDeps, fn: () => Promise<T>): Promise<T> {
+  const { lockPlan, refreshLockOptions } = deps;
+  return withLocks(lockPlan.refreshLocks, refreshLockOptions, fn);
+}
+
+/** Writes the file under the write lock when there is one; call it holding the refresh locks. */
+export async function persist(deps: RefreshDeps, document: Record<string, unknown>, indent: string): Promise<void> {
   const { credentialsPath } = deps.config;
   const write = () => deps.write(credentialsPath, document, indent);
   if (deps.lockPlan.writeLock) await withLock(deps.lockPlan.writeLock, deps.writeLockOptions, write);
@@ -100,12 +111,13 @@ export async function recoverTempFiles(deps: RefreshDeps): Promise<void> {
 
 /** The same recovery for a process starting up, under the refresh lock. */
 export function recoverAtStart(deps: RefreshDeps): Promise<void> {
-  return withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, () => recoverTempFiles(deps));
+  return withRefreshLocks(deps, () => recoverTempFiles(deps));
 }
 
 export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}): Promise<RefreshResult> {
   const { config } = deps;
-  return withLock(deps.lockPlan.refreshLock, deps.refreshLockOptions, async () => {
+  return withRefreshLocks(deps, async () => {
+    await deps.at?.("locked");
     // With unsaved tokens the file holds a spent refresh token and memory holds the live one:
     // save them first, and never fall back to what the file says.
     let pending = options.unsaved;

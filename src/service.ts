@@ -4,11 +4,11 @@ import type { PluginConfig } from "./config.js";
 import { fingerprint, dueLoginWarning, type AlertChannel, type AlertLedger, type AlertRecord } from "./alerts.js";
 import { howToLogInAgain, readCredentialsFile, tightenMode, type ClaudeOAuth } from "./credentials.js";
 import { PluginError, errorMessage, isRetryable, type ErrorCode } from "./errors.js";
+import type { LockProtocol } from "./lock.js";
 import type { Logger } from "./logger.js";
 import type { Publisher } from "./publish.js";
 import { redact } from "./redact.js";
-import { withLock } from "./lock.js";
-import { defaultRefreshDeps, recoverAtStart, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
+import { defaultRefreshDeps, recoverAtStart, withRefreshLocks, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
 import { UsageMonitor, type UsageReport } from "./usage-monitor.js";
 import type { RawAnswer } from "./token-endpoint.js";
 import type { UsageRequest } from "./usage.js";
@@ -42,6 +42,9 @@ export interface ServiceStatus {
   usage?: UsageReport;
   /** The latest alert and whether every owner target got it (from the alert ledger). */
   lastAlert?: { kind: string; at: number; delivered: boolean; targets: string[] };
+  /** Whose locks guard the file: Claude Code's (the file is its `.credentials.json`) or ours. */
+  lockProtocol?: LockProtocol;
+  locks?: { refresh: string[]; write?: string };
 }
 
 /** Alert when refreshes keep failing and the token has less than this left. */
@@ -233,7 +236,7 @@ export class RefreshService {
   async logout(options: { keepCredentials?: boolean } = {}): Promise<ServiceStatus> {
     await this.inFlight?.catch(() => undefined);
     if (!options.keepCredentials) {
-      await withLock(this.refreshDeps.lockPlan.refreshLock, this.refreshDeps.refreshLockOptions, () => fs.rm(this.config.credentialsPath, { force: true }));
+      await withRefreshLocks(this.refreshDeps, () => fs.rm(this.config.credentialsPath, { force: true }));
     }
     await this.publisher.unpublish();
     this.oauth = undefined;
@@ -255,6 +258,9 @@ export class RefreshService {
       unsavedTokens: this.unsaved !== undefined,
     };
     if (this.agents) s.agents = [...this.agents];
+    const plan = this.refreshDeps.lockPlan;
+    s.lockProtocol = plan.protocol;
+    s.locks = { refresh: [...plan.refreshLocks], ...(plan.writeLock ? { write: plan.writeLock } : {}) };
     if (o) {
       s.accessTokenExpiresAt = o.expiresAt;
       if (o.refreshTokenExpiresAt !== undefined) s.loginEndsAt = o.refreshTokenExpiresAt;

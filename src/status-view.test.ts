@@ -126,3 +126,22 @@ describe("the last alert", () => {
     expect(toStatusJson(status(), NOW, { source: "gateway" })).not.toHaveProperty("lastAlert");
   });
 });
+
+describe("lock protocol in status", () => {
+  const claudeCode = { lockProtocol: "claude-code" as const, locks: { refresh: ["/c/.oauth_refresh.lock", "/c.lock"], write: "/c/.storage-write.lock" } };
+
+  it("JSON says which protocol guards the file, with the lock paths", () => {
+    const json = toStatusJson(status(claudeCode), Date.now(), { source: "file" });
+    expect(json.lockProtocol).toBe("claude-code");
+    expect(json.locks).toEqual({ refresh: ["/c/.oauth_refresh.lock", "/c.lock"], write: "/c/.storage-write.lock" });
+    const own = toStatusJson(status({ lockProtocol: "plugin", locks: { refresh: ["/s/creds.json.lock"] } }), Date.now(), { source: "file" });
+    expect(own.lockProtocol).toBe("plugin");
+    expect(own.locks).toEqual({ refresh: ["/s/creds.json.lock"] });
+  });
+
+  it("the table has a Locks row", () => {
+    const now = Date.now();
+    expect(formatStatusTable(toStatusJson(status(claudeCode), now, { source: "gateway" }), now)).toMatch(/^Locks\s+Claude Code's, shared with it \(\/c\/\.oauth_refresh\.lock, \/c\.lock, \/c\/\.storage-write\.lock\)$/m);
+    expect(formatStatusTable(toStatusJson(status({ lockProtocol: "plugin", locks: { refresh: ["/s/creds.json.lock"] } }), now, { source: "gateway" }), now)).toMatch(/^Locks\s+the plugin's own \(\/s\/creds\.json\.lock\)$/m);
+  });
+});

@@ -28,6 +28,9 @@ export interface StatusJson {
   retryAt?: string;
   unsavedTokens: boolean;
   lastError?: { code: string; message: string };
+  /** "claude-code": the file is Claude Code's and its locks are taken; "plugin": our own lock. */
+  lockProtocol?: "claude-code" | "plugin";
+  locks?: { refresh: string[]; write?: string };
   /** The latest alert: its kind, when, where it was sent and whether every target got it. */
   lastAlert?: { kind: string; at: string; delivered: boolean; targets: string[] };
   usage?: UsageJson;
@@ -84,6 +87,8 @@ export function toStatusJson(status: ServiceStatus, now: number, extra: { source
   if (status.nextRefreshAt !== undefined) out.nextRefreshAt = iso(status.nextRefreshAt);
   if (status.retryAt !== undefined) out.retryAt = iso(status.retryAt);
   if (status.lastError) out.lastError = status.lastError;
+  if (status.lockProtocol) out.lockProtocol = status.lockProtocol;
+  if (status.locks) out.locks = { refresh: [...status.locks.refresh], ...(status.locks.write ? { write: status.locks.write } : {}) };
   if (status.lastAlert) out.lastAlert = { kind: status.lastAlert.kind, at: iso(status.lastAlert.at), delivered: status.lastAlert.delivered, targets: status.lastAlert.targets };
   if (status.usage) out.usage = toUsageJson(status.usage);
   return out;
@@ -135,6 +140,10 @@ export function formatStatusTable(s: StatusJson, now: number): string {
   if (s.retryAt) rows.push(["Retry", inWords(Date.parse(s.retryAt) - now)]);
   else if (s.nextRefreshAt) rows.push(["Next refresh", `${inWords(Date.parse(s.nextRefreshAt) - now)}`]);
   rows.push(["Credentials", `${s.credentials.path}${s.credentials.mode ? ` (mode ${s.credentials.mode})` : ""}`]);
+  if (s.lockProtocol && s.locks) {
+    const paths = [...s.locks.refresh, ...(s.locks.write ? [s.locks.write] : [])].join(", ");
+    rows.push(["Locks", s.lockProtocol === "claude-code" ? `Claude Code's, shared with it (${paths})` : `the plugin's own (${paths})`]);
+  }
   rows.push(["OpenClaw profile", `${s.profileId}${s.agents?.length ? ` (agents: ${s.agents.join(", ")})` : ""}`]);
   rows.push(["Source", s.source === "gateway" ? "running gateway (live)" : "credentials file (no gateway reachable)"]);
   if (s.unsavedTokens) rows.push(["WARNING", "refreshed tokens are held in memory only: the credentials file cannot be written"]);

@@ -68,4 +68,4 @@ if (args.mode === "service") {
   report = await service.refreshNow({ force: args.force === true });
 }
 const status = service.status();
-process.stdout.write(JSON.stringify({ kind: report.kind, state: status.state, marks, lines }) + "\n");
+process.stdout.write(JSON.stringify({ kind: report.kind, state: status.state, lockProtocol: status.lockProtocol, marks, lines }) + "\n");
