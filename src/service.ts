@@ -8,6 +8,7 @@ import type { Logger } from "./logger.js";
 import type { Publisher } from "./publish.js";
 import { redact } from "./redact.js";
 import { withLock } from "./lock.js";
+import { EventLog, type ServiceEvent } from "./event-log.js";
 import { defaultRefreshDeps, recoverAtStart, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
 import { MINUTE_MS, clockJumped, effectiveMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./schedule.js";
 
@@ -35,6 +36,8 @@ export interface ServiceStatus {
   retryAt?: number;
   unsavedTokens: boolean;
   lastError?: { code: ErrorCode | "unknown"; message: string };
+  /** The last few refreshes, failures and alerts, newest first (see event-log.ts). */
+  events?: ServiceEvent[];
 }
 
 export interface RefreshReport {
@@ -94,6 +97,7 @@ export class RefreshService {
   /** How long the current access token lived when it was issued, if we saw it issued. */
   private lifetimeMs: number | undefined;
   private lastMono = 0;
+  private readonly events = new EventLog();
 
   constructor(deps: ServiceDeps) {
     this.config = deps.config;
@@ -210,6 +214,7 @@ export class RefreshService {
     if (this.retryAt !== undefined) s.retryAt = this.retryAt;
     if (this.lastRefresh) s.lastRefresh = { ...this.lastRefresh };
     if (this.lastError) s.lastError = { ...this.lastError };
+    s.events = this.events.list();
     return s;
   }
 
@@ -311,6 +316,7 @@ export class RefreshService {
       if (this.state === "needs-login" && read.oauth.refreshToken === this.deadRefreshToken) return;
       if (this.state === "needs-login" || this.state === "no-credentials" || this.state === "invalid-credentials") {
         this.log.info(`Credentials file ${this.config.credentialsPath} has a new login; resuming.`);
+        this.events.record(this.clock.now(), "new-login", "The credentials file has a new login; refreshing resumed.");
       }
       this.deadRefreshToken = undefined;
       this.lifetimeMs = undefined; // another login: its tokens' lifetime is not known yet
@@ -339,6 +345,7 @@ export class RefreshService {
     this.attempt = 0;
     if (this.state === "needs-login") return;
     this.state = "needs-login";
+    this.events.record(this.clock.now(), "needs-login", message);
     const withHowTo = message.includes("Log in again") ? message : `${message} ${howToLogInAgain(this.config.credentialsPath)}`;
     const text = message.startsWith("The Claude login") ? message : `Token refresh failed: ${withHowTo}`;
     this.problem(text);
@@ -353,6 +360,7 @@ export class RefreshService {
     if (record.needsLoginFor === id) return;
     await this.alertLedger.write({ ...record, needsLoginFor: id });
     await this.alert({ kind: "needs-login", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId });
+    this.events.record(this.clock.now(), "alert-sent", "Alert sent: the login has ended and needs a new login.");
   }
 
   /** Warnings 3 days and 1 day before the login's hard end, while the token still works. */
@@ -371,6 +379,7 @@ export class RefreshService {
     this.log.warn(message);
     await this.alertLedger.write({ ...record, loginEndsAt: end, warned: [...sent, days] });
     await this.alert?.({ kind: "login-ending", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId, loginEndsAt: new Date(end).toISOString(), daysLeft });
+    this.events.record(this.clock.now(), "alert-sent", `Alert sent: the login ends in ${daysLeft} days.`);
   }
 
   private async publishCurrent(): Promise<void> {
@@ -430,6 +439,7 @@ export class RefreshService {
         this.unsaved = undefined;
         this.lastRefresh = { at: now, result: "ok" };
         message = `Token refreshed; valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes (next refresh in ${minutesLeft(refreshDueAt(result.oauth.expiresAt, this.marginMs), now)} minutes)`;
+        this.events.record(now, "refreshed", message);
         break;
       case "refreshed-unsaved":
         this.unsaved = result.unsaved;
@@ -439,6 +449,7 @@ export class RefreshService {
         this.lastError = { code: result.error.code, message: result.error.message };
         message = `Token refreshed, but NOT saved: ${result.error.message} The new login exists only in this process's memory; retrying the write in ${Math.round((this.retryAt - now) / 1000)} s.`;
         this.log.error(message);
+        this.events.record(now, "refreshed", message);
         break;
     }
     // Saved first (inside runRefresh), published next, reported last: the log line never claims
@@ -453,6 +464,7 @@ export class RefreshService {
     const e = err instanceof PluginError ? err : new PluginError("server_error", redact(errorMessage(err)), { cause: err });
     this.lastError = { code: e.code, message: e.message };
     this.lastRefresh = { at: now, result: "failed", message: e.message };
+    if (e.code !== "needs_login") this.events.record(now, "refresh-failed", `Refresh failed: ${e.message}`);
     let message: string;
     if (e.code === "needs_login") {
       this.enterNeedsLogin(this.oauth?.refreshToken, e.message);

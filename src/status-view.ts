@@ -27,6 +27,8 @@ export interface StatusJson {
   retryAt?: string;
   unsavedTokens: boolean;
   lastError?: { code: string; message: string };
+  /** The last ten refreshes, failures and alerts seen by the running gateway, newest first. */
+  events?: Array<{ at: string; kind: string; message: string }>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -66,6 +68,7 @@ export function toStatusJson(status: ServiceStatus, now: number, extra: { source
   if (status.nextRefreshAt !== undefined) out.nextRefreshAt = iso(status.nextRefreshAt);
   if (status.retryAt !== undefined) out.retryAt = iso(status.retryAt);
   if (status.lastError) out.lastError = status.lastError;
+  if (status.events) out.events = status.events.map((e) => ({ at: iso(e.at), kind: e.kind, message: e.message }));
   return out;
 }
 
