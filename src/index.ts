@@ -6,6 +6,7 @@ import { PLUGIN_ID, resolveConfig } from "./config.js";
 import { errorMessage } from "./errors.js";
 import { registerCli } from "./cli.js";
 import { registerGatewayMethods } from "./gateway-methods.js";
+import { registerHttpRoutes } from "./http-routes.js";
 import { prefixedLogger } from "./logger.js";
 import { createOpenClawPublisher } from "./publish.js";
 import { RefreshService } from "./service.js";
@@ -69,6 +70,7 @@ export default definePluginEntry({
       },
     });
     registerGatewayMethods(api, () => active);
+    registerHttpRoutes(api, () => active);
     registerCli(api);
   },
 });
