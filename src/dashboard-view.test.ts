@@ -62,6 +62,13 @@ describe("dashboard view", () => {
     expect(html).toContain(`class="badge ${partial.health}"`);
   });
 
+  it("needs-login says how long the agents can still work, without repeating the server's reason", () => {
+    const s = status({ state: "needs-login", health: "broken", lastError: { code: "needs_login", message: "the refresh token was rejected (HTTP 400 invalid_grant)." } });
+    expect(explain(s, NOW).summary).toBe("The Claude login has ended: the token server refused the refresh token. Agents can still use the current token for 7 h 59 min; after that they cannot use Claude until someone logs in again.");
+    const expired = status({ state: "needs-login", health: "broken", accessToken: { expiresAt: iso(NOW - MIN), validForMinutes: 0, expired: true } });
+    expect(explain(expired, NOW).summary).toBe("The Claude login has ended: the token server refused the refresh token. Agents cannot use Claude until someone logs in again.");
+  });
+
   it("retrying says when the next try is and how long the current token still works", () => {
     const s = status({ state: "retrying", health: "attention", retryAt: iso(NOW + 2 * MIN), lastError: { code: "server_error", message: "Token endpoint answered HTTP 503." } });
     expect(explain(s, NOW).summary).toBe("The last refresh failed; the plugin retries by itself. The next try is in 2 min. The current token is still valid for 7 h 59 min. Token endpoint answered HTTP 503.");
@@ -116,10 +123,11 @@ describe("dashboard view", () => {
     expect(esc(`<&>"'\``)).toBe("&#60;&#38;&#62;&#34;&#39;&#96;");
   });
 
-  it("a failed poll says how old the data is and, for 401, how to allow the tab's cookie", () => {
+  it("a failed poll says how old the data is and, unless the gateway answered 5xx, how to allow the tab's cookie", () => {
     const t = text(renderStaleNotice("HTTP 401", NOW - 3 * MIN, NOW, "127.0.0.1:18789"));
-    expect(t).toMatch(/^Not updating \(HTTP 401\)\. What you see is from 3 min ago\. The browser most likely blocks this tab's cross-site cookie\. Allow third-party cookies for 127\.0\.0\.1:18789/);
-    expect(text(renderStaleNotice("Failed to fetch", NOW - 10_000, NOW, "h"))).toBe("Not updating (Failed to fetch). What you see is from less than a minute ago. The gateway may be restarting; this page tries again every few seconds.");
+    expect(t).toMatch(/^Not updating \(HTTP 401\)\. What you see is from 3 min ago\. Either the gateway is not answering \(restarting\?\), or this browser blocks the tab's cross-site cookie: allow third-party cookies for 127\.0\.0\.1:18789/);
+    expect(text(renderStaleNotice("Failed to fetch", NOW - 10_000, NOW, "h"))).toMatch(/^Not updating \(Failed to fetch\)\. What you see is from less than a minute ago\. Either .* allow third-party cookies for h /);
+    expect(text(renderStaleNotice("HTTP 503", NOW - 10_000, NOW, "h"))).toBe("Not updating (HTTP 503). What you see is from less than a minute ago. The gateway answered with an error; this page tries again every few seconds.");
   });
 
   it("stays self-contained, because its compiled file is inlined into the page: type-only imports", () => {

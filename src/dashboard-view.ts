@@ -60,11 +60,16 @@ const LOGIN_HELP =
 /** One sentence on what the state means for the agents, and what to do when something is wrong. */
 export function explain(s: StatusJson, now: number): { summary: string; todo?: string } {
   const retry = s.retryAt ? ` The next try is ${relative(Date.parse(s.retryAt), now)}.` : "";
-  const left = s.accessToken && !s.accessToken.expired ? ` The current token is still valid ${relative(Date.parse(s.accessToken.expiresAt), now).replace(/^in /, "for ")}.` : "";
+  const stillValid = s.accessToken && !s.accessToken.expired ? relative(Date.parse(s.accessToken.expiresAt), now).replace(/^in /, "for ") : undefined;
+  const left = stillValid ? ` The current token is still valid ${stillValid}.` : "";
   const error = s.lastError ? ` ${s.lastError.message}` : "";
   switch (s.state) {
     case "needs-login":
-      return { summary: `The Claude login has ended: the token server refused the refresh token. Agents cannot use Claude until someone logs in again.${error}`, todo: LOGIN_HELP };
+      // The reason is in "Last refresh"; here only what it means for the agents.
+      return {
+        summary: `The Claude login has ended: the token server refused the refresh token. ${stillValid ? `Agents can still use the current token ${stillValid}; after that they` : "Agents"} cannot use Claude until someone logs in again.`,
+        todo: LOGIN_HELP,
+      };
     case "no-credentials":
       return { summary: `There is no Claude login on this server yet (no credentials file at ${s.credentials.path}).`, todo: LOGIN_HELP };
     case "invalid-credentials":
@@ -163,8 +168,10 @@ export function renderDashboard(s: DashboardStatus, now: number): string {
 /** What a failed poll shows above the last good data: how old it is, and how to get updates back. */
 export function renderStaleNotice(problem: string, dataAt: number, now: number, host: string): string {
   const age = relative(dataAt, now).replace(/^just now$/, "less than a minute ago");
-  const cookie = /\b(401|403)\b/.test(problem)
-    ? ` The browser most likely blocks this tab's cross-site cookie. Allow third-party cookies for <code>${esc(host)}</code> (Chrome: Settings, Privacy and security, Third-party cookies, "Sites allowed to use third-party cookies"), then reload. From a shell: <code>openclaw claude-oauth status</code>.`
-    : " The gateway may be restarting; this page tries again every few seconds.";
+  // A refused request (the gateway's 401 carries no CORS header) looks like a network error from
+  // inside the sandbox, so only a 5xx rules out the blocked cookie.
+  const cookie = /\bHTTP 5\d\d\b/.test(problem)
+    ? " The gateway answered with an error; this page tries again every few seconds."
+    : ` Either the gateway is not answering (restarting?), or this browser blocks the tab's cross-site cookie: allow third-party cookies for <code>${esc(host)}</code> (Chrome: Settings, Privacy and security, Third-party cookies, "Sites allowed to use third-party cookies"), then reload. From a shell: <code>openclaw claude-oauth status</code>.`;
   return `<strong>Not updating</strong> (${esc(problem)}). What you see is from ${esc(age)}.${cookie}`;
 }
