@@ -296,10 +296,11 @@ describe("dashboard e2e: the Claude tab in the Control UI, and the status route"
     }
   });
 
-  it("no issued token in the page's HTML, in any response the browser fetched, or in the CLI output", async () => {
+  it("no issued token in the page's HTML, in any response the browser fetched, in the CLI output or the gateway's", async () => {
     await Promise.all(pending);
     const pageHtml = await required(claudeFrame(), "no frame").content();
-    const all = [pageHtml, ...responses.map((r) => r.body), transcript.text()].join("\n");
+    // The gateway's own output too (OpenClaw's masking is off in the harness, so a leak would show).
+    const all = [pageHtml, ...responses.map((r) => r.body), transcript.text(), gw().output()].join("\n");
     expect(responses.filter((r) => r.url.includes(ROUTE)).length, "responses from the plugin's routes").toBeGreaterThan(3);
     timings.responsesScanned = responses.length;
     // The host's own auth probe (a hidden frame it removes at once) is answered by the gateway, not the plugin.
