@@ -68,7 +68,8 @@ export function toStatusJson(status: ServiceStatus, now: number, extra: { source
   if (status.nextRefreshAt !== undefined) out.nextRefreshAt = iso(status.nextRefreshAt);
   if (status.retryAt !== undefined) out.retryAt = iso(status.retryAt);
   if (status.lastError) out.lastError = status.lastError;
-  if (status.events) out.events = status.events.map((e) => ({ at: iso(e.at), kind: e.kind, message: e.message }));
+  // Events are what the running service saw; a status read from the file has none to tell.
+  if (status.events && extra.source === "gateway") out.events = status.events.map((e) => ({ at: iso(e.at), kind: e.kind, message: e.message }));
   return out;
 }
 
