@@ -74,7 +74,7 @@ if (runs(1) || runs(2) || runs(3) || runs(6)) {
     results.singleRefresher = await part<SingleRefresherResult>(3, `single refresher (${sizes.processes} concurrent CLI refreshes, with and without a gateway)`, () =>
       singleRefresher(s, { processes: sizes.processes, log }),
     );
-    // Part 3 leaves a due login behind; the commands are measured on an 8-hour one.
+    // Whatever the earlier parts left in the file, the commands are measured on a fresh 8-hour login.
     if (runs(6)) await s.writeLogin(s.fake.mintLogin());
     results.commandCost = await part<CommandCostResult>(6, `command cost next to OpenClaw's floor (${sizes.cmdRounds} rounds, gateway running; ${sizes.httpN} HTTP status requests)`, () =>
       commandCost(s, { rounds: sizes.cmdRounds, httpRequests: sizes.httpN, log }),
