@@ -1,12 +1,14 @@
 // The benchmark suite: `npm run bench` (scripts/bench.mjs runs setup, then this file on Node 24).
 //   --quick        reduced sizes, for development (writes .cache/bench-results.md, not bench/results.md)
 //   --only=1,2,5   run only these parts
-// Parts: 1 gateway cost, 2 propagation, 3 single refresher, 4 a month simulated, 5 transaction cost.
+// Parts: 1 gateway cost, 2 propagation, 3 single refresher, 4 a month simulated, 5 transaction cost,
+// 6 command cost next to OpenClaw's floor (and the HTTP status route).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { REPO, machineInfo, readBenchEnv } from "./lib/env.js";
 import { GatewaySession } from "./lib/session.js";
 import { gatewayCost, type GatewayCostResult } from "./parts/gateway-cost.js";
+import { commandCost, type CommandCostResult } from "./parts/command-cost.js";
 import { monthSimulation, type MonthResult } from "./parts/month.js";
 import { propagation, type PropagationResult } from "./parts/propagation.js";
 import { singleRefresher, type SingleRefresherResult } from "./parts/single-refresher.js";
@@ -21,8 +23,8 @@ const runs = (part: number) => !only || only.has(part);
 const full = !quick && !only;
 
 const sizes = quick
-  ? { perArm: 1, refreshes: 5, turns: 2, processes: 3, days: 3, txN: 20, straceN: 10 }
-  : { perArm: 5, refreshes: 24, turns: 6, processes: 8, days: 30, txN: 100, straceN: 50 };
+  ? { perArm: 1, refreshes: 5, turns: 2, processes: 3, days: 3, txN: 20, straceN: 10, cmdRounds: 2, httpN: 20 }
+  : { perArm: 5, refreshes: 24, turns: 6, processes: 8, days: 30, txN: 100, straceN: 50, cmdRounds: 5, httpN: 200 };
 
 const startedAt = Number(process.env.BENCH_STARTED_AT ?? Date.now());
 const t0 = Date.now();
@@ -54,7 +56,7 @@ results.transaction = await part<TransactionResult>(5, "refresh transaction cost
 );
 results.month = await part<MonthResult>(4, `a month of uptime, simulated (${sizes.days} days)`, () => monthSimulation({ days: sizes.days, log }));
 
-if (runs(1) || runs(2) || runs(3)) {
+if (runs(1) || runs(2) || runs(3) || runs(6)) {
   section("creating the gateway home (npm pack, plugin install, config)");
   let session: GatewaySession | undefined;
   try {
@@ -71,6 +73,11 @@ if (runs(1) || runs(2) || runs(3)) {
     );
     results.singleRefresher = await part<SingleRefresherResult>(3, `single refresher (${sizes.processes} concurrent CLI refreshes, with and without a gateway)`, () =>
       singleRefresher(s, { processes: sizes.processes, log }),
+    );
+    // Whatever the earlier parts left in the file, the commands are measured on a fresh 8-hour login.
+    if (runs(6)) await s.writeLogin(s.fake.mintLogin());
+    results.commandCost = await part<CommandCostResult>(6, `command cost next to OpenClaw's floor (${sizes.cmdRounds} rounds, gateway running; ${sizes.httpN} HTTP status requests)`, () =>
+      commandCost(s, { rounds: sizes.cmdRounds, httpRequests: sizes.httpN, log }),
     );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);

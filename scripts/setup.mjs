@@ -4,6 +4,7 @@
 //
 //   1. npm dependencies   (npm ci, or npm install without a lock file) when missing or stale
 //   2. Node 24            into .cache/node24 (openclaw 2026.9.6 needs Node >= 24.16)
+//   2b. chromium          Debian's package, for the dashboard suite's real browser (apt-get, as root)
 //   3. npm run build      (tsc -> dist/, always; it is quick)
 //   4. Claude Code        @anthropic-ai/claude-code into .cache/claude-code (the real one, for the
 //                         shared-credentials race test; its native binary is ~370 MB, kept cached)
@@ -120,6 +121,27 @@ function ensureClaudeCode() {
   const { ms } = run(npmCmd, ["install", "--prefix", claudeCodePrefix, "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", `@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}`]);
   if (claudeCodeVersion() !== CLAUDE_CODE_VERSION) throw new Error(`claude code install finished but ${claudeCodeBin} is missing (platform ${process.platform}-${process.arch})`);
   log(`claude code: installed in ${(ms / 1000).toFixed(1)} s`);
+// The dashboard suite drives a real browser: Debian's chromium (Playwright's own browser download
+// needs a host this machine cannot reach). Installed with apt-get when missing and when we can.
+const CHROMIUM = "/usr/bin/chromium";
+
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) {
+    log("chromium: installed");
+    return;
+  }
+  const root = typeof process.getuid === "function" && process.getuid() === 0;
+  const aptGet = spawnSync("sh", ["-c", "command -v apt-get"], { stdio: "ignore" }).status === 0;
+  if (!root || !aptGet) {
+    log(`chromium: missing and cannot be installed here (needs root and apt-get); the dashboard suite will fail until ${CHROMIUM} exists (or E2E_CHROMIUM points to a Chromium)`);
+    return;
+  }
+  log("chromium: apt-get update && apt-get install -y chromium ...");
+  const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+  const started = Date.now();
+  run("apt-get", ["update", "-qq"], { capture: true, env });
+  run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], { capture: true, env });
+  log(`chromium: installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 function build() {
@@ -150,6 +172,7 @@ export async function setup() {
   ensureDependencies();
   ensureNode24();
   ensureClaudeCode();
+  ensureChromium();
   build();
   writeEnv();
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

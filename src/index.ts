@@ -8,6 +8,7 @@ import { PLUGIN_ID, resolveConfig, type PluginConfig } from "./config.js";
 import { errorMessage } from "./errors.js";
 import { registerCli } from "./cli.js";
 import { registerGatewayMethods } from "./gateway-methods.js";
+import { registerHttpRoutes } from "./http-routes.js";
 import { prefixedLogger } from "./logger.js";
 import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./owner-delivery.js";
 import { PendingLogin } from "./pending-login.js";
@@ -134,6 +135,7 @@ export default definePluginEntry({
       pending: pendingLogin,
       logger: prefixedLogger(api.logger),
     });
+    registerHttpRoutes(api, () => active);
     registerCli(api);
   },
 });

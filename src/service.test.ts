@@ -698,3 +698,29 @@ describe("RefreshService alert: refreshes failing and the token expires within 3
     expect(h.service.status().lastAlert).toEqual({ kind: "needs-login", at: T0 - MINUTE, delivered: true, targets: ["telegram:1"] });
   });
 });
+
+describe("RefreshService events (status and dashboard)", () => {
+  it("records a failed refresh and why, the refresh that worked, the login's end and the alert, newest first, with no token", async () => {
+    const login = await writeLogin(T0 + 30 * MINUTE);
+    const sent: Alert[] = [];
+    const h = harness({ live: login.refresh, alert: async (a) => void sent.push(a), alertLedger: new AlertLedger(path.join(dir, "alerts.json")) });
+    h.endpoint.script.push(() => ({ status: 502, headers: new Headers(), body: "<html>Bad gateway</html>" }));
+    await start(h);
+    await h.clock.advance((h.service.status().retryAt ?? 0) - h.clock.now());
+    expect(h.service.status().state).toBe("ok");
+    const rotated = h.endpoint.live;
+    h.endpoint.script.push(() => ({ status: 400, headers: new Headers(), body: JSON.stringify({ error: "invalid_grant", error_description: `token ${rotated} not found` }) }));
+    await h.service.refreshNow({ force: true });
+    // The needs-login alert goes out in the background (ledger on disk first).
+    for (let i = 0; i < 200 && sent.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 20));
+    const events = h.service.status().events ?? [];
+    expect(events.map((e) => e.kind)).toEqual(["alert-sent", "needs-login", "refreshed", "refresh-failed"]);
+    expect(events[3]?.message).toMatch(/^Refresh failed: Token endpoint failed \(HTTP 502\)/);
+    expect(events[2]?.message).toMatch(/^Token refreshed; valid for \d+ minutes/);
+    expect(events.every((e, i) => i === 0 || (events[i - 1]?.at ?? 0) >= e.at)).toBe(true);
+    const text = JSON.stringify(events);
+    for (const t of [login.refresh, login.access, rotated ?? ""]) if (t) expect(text).not.toContain(t);
+    expect(text).not.toMatch(/sk-ant-o[ar]t01-/);
+  });
+});

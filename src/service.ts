@@ -8,6 +8,7 @@ import type { LockProtocol } from "./lock.js";
 import type { Logger } from "./logger.js";
 import type { Publisher } from "./publish.js";
 import { redact } from "./redact.js";
+import { EventLog, type ServiceEvent } from "./event-log.js";
 import { defaultRefreshDeps, recoverAtStart, withRefreshLocks, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
 import { UsageMonitor, type UsageReport } from "./usage-monitor.js";
 import type { RawAnswer } from "./token-endpoint.js";
@@ -45,6 +46,8 @@ export interface ServiceStatus {
   /** Whose locks guard the file: Claude Code's (the file is its `.credentials.json`) or ours. */
   lockProtocol?: LockProtocol;
   locks?: { refresh: string[]; write?: string };
+  /** The last few refreshes, failures and alerts, newest first (see event-log.ts). */
+  events?: ServiceEvent[];
 }
 
 /** Alert when refreshes keep failing and the token has less than this left. */
@@ -116,6 +119,7 @@ export class RefreshService {
   /** How long the current access token lived when it was issued, if we saw it issued. */
   private lifetimeMs: number | undefined;
   private lastMono = 0;
+  private readonly events = new EventLog();
 
   constructor(deps: ServiceDeps) {
     this.config = deps.config;
@@ -273,6 +277,7 @@ export class RefreshService {
     if (this.usage) s.usage = this.usage.report();
     const lastAlert = this.alertLedger?.peek()?.lastAlert;
     if (lastAlert) s.lastAlert = { kind: lastAlert.kind, at: lastAlert.at, delivered: lastAlert.delivered, targets: [...lastAlert.targets] };
+    s.events = this.events.list();
     return s;
   }
 
@@ -375,6 +380,7 @@ export class RefreshService {
       if (this.state === "needs-login" && read.oauth.refreshToken === this.deadRefreshToken) return;
       if (this.state === "needs-login" || this.state === "no-credentials" || this.state === "invalid-credentials") {
         this.log.info(`Credentials file ${this.config.credentialsPath} has a new login; resuming.`);
+        this.events.record(this.clock.now(), "new-login", "The credentials file has a new login; refreshing resumed.");
       }
       this.deadRefreshToken = undefined;
       this.lifetimeMs = undefined; // another login: its tokens' lifetime is not known yet
@@ -404,6 +410,7 @@ export class RefreshService {
     this.attempt = 0;
     if (this.state === "needs-login") return;
     this.state = "needs-login";
+    this.events.record(this.clock.now(), "needs-login", message);
     const withHowTo = message.includes("Log in again") ? message : `${message} ${howToLogInAgain(this.config.credentialsPath)}`;
     const text = message.startsWith("The Claude login") ? message : `Token refresh failed: ${withHowTo}`;
     this.problem(text);
@@ -416,6 +423,7 @@ export class RefreshService {
     const id = deadToken ? fingerprint(deadToken) : "no-token";
     if (!(await this.markOnce((r) => r.needsLoginFor === id, (r) => ({ ...r, needsLoginFor: id })))) return;
     await this.alert({ kind: "needs-login", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId });
+    this.events.record(this.clock.now(), "alert-sent", "Alert sent: the login has ended and needs a new login.");
   }
 
   /** Marks a condition in the ledger; true only for the caller that marked it first. */
@@ -461,6 +469,7 @@ export class RefreshService {
     if (!(await this.markOnce((r) => sentFor(r).includes(days), (r) => ({ ...r, loginEndsAt: end, warned: [...sentFor(r), days] })))) return;
     this.log.warn(message);
     await this.alert?.({ kind: "login-ending", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId, loginEndsAt: new Date(end).toISOString(), daysLeft });
+    this.events.record(this.clock.now(), "alert-sent", `Alert sent: the login ends in ${daysLeft} days.`);
   }
 
   private async publishCurrent(): Promise<void> {
@@ -520,6 +529,7 @@ export class RefreshService {
         this.unsaved = undefined;
         this.lastRefresh = { at: now, result: "ok" };
         message = `Token refreshed; valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes (next refresh in ${minutesLeft(refreshDueAt(result.oauth.expiresAt, this.marginMs), now)} minutes)`;
+        this.events.record(now, "refreshed", message);
         break;
       case "refreshed-unsaved":
         this.unsaved = result.unsaved;
@@ -529,6 +539,7 @@ export class RefreshService {
         this.lastError = { code: result.error.code, message: result.error.message };
         message = `Token refreshed, but NOT saved: ${result.error.message} The new login exists only in this process's memory; retrying the write in ${Math.round((this.retryAt - now) / 1000)} s.`;
         this.log.error(message);
+        this.events.record(now, "refreshed", message);
         break;
     }
     // Saved first (inside runRefresh), published next, reported last: the log line never claims
@@ -544,6 +555,7 @@ export class RefreshService {
     const e = err instanceof PluginError ? err : new PluginError("server_error", redact(errorMessage(err)), { cause: err });
     this.lastError = { code: e.code, message: e.message };
     this.lastRefresh = { at: now, result: "failed", message: e.message };
+    if (e.code !== "needs_login") this.events.record(now, "refresh-failed", `Refresh failed: ${e.message}`);
     let message: string;
     if (e.code === "needs_login") {
       this.enterNeedsLogin(this.oauth?.refreshToken, e.message);

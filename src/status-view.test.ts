@@ -31,6 +31,13 @@ describe("healthOf and exit codes", () => {
 });
 
 describe("toStatusJson", () => {
+  it("carries the running service's events, newest first, as ISO times; a status from the file has none", () => {
+    const events = [{ at: NOW - MIN, kind: "refreshed" as const, message: "Token refreshed; valid for 479 minutes" }];
+    expect(toStatusJson(status({ events }), NOW, { source: "gateway" }).events).toEqual([{ at: new Date(NOW - MIN).toISOString(), kind: "refreshed", message: "Token refreshed; valid for 479 minutes" }]);
+    expect(toStatusJson(status({ events }), NOW, { source: "file" })).not.toHaveProperty("events");
+  });
+
+
   it("is the documented shape, with ISO times and minutes", () => {
     const json = toStatusJson(status({ loginEndsAt: NOW + 20 * DAY, agents: ["main", "ops"], lastRefresh: { at: NOW - 5 * MIN, result: "ok" }, nextRefreshAt: NOW + 240 * MIN }), NOW, { source: "gateway", mode: 0o600 });
     expect(json).toEqual({

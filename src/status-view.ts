@@ -28,6 +28,8 @@ export interface StatusJson {
   retryAt?: string;
   unsavedTokens: boolean;
   lastError?: { code: string; message: string };
+  /** The last ten refreshes, failures and alerts seen by the running gateway, newest first. */
+  events?: Array<{ at: string; kind: string; message: string }>;
   /** "claude-code": the file is Claude Code's and its locks are taken; "plugin": our own lock. */
   lockProtocol?: "claude-code" | "plugin";
   locks?: { refresh: string[]; write?: string };
@@ -87,6 +89,8 @@ export function toStatusJson(status: ServiceStatus, now: number, extra: { source
   if (status.nextRefreshAt !== undefined) out.nextRefreshAt = iso(status.nextRefreshAt);
   if (status.retryAt !== undefined) out.retryAt = iso(status.retryAt);
   if (status.lastError) out.lastError = status.lastError;
+  // Events are what the running service saw; a status read from the file has none to tell.
+  if (status.events && extra.source === "gateway") out.events = status.events.map((e) => ({ at: iso(e.at), kind: e.kind, message: e.message }));
   if (status.lockProtocol) out.lockProtocol = status.lockProtocol;
   if (status.locks) out.locks = { refresh: [...status.locks.refresh], ...(status.locks.write ? { write: status.locks.write } : {}) };
   if (status.lastAlert) out.lastAlert = { kind: status.lastAlert.kind, at: iso(status.lastAlert.at), delivered: status.lastAlert.delivered, targets: status.lastAlert.targets };
