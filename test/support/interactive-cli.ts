@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CliResult } from "./gateway.js";
+import { resolveOpenClaw } from "./openclaw-under-test.js";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const ANSI_RE = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
@@ -15,7 +16,9 @@ const ANSI_RE = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1
 function harnessPaths(): { node24: string; openclaw: string } {
   const parsed = JSON.parse(readFileSync(join(REPO_ROOT, ".cache", "env.json"), "utf8")) as { node24?: unknown; openclaw?: unknown };
   if (typeof parsed.node24 !== "string" || typeof parsed.openclaw !== "string") throw new Error(".cache/env.json is malformed: run `node scripts/setup.mjs`");
-  return { node24: parsed.node24, openclaw: parsed.openclaw };
+  // The same OpenClaw as the gateway harness (E2E_OPENCLAW): another release would migrate the
+  // state database under the gateway's feet.
+  return { node24: parsed.node24, openclaw: resolveOpenClaw(REPO_ROOT, parsed.openclaw, process.env.E2E_OPENCLAW).entry };
 }
 
 export interface InteractiveCli {
