@@ -285,6 +285,35 @@ describe("RefreshService without a usable file", () => {
 });
 
 describe("RefreshService failures", () => {
+  it("a refresh token the server refused before a restart is never sent again: needs-login at start, no POST, no second alert", async () => {
+    const login = await writeLogin(T0 + 300 * MINUTE);
+    const ledger = new AlertLedger(path.join(dir, "alerts-restart.json"));
+    const alerts: Alert[] = [];
+    const first = harness({ live: "sk-ant-ort01-FAKE-server-has-another-token-rrrrrrrr", alertLedger: ledger, alert: async (a) => void alerts.push(a) });
+    await start(first);
+    await first.service.refreshNow({ force: true });
+    expect(first.service.status().state).toBe("needs-login");
+    expect(first.endpoint.requests).toHaveLength(1);
+    await first.service.stop();
+
+    // the gateway restarts; the file still holds the refused refresh token (and a valid access token)
+    const second = harness({ live: "sk-ant-ort01-FAKE-server-has-another-token-rrrrrrrr", alertLedger: ledger, alert: async (a) => void alerts.push(a) });
+    await start(second);
+    await second.clock.advance(2 * 60 * MINUTE);
+    expect(second.service.status().state).toBe("needs-login");
+    expect(second.endpoint.requests).toHaveLength(0);
+    expect(second.lines("error")).toEqual([expect.stringMatching(/was refused by the token server before this restart.*Log in again/)]);
+    expect(second.publisher.published.at(-1)?.accessToken).toBe(login.access);
+    expect(alerts.filter((a) => a.kind === "needs-login")).toHaveLength(1);
+
+    // a new login in the file resumes as usual
+    const fresh = await writeLogin(second.clock.now() + 30 * MINUTE, "after-restart");
+    second.endpoint.live = fresh.refresh;
+    await second.clock.advance(MINUTE);
+    expect(second.service.status().state).toBe("ok");
+    expect(second.endpoint.requests).toHaveLength(1);
+  });
+
   it("invalid_grant -> needs-login, no further POSTs; a new login in the file resumes", async () => {
     await writeLogin(T0 + 30 * MINUTE);
     const h = harness({ live: "sk-ant-ort01-FAKE-server-has-another-token-zzzzzzzz" });

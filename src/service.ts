@@ -378,6 +378,14 @@ export class RefreshService {
       this.oauth = read.oauth;
       if (!changed) return;
       if (this.state === "needs-login" && read.oauth.refreshToken === this.deadRefreshToken) return;
+      // Refused by the server before a restart: that refresh token is dead, so it is never sent again.
+      if (this.state !== "needs-login" && (await this.refusedBefore(read.oauth.refreshToken))) {
+        const message = `The Claude login in ${this.config.credentialsPath} was refused by the token server before this restart and cannot be refreshed. ${howToLogInAgain(this.config.credentialsPath)}`;
+        this.lastError = { code: "needs_login", message };
+        if (options.publish !== false) await this.publishCurrent(); // its access token works until it expires
+        this.enterNeedsLogin(read.oauth.refreshToken, message);
+        return;
+      }
       if (this.state === "needs-login" || this.state === "no-credentials" || this.state === "invalid-credentials") {
         this.log.info(`Credentials file ${this.config.credentialsPath} has a new login; resuming.`);
         this.events.record(this.clock.now(), "new-login", "The credentials file has a new login; refreshing resumed.");
@@ -402,6 +410,12 @@ export class RefreshService {
       if (!this.oauth) this.state = e.code === "credentials_missing" ? "no-credentials" : "invalid-credentials";
       this.problem(e.message);
     }
+  }
+
+  /** Whether the alert ledger says the server already refused this refresh token. */
+  private async refusedBefore(refreshToken: string): Promise<boolean> {
+    const record = await this.alertLedger?.read().catch(() => undefined);
+    return record?.needsLoginFor !== undefined && record.needsLoginFor === fingerprint(refreshToken);
   }
 
   private enterNeedsLogin(deadToken: string | undefined, message: string): void {
