@@ -1,5 +1,6 @@
 import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
-import { CHAT_HELP, formatChatStatus, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand } from "./chat-reply.js";
+import type { AccountStatus } from "./account-pool.js";
+import { CHAT_HELP, formatChatAccounts, formatChatStatus, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand } from "./chat-reply.js";
 import type { PluginConfig } from "./config.js";
 import { errorMessage } from "./errors.js";
 import type { Logger } from "./logger.js";
@@ -19,8 +20,11 @@ import { toStatusJson } from "./status-view.js";
 export type ChatService = Pick<RefreshService, "status" | "refreshNow" | "reload">;
 
 export interface ChatCommandDeps {
-  /** The running service and its resolved config; undefined when the plugin is not running. */
-  current: () => { service: ChatService; config: PluginConfig } | undefined;
+  /**
+   * The configured (default) account's service and config, and every account's status (several
+   * accounts: status replies show each); undefined when the plugin is not running.
+   */
+  current: () => { service: ChatService; config: PluginConfig; accounts?: () => AccountStatus[] } | undefined;
   pending: PendingLogin;
   logger: Logger;
   now?: () => number;
@@ -28,8 +32,12 @@ export interface ChatCommandDeps {
 
 export const NOT_RUNNING = "claude-oauth-refresh is not running in this gateway (disabled, or its config is invalid: see the gateway log).";
 
-function summary(status: ServiceStatus, now: number): string {
-  return formatChatStatus(toStatusJson(status, now, { source: "gateway" }), now);
+function summary(status: ServiceStatus, now: number, accounts: AccountStatus[] = []): string {
+  if (accounts.length < 2) return formatChatStatus(toStatusJson(status, now, { source: "gateway" }), now);
+  return formatChatAccounts(
+    accounts.map((a) => ({ ...toStatusJson(a, now, { source: "gateway" }), name: a.name, place: a.place })),
+    now,
+  );
 }
 
 /** The reply text for `/claude <args>`; never throws, never contains token material. */
@@ -44,10 +52,10 @@ export async function runChatCommand(args: string | undefined, deps: ChatCommand
   try {
     switch (command.kind) {
       case "status":
-        return summary(service.status(), now());
+        return summary(service.status(), now(), running.accounts?.());
       case "refresh": {
         const report = await service.refreshNow({ force: true });
-        return `${formatRefreshOutcome(report)}\n${summary(report.status, now())}`;
+        return `${formatRefreshOutcome(report)}\n${summary(report.status, now(), running.accounts?.())}`;
       }
       case "login-start": {
         const started = deps.pending.start();

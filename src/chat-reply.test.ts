@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CHAT_HELP, duration, formatChatStatus, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand, whatToDo } from "./chat-reply.js";
+import { CHAT_HELP, duration, formatChatAccounts, formatChatStatus, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand, whatToDo } from "./chat-reply.js";
 import type { StatusJson } from "./status-view.js";
 
 const NOW = Date.parse("2026-12-01T12:00:00.000Z");
@@ -104,5 +104,30 @@ describe("the other replies", () => {
     expect(started).toMatch(/good for 10 min/);
     expect(formatLoggedIn("you@example.com", NOW + 480 * MIN, NOW)).toMatch(/^Logged in as you@example\.com, valid for 8 h 0 min\./);
     expect(formatLoggedIn(undefined, NOW + 30 * MIN, NOW)).toMatch(/^Logged in, valid for 30 min\./);
+  });
+});
+
+describe("usage and several accounts in the reply", () => {
+  it("one line with every usage window, or why usage is unavailable", () => {
+    const withUsage = formatChatStatus(status({ usage: { checkedAt: iso(NOW - MIN), windows: { fiveHour: { utilization: 43, resetsAt: iso(NOW + 130 * MIN) }, sevenDay: { utilization: 12 } } } }), NOW);
+    expect(withUsage).toMatch(/^Usage: 5-hour 43 %, resets in 2 h 10 min; week 12 %$/m);
+    const broken = formatChatStatus(status({ usage: { error: { code: "rejected", message: "the usage endpoint refused this login (HTTP 403).", at: iso(NOW) } } }), NOW);
+    expect(broken).toMatch(/^Usage unavailable: the usage endpoint refused this login \(HTTP 403\)\.$/m);
+    expect(formatChatStatus(status(), NOW)).not.toContain("Usage");
+  });
+
+  it("several accounts: one block each, the one agents use first on top", () => {
+    const text = formatChatAccounts(
+      [
+        { ...status({ state: "needs-login", health: "broken" }), name: "default", place: 2 },
+        { ...status({ account: { email: "work@example.com" } }), name: "work", place: 1 },
+      ],
+      NOW,
+    );
+    const blocks = text.split("\n\n");
+    expect(blocks).toHaveLength(2);
+    expect(blocks[0]).toMatch(/^Account work \(agents use it first\)\nClaude login: healthy/);
+    expect(blocks[1]).toMatch(/^Account default \(number 2 in line\)\nClaude login: broken/);
+    expect(blocks[1]).toContain("What to do: The login has ended");
   });
 });

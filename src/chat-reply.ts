@@ -1,6 +1,6 @@
 import type { RefreshReport } from "./service.js";
 import { MINUTE_MS } from "./schedule.js";
-import type { StatusJson } from "./status-view.js";
+import { formatUsageWindows, type AccountStatusJson, type StatusJson } from "./status-view.js";
 
 /**
  * What `/claude` answers in the owner's chat, as pure functions of a status snapshot and the
@@ -97,9 +97,20 @@ export function formatChatStatus(s: StatusJson, now: number): string {
   if (s.lastRefresh) lines.push(`Last refresh: ${s.lastRefresh.result === "ok" ? "ok" : "failed"}, ${ago(Date.parse(s.lastRefresh.at), now)}`);
   if (s.retryAt) lines.push(`Next try in ${duration(Date.parse(s.retryAt) - now)}`);
   else if (s.nextRefreshAt) lines.push(`Next refresh in ${duration(Date.parse(s.nextRefreshAt) - now)}`);
+  const usage = s.usage ? formatUsageWindows(s.usage, now) : undefined;
+  if (usage) lines.push(`Usage: ${usage}`);
+  else if (s.usage?.error) lines.push(`Usage unavailable: ${s.usage.error.message}`);
   const todo = whatToDo(s, now);
   if (todo) lines.push(`What to do: ${todo}`);
   return lines.join("\n");
+}
+
+/** Several accounts: one block each, in the order agents use them; one account: its block alone. */
+export function formatChatAccounts(accounts: readonly AccountStatusJson[], now: number): string {
+  return [...accounts]
+    .sort((a, b) => a.place - b.place)
+    .map((a) => `Account ${a.name} (${a.place === 1 ? "agents use it first" : `number ${a.place} in line`})\n${formatChatStatus(a, now)}`)
+    .join("\n\n");
 }
 
 /** The first line of the reply to `/claude refresh`, before the state. */

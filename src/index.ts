@@ -130,7 +130,8 @@ export default definePluginEntry({
       // The chat command speaks for the configured (default) account.
       current: () => {
         const service = active?.get(DEFAULT_ACCOUNT);
-        return service && activeConfig ? { service, config: activeConfig } : undefined;
+        const pool = active;
+        return service && pool && activeConfig ? { service, config: activeConfig, accounts: () => pool.statuses() } : undefined;
       },
       pending: pendingLogin,
       logger: prefixedLogger(api.logger),
