@@ -121,6 +121,8 @@ function ensureClaudeCode() {
   const { ms } = run(npmCmd, ["install", "--prefix", claudeCodePrefix, "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", `@anthropic-ai/claude-code@${CLAUDE_CODE_VERSION}`]);
   if (claudeCodeVersion() !== CLAUDE_CODE_VERSION) throw new Error(`claude code install finished but ${claudeCodeBin} is missing (platform ${process.platform}-${process.arch})`);
   log(`claude code: installed in ${(ms / 1000).toFixed(1)} s`);
+}
+
 // The dashboard suite drives a real browser: Debian's chromium (Playwright's own browser download
 // needs a host this machine cannot reach). Installed with apt-get when missing and when we can.
 const CHROMIUM = "/usr/bin/chromium";
