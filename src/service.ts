@@ -1,7 +1,8 @@
 import { promises as fs } from "node:fs";
 import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 import type { PluginConfig } from "./config.js";
-import { fingerprint, dueLoginWarning, type AlertChannel, type AlertLedger, type AlertRecord } from "./alerts.js";
+import type { AlertChannel, AlertLedger } from "./alerts.js";
+import { LoginAlerts } from "./login-alerts.js";
 import { howToLogInAgain, readCredentialsFile, tightenMode, type ClaudeOAuth } from "./credentials.js";
 import { PluginError, errorMessage, isRetryable, type ErrorCode } from "./errors.js";
 import type { LockProtocol } from "./lock.js";
@@ -50,8 +51,6 @@ export interface ServiceStatus {
   events?: ServiceEvent[];
 }
 
-/** Alert when refreshes keep failing and the token has less than this left. */
-export const EXPIRING_ALERT_MS = 30 * MINUTE_MS;
 
 export interface RefreshReport {
   refreshed: boolean;
@@ -91,8 +90,7 @@ export class RefreshService {
   private readonly clock: Clock;
   private readonly refreshDeps: RefreshDeps;
   private readonly stopGraceMs: number;
-  private readonly alert: AlertChannel | undefined;
-  private readonly alertLedger: AlertLedger | undefined;
+  private readonly alerts: LoginAlerts;
   private readonly agents: string[] | undefined;
   private readonly usage: UsageMonitor | undefined;
   private readonly onChange: () => void;
@@ -128,8 +126,7 @@ export class RefreshService {
     this.clock = deps.clock ?? systemClock;
     this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), ...deps.refresh });
     this.stopGraceMs = deps.stopGraceMs ?? 20_000;
-    this.alert = deps.alert;
-    this.alertLedger = deps.alertLedger;
+    this.alerts = new LoginAlerts({ alert: deps.alert, ledger: deps.alertLedger, credentialsPath: deps.config.credentialsPath, profileId: deps.config.profileId, log: this.log, clock: this.clock, events: this.events });
     this.agents = deps.agents;
     this.onChange = deps.onChange ?? (() => undefined);
     this.banner = deps.banner ?? true;
@@ -174,7 +171,7 @@ export class RefreshService {
     }
     this.lastWall = this.clock.now();
     this.lastMono = this.clock.monotonic();
-    await this.alertLedger?.read().catch(() => undefined); // status shows the last alert from the start
+    await this.alerts.load(); // status shows the last alert from the start
     await recoverAtStart(this.refreshDeps).catch((err: unknown) => this.log.warn(`Could not check for an interrupted credentials write: ${errorMessage(err)}`));
     await this.loadFromDisk();
     this.reportValidity();
@@ -224,7 +221,7 @@ export class RefreshService {
 
   /** Reads the file for `status` without publishing anything (CLI with no gateway). */
   async inspect(options: { checkUsage?: boolean } = {}): Promise<ServiceStatus> {
-    await this.alertLedger?.read().catch(() => undefined);
+    await this.alerts.load();
     await this.loadFromDisk({ publish: false });
     if (options.checkUsage) await this.checkUsage();
     return this.status();
@@ -275,8 +272,8 @@ export class RefreshService {
     if (this.lastRefresh) s.lastRefresh = { ...this.lastRefresh };
     if (this.lastError) s.lastError = { ...this.lastError };
     if (this.usage) s.usage = this.usage.report();
-    const lastAlert = this.alertLedger?.peek()?.lastAlert;
-    if (lastAlert) s.lastAlert = { kind: lastAlert.kind, at: lastAlert.at, delivered: lastAlert.delivered, targets: [...lastAlert.targets] };
+    const lastAlert = this.alerts.lastAlert();
+    if (lastAlert) s.lastAlert = lastAlert;
     s.events = this.events.list();
     return s;
   }
@@ -323,7 +320,7 @@ export class RefreshService {
         if (periodic) this.reportValidity();
       }
       if (this.publishPending) await this.publishCurrent();
-      await this.warnIfLoginEnding();
+      if (this.state !== "needs-login") await this.alerts.loginEnding(this.oauth);
       if (this.running && this.shouldRefresh(this.clock.now())) await this.refreshNow();
     } catch (err) {
       this.log.error(`Unexpected error: ${redact(errorMessage(err))}`);
@@ -379,7 +376,7 @@ export class RefreshService {
       if (!changed) return;
       if (this.state === "needs-login" && read.oauth.refreshToken === this.deadRefreshToken) return;
       // Refused by the server before a restart: that refresh token is dead, so it is never sent again.
-      if (this.state !== "needs-login" && (await this.refusedBefore(read.oauth.refreshToken))) {
+      if (this.state !== "needs-login" && (await this.alerts.refusedBefore(read.oauth.refreshToken))) {
         const message = `The Claude login in ${this.config.credentialsPath} was refused by the token server before this restart and cannot be refreshed. ${howToLogInAgain(this.config.credentialsPath)}`;
         this.lastError = { code: "needs_login", message };
         if (options.publish !== false) await this.publishCurrent(); // its access token works until it expires
@@ -412,12 +409,6 @@ export class RefreshService {
     }
   }
 
-  /** Whether the alert ledger says the server already refused this refresh token. */
-  private async refusedBefore(refreshToken: string): Promise<boolean> {
-    const record = await this.alertLedger?.read().catch(() => undefined);
-    return record?.needsLoginFor !== undefined && record.needsLoginFor === fingerprint(refreshToken);
-  }
-
   private enterNeedsLogin(deadToken: string | undefined, message: string): void {
     this.deadRefreshToken = deadToken;
     this.retryAt = undefined;
@@ -428,62 +419,7 @@ export class RefreshService {
     const withHowTo = message.includes("Log in again") ? message : `${message} ${howToLogInAgain(this.config.credentialsPath)}`;
     const text = message.startsWith("The Claude login") ? message : `Token refresh failed: ${withHowTo}`;
     this.problem(text);
-    void this.alertOnce(deadToken, text);
-  }
-
-  /** The needs-login alert goes out once per dead login, not on every check or restart. */
-  private async alertOnce(deadToken: string | undefined, message: string): Promise<void> {
-    if (!this.alert || !this.alertLedger) return;
-    const id = deadToken ? fingerprint(deadToken) : "no-token";
-    if (!(await this.markOnce((r) => r.needsLoginFor === id, (r) => ({ ...r, needsLoginFor: id })))) return;
-    await this.alert({ kind: "needs-login", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId });
-    this.events.record(this.clock.now(), "alert-sent", "Alert sent: the login has ended and needs a new login.");
-  }
-
-  /** Marks a condition in the ledger; true only for the caller that marked it first. */
-  private async markOnce(isMarked: (r: AlertRecord) => boolean, mark: (r: AlertRecord) => AlertRecord): Promise<boolean> {
-    if (!this.alertLedger) return false;
-    let first = false;
-    await this.alertLedger.update((r) => {
-      if (isMarked(r)) return r;
-      first = true;
-      return mark(r);
-    });
-    return first;
-  }
-
-  /** Refreshes keep failing and the token runs out within 30 minutes: once per access token. */
-  private async alertIfExpiring(reason: string): Promise<void> {
-    const o = this.oauth;
-    if (!o || !this.alert) return;
-    const now = this.clock.now();
-    if (o.expiresAt - now > EXPIRING_ALERT_MS) return;
-    const id = fingerprint(o.accessToken);
-    if (!(await this.markOnce((r) => r.expiringFor === id, (r) => ({ ...r, expiringFor: id })))) return;
-    const when = o.expiresAt > now ? `expires in ${minutesLeft(o.expiresAt, now)} minutes (${new Date(o.expiresAt).toISOString()})` : `expired at ${new Date(o.expiresAt).toISOString()}`;
-    const message =
-      `Claude token refreshes keep failing (${reason.split(". ")[0]}) and the access token ${when}; agents cannot use Claude after that. ` +
-      `The plugin keeps retrying. Check the server's network and the gateway log; send /claude refresh to try now, or /claude login if it does not recover.`;
-    this.log.warn(message);
-    await this.alert({ kind: "token-expiring", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId });
-  }
-
-  /** Warnings 3 days and 1 day before the login's hard end, while the token still works. */
-  private async warnIfLoginEnding(): Promise<void> {
-    const end = this.oauth?.refreshTokenExpiresAt;
-    if (end === undefined || !this.alertLedger || this.state === "needs-login") return;
-    const now = this.clock.now();
-    const sentFor = (r: AlertRecord): number[] => (r.loginEndsAt === end ? r.warned : []);
-    const days = dueLoginWarning(end, now, sentFor(await this.alertLedger.read()));
-    if (days === undefined) return;
-    const daysLeft = Math.round(((end - now) / 86_400_000) * 10) / 10;
-    const message =
-      `The Claude login ends in ${daysLeft} days (${new Date(end).toISOString()}); refreshing cannot extend it. ` +
-      `Log in again before then: run "openclaw claude-oauth login" on this server, or import a new login from a PC ("claude /login", then "openclaw claude-oauth import -").`;
-    if (!(await this.markOnce((r) => sentFor(r).includes(days), (r) => ({ ...r, loginEndsAt: end, warned: [...sentFor(r), days] })))) return;
-    this.log.warn(message);
-    await this.alert?.({ kind: "login-ending", message, credentialsPath: this.config.credentialsPath, profileId: this.config.profileId, loginEndsAt: new Date(end).toISOString(), daysLeft });
-    this.events.record(this.clock.now(), "alert-sent", `Alert sent: the login ends in ${daysLeft} days.`);
+    void this.alerts.needsLogin(deadToken, text);
   }
 
   private async publishCurrent(): Promise<void> {
@@ -590,7 +526,7 @@ export class RefreshService {
       const hint = isRetryable(e.code) ? "" : " This will not fix itself: check the plugin's tokenUrl and clientId.";
       message = `Token refresh failed: ${e.message} Retrying in ${Math.round(delay / 1000)} s. ${urgency}${hint}`;
       this.log[left > 0 ? "warn" : "error"](message);
-      void this.alertIfExpiring(e.message).catch((err: unknown) => this.log.warn(`Could not send an alert: ${errorMessage(err)}`));
+      void this.alerts.expiring(this.oauth, e.message).catch((err: unknown) => this.log.warn(`Could not send an alert: ${errorMessage(err)}`));
     }
     return { refreshed: false, kind: "failed", message, status: this.status() };
   }
