@@ -5,6 +5,9 @@ import type { MonthResult, PolicyFigures } from "./parts/month.js";
 import type { PropagationResult } from "./parts/propagation.js";
 import type { Batch, SingleRefresherResult } from "./parts/single-refresher.js";
 import type { TransactionResult } from "./parts/transaction.js";
+import type { AccountsDayResult } from "./parts/accounts-day.js";
+import type { AccountsGatewayResult } from "./parts/accounts-gateway.js";
+import { accountsRows, accountsSection } from "./report-accounts.js";
 
 export interface BenchResults {
   machine: MachineInfo;
@@ -18,6 +21,8 @@ export interface BenchResults {
   gatewayCost?: GatewayCostResult;
   propagation?: PropagationResult;
   singleRefresher?: SingleRefresherResult;
+  accountsDay?: AccountsDayResult;
+  accountsGateway?: AccountsGatewayResult;
 }
 
 type Row = [string, string, string, string, string];
@@ -145,6 +150,7 @@ export function renderReport(r: BenchResults): { table: string; markdown: string
   }
   if (want(4)) rows.push(...(r.month ? monthRows(r.month) : [err(4, "A month simulated")]));
   if (want(5)) rows.push(...(r.transaction ? transactionRows(r.transaction) : [err(5, "Refresh transaction cost")]));
+  if (want(7)) rows.push(...accountsRows(r.accountsDay, r.accountsGateway, r.errors[7]));
   const table = markdownTable(["#", "Measure", "Result", "Target", "Verdict"], rows);
 
   const m = r.machine;
@@ -276,6 +282,8 @@ export function renderReport(r: BenchResults): { table: string; markdown: string
       lines.push(`- added by the SDK publish: ${t.strace.topPublish.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}`, "");
     } else lines.push(`System calls: ${t.straceSkipped ?? "skipped"}.`, "");
   }
+
+  lines.push(...accountsSection(r.accountsDay, r.accountsGateway));
 
   if (Object.keys(r.errors).length) {
     lines.push("## Errors", "");
