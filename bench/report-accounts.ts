@@ -64,7 +64,7 @@ export function accountsRows(day: AccountsDayResult | undefined, gw: AccountsGat
     rows.push(
       ["7", `Gateway, ${counts} accounts: spawn → ready and every account's "Token still valid" (median of ${s[0]?.runs ?? 0})`, `${joined(s, (x) => secs(x.allValidMs))} (runs ${joined(s, fromReady)}); ${perExtra(s, (x) => x.allValidMs, fmtMs)}`, "—", "info"],
       ["7", "Same starts, gateway's own log: the plugin's first line → the last account's \"Token still valid\" (the gateway waits for it before ready)", `${joined(s, (x) => fmtMs(x.pluginStartMs))}; ${perExtra(s, (x) => x.pluginStartMs, fmtMs)}`, "—", "info"],
-      ["7", "Same starts, gateway's own log: one extra account's start (\"Account X added\" → its \"Token still valid\"), median", joined(s.slice(1), (x) => `${x.accounts} accounts ${fmtMs(x.accountStartMs)}`), "—", "info"],
+      ["7", "Same starts, gateway's own log: each extra account's own start (\"Account X added\" → its \"Token still valid\"; they overlap), median", joined(s.slice(1), (x) => `${x.accounts} accounts ${fmtMs(x.accountStartMs)}`), "—", "info"],
       ["7", `Same starts: peak RSS of the gateway process tree / RSS ${gw.tailMs / 1000} s after the last account was valid`, `peak ${joined(s, (x) => `${x.peakTreeMb.toFixed(0)}`)} MB, end ${joined(s, (x) => `${x.endTreeMb.toFixed(0)}`)} MB; at the end ${perExtra(s, (x) => x.endTreeMb, (v) => `${v.toFixed(1)} MB`)}`, "—", "info"],
       ["7", "Same starts: token POSTs / usage GETs the fakes saw (spawn → all valid + tail), median", `POSTs ${joined(s, (x) => num(x.posts))}; usage GETs ${joined(s, (x) => num(x.usageRequests))}`, "0 POSTs (8-h tokens), 1 usage GET per account", verdict(startsOk)],
     );
@@ -83,7 +83,7 @@ export function accountsSection(day: AccountsDayResult | undefined, gw: Accounts
       `One gateway home (plugin installed by the test harness's \`createGateway\`), \`usageUrl\` on a fake usage endpoint, \`usageCheckMinutes\` ${gw.usageCheckMinutes}, 8-hour logins from the fake token endpoint. The extra accounts are credentials files in \`<stateDir>/claude-oauth-refresh/accounts/\` written before each start (what \`import --account\` writes; the plugin discovers them as it starts). Order of the starts: ${gw.order.join(" ")}, mirrored so every count sees the same average position. RSS: VmRSS summed over the gateway's process tree every 100 ms from spawn to the last account's "Token still valid" + ${gw.tailMs / 1000} s. Requests are counted over that same window.`,
       "",
       markdownTable(
-        ["run", "accounts", "ready", "all valid", "plugin start-up", "one extra account", "services phase", "peak tree RSS", "tree RSS at end", "POSTs", "usage GETs", "load", "other gateways"],
+        ["run", "accounts", "ready", "all valid", "plugin start-up", "each account's start", "services phase", "peak tree RSS", "tree RSS at end", "POSTs", "usage GETs", "load", "other gateways"],
         gw.runs.map((x, i) => [
           String(i + 1),
           String(x.accounts),
@@ -101,7 +101,7 @@ export function accountsSection(day: AccountsDayResult | undefined, gw: Accounts
         ]),
       ),
       "",
-      `"all valid": spawn → the gateway is ready and every account's "Token still valid" line was printed; "plugin start-up": the plugin's first log line → the last account's "Token still valid" line, by the gateway's own timestamps (the plugin starts its accounts one after another, each reading its file and checking for an interrupted write, and OpenClaw waits for plugin services before it prints "ready", so this time is part of the gateway's start); "one extra account": median over the extra accounts of "Account X added" → its "Token still valid". Single gateway starts on this shared 2-core machine vary by seconds, more than a few accounts add: the plugin start-up column is the finer measure.`,
+      `"all valid": spawn → the gateway is ready and every account's "Token still valid" line was printed; "plugin start-up": the plugin's first log line → the last account's "Token still valid" line, by the gateway's own timestamps (OpenClaw waits for plugin services before it prints "ready", so this time is part of the gateway's start; the plugin starts its accounts side by side, each taking its lock, finishing any interrupted write and reading its file); "each account's start": median over the extra accounts of "Account X added" → its "Token still valid", which overlap, so they do not add up. Single gateway starts on this shared 2-core machine vary by seconds, more than a few accounts add: the plugin start-up column is the finer measure.`,
       "",
     );
   }
@@ -110,11 +110,11 @@ export function accountsSection(day: AccountsDayResult | undefined, gw: Accounts
     lines.push(
       `### 7b. A simulated day`,
       "",
-      `The real AccountPool and RefreshService from dist/ (real credentials files, locks and fsync, one file per account) on the month's simulated clock, an in-memory rotating token endpoint and an in-memory usage GET; ${day.tokenHours}-hour tokens with expiries spread over the 8 hours (accounts logged in at different moments), refresh ${day.refreshBeforeExpiryMinutes} min before expiry, a usage check every ${day.usageCheckMinutes} min (the defaults). Counted from the end of start-up over ${r[0]?.days ?? 0} simulated day(s), per day. Heap: V8 heap used after a full GC with the pool running, minus after it was stopped and dropped; one warm-up run first.`,
+      `The real AccountPool and RefreshService from dist/ (real credentials files, locks and fsync, one file per account) on the month's simulated clock, an in-memory rotating token endpoint and an in-memory usage GET; ${day.tokenHours}-hour tokens with expiries spread over the 8 hours (accounts logged in at different moments), refresh ${day.refreshBeforeExpiryMinutes} min before expiry, a usage check every ${day.usageCheckMinutes} min (the defaults). Counted from the end of start-up over ${r[0]?.days ?? 0} simulated day(s), per day. A token is refreshed ${day.refreshBeforeExpiryMinutes} min before it expires, so once every ${day.tokenHours - day.refreshBeforeExpiryMinutes / 60} h: ${(24 / (day.tokenHours - day.refreshBeforeExpiryMinutes / 60)).toFixed(2)} POSTs a day on average; one account's day holds a whole number of them, which is all the difference in POSTs per account. Heap: V8 heap used after a full GC with the pool running, minus after it was stopped and dropped; one warm-up run first; one measurement each, so differences of a few tens of KB are within run-to-run variation. "pool start": real time of the pool's start (every account's lock, recovery scan and read; no-op publisher), outside any gateway.`,
       "",
       markdownTable(
-        ["accounts", "POSTs", "usage GETs", "timers fired", "timers pending", "publishes", "order writes", "log lines", "heap held", "expired samples", "real time"],
-        r.map((x) => [String(x.accounts), num(x.posts), num(x.usageRequests), num(x.timersFired), String(x.timersPending), num(x.publishes), num(x.rankingWrites), num(x.logLines), `${(x.heapMb * 1024).toFixed(0)} KB`, String(x.expiredSamples), secs(x.realMs)]),
+        ["accounts", "POSTs", "usage GETs", "timers fired", "timers pending", "publishes", "order writes", "log lines", "heap held", "expired samples", "pool start", "real time"],
+        r.map((x) => [String(x.accounts), num(x.posts), num(x.usageRequests), num(x.timersFired), String(x.timersPending), num(x.publishes), num(x.rankingWrites), num(x.logLines), `${(x.heapMb * 1024).toFixed(0)} KB`, String(x.expiredSamples), fmtMs(x.startMs), secs(x.realMs)]),
       ),
       "",
       markdownTable(
