@@ -2,7 +2,8 @@
 //   --quick        reduced sizes, for development (writes .cache/bench-results.md, not bench/results.md)
 //   --only=1,2,5   run only these parts
 // Parts: 1 gateway cost, 2 propagation, 3 single refresher, 4 a month simulated, 5 transaction cost,
-// 6 command cost next to OpenClaw's floor (and the HTTP status route).
+// 6 command cost next to OpenClaw's floor (and the HTTP status route),
+// 7 cost per account (1, 5 and 20 accounts: a simulated day in process, then a real gateway).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { REPO, machineInfo, readBenchEnv } from "./lib/env.js";
@@ -14,6 +15,8 @@ import { propagation, type PropagationResult } from "./parts/propagation.js";
 import { singleRefresher, type SingleRefresherResult } from "./parts/single-refresher.js";
 import { transactionCost, type TransactionResult } from "./parts/transaction.js";
 import { renderReport, type BenchResults } from "./report.js";
+import { accountsDay, type AccountsDayResult } from "./parts/accounts-day.js";
+import { accountsGateway, type AccountsGatewayResult } from "./parts/accounts-gateway.js";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -25,6 +28,8 @@ const full = !quick && !only;
 const sizes = quick
   ? { perArm: 1, refreshes: 5, turns: 2, processes: 3, days: 3, txN: 20, straceN: 10, cmdRounds: 2, httpN: 20 }
   : { perArm: 5, refreshes: 24, turns: 6, processes: 8, days: 30, txN: 100, straceN: 50, cmdRounds: 5, httpN: 200 };
+const accountCounts = [1, 5, 20];
+const accountSizes = quick ? { accountStarts: 1, accountDays: 0.25 } : { accountStarts: 2, accountDays: 1 };
 
 const startedAt = Number(process.env.BENCH_STARTED_AT ?? Date.now());
 const t0 = Date.now();
@@ -33,7 +38,7 @@ const log = (m: string) => process.stdout.write(`${m}\n`);
 const section = (m: string) => log(`${stamp()} ${m}`);
 
 const env = readBenchEnv();
-const results: BenchResults = { machine: machineInfo(env), sizes, quick, only: only ? [...only] : undefined, errors: {}, totalSeconds: 0 };
+const results: BenchResults = { machine: machineInfo(env), sizes: { ...sizes, ...(runs(7) ? accountSizes : {}) }, quick, only: only ? [...only] : undefined, errors: {}, totalSeconds: 0 };
 
 async function part<T>(n: number, title: string, fn: () => Promise<T>): Promise<T | undefined> {
   if (!runs(n)) return undefined;
@@ -55,6 +60,12 @@ results.transaction = await part<TransactionResult>(5, "refresh transaction cost
   transactionCost(env, { n: sizes.txN, straceN: sizes.straceN, log }),
 );
 results.month = await part<MonthResult>(4, `a month of uptime, simulated (${sizes.days} days)`, () => monthSimulation({ days: sizes.days, log }));
+results.accountsDay = await part<AccountsDayResult>(7, `cost per account, a simulated day (${accountCounts.join(", ")} accounts)`, () =>
+  accountsDay({ counts: accountCounts, days: accountSizes.accountDays, log }),
+);
+results.accountsGateway = await part<AccountsGatewayResult>(7, `cost per account in a real gateway (${accountCounts.join(", ")} accounts, ${accountSizes.accountStarts} starts each)`, () =>
+  accountsGateway({ counts: accountCounts, repeats: accountSizes.accountStarts, log }),
+);
 
 if (runs(1) || runs(2) || runs(3) || runs(6)) {
   section("creating the gateway home (npm pack, plugin install, config)");

@@ -6,6 +6,9 @@ import type { PropagationResult } from "./parts/propagation.js";
 import type { CommandCostResult } from "./parts/command-cost.js";
 import type { Batch, SingleRefresherResult } from "./parts/single-refresher.js";
 import type { TransactionResult } from "./parts/transaction.js";
+import type { AccountsDayResult } from "./parts/accounts-day.js";
+import type { AccountsGatewayResult } from "./parts/accounts-gateway.js";
+import { accountsRows, accountsSection } from "./report-accounts.js";
 
 export interface BenchResults {
   machine: MachineInfo;
@@ -20,6 +23,8 @@ export interface BenchResults {
   propagation?: PropagationResult;
   singleRefresher?: SingleRefresherResult;
   commandCost?: CommandCostResult;
+  accountsDay?: AccountsDayResult;
+  accountsGateway?: AccountsGatewayResult;
 }
 
 type Row = [string, string, string, string, string];
@@ -173,6 +178,7 @@ export function renderReport(r: BenchResults): { table: string; markdown: string
   if (want(4)) rows.push(...(r.month ? monthRows(r.month) : [err(4, "A month simulated")]));
   if (want(5)) rows.push(...(r.transaction ? transactionRows(r.transaction) : [err(5, "Refresh transaction cost")]));
   if (want(6)) rows.push(...(r.commandCost ? commandCostRows(r.commandCost) : [err(6, "Command cost next to OpenClaw's floor")]));
+  if (want(7)) rows.push(...accountsRows(r.accountsDay, r.accountsGateway, r.errors[7]));
   const table = markdownTable(["#", "Measure", "Result", "Target", "Verdict"], rows);
 
   const m = r.machine;
@@ -321,6 +327,7 @@ export function renderReport(r: BenchResults): { table: string; markdown: string
     );
     lines.push(`HTTP fast path, \`GET /plugins/claude-oauth-refresh/status\` with the gateway token, one request at a time: ${dist(c.http.wall)}${c.http.failures ? `, ${c.http.failures} failed` : ""}.`, "");
   }
+  lines.push(...accountsSection(r.accountsDay, r.accountsGateway));
 
   if (Object.keys(r.errors).length) {
     lines.push("## Errors", "");

@@ -19,11 +19,16 @@ const HOUR = 60 * MIN;
 class FakeAccount implements AccountService {
   current: ServiceStatus;
   started = 0;
-  constructor(config: PluginConfig) {
+  startsDone = 0;
+  private readonly startGate: Promise<void> | undefined;
+  constructor(config: PluginConfig, startGate?: Promise<void>) {
     this.current = { state: "ok", credentialsPath: config.credentialsPath, profileId: config.profileId, unsavedTokens: false, accessTokenExpiresAt: T0 + 8 * HOUR };
+    this.startGate = startGate;
   }
   async start() {
     this.started += 1;
+    await this.startGate;
+    this.startsDone += 1;
   }
   async stop() {}
   status() {
@@ -60,7 +65,7 @@ async function addAccountFile(name: string): Promise<void> {
   await fs.writeFile(path.join(dir, "claude-oauth-refresh", "accounts", `${name}.json`), "{}", { mode: 0o600 });
 }
 
-function setup() {
+function setup(options: { startGate?: Promise<void> } = {}) {
   const clock = new FakeClock(T0);
   const accounts = new Map<string, FakeAccount>();
   const rankings: ProfileRanking[] = [];
@@ -77,7 +82,7 @@ function setup() {
       clock,
       alert: async (a) => void alerts.push(a),
       createAccount: (name, accountConfig, hooks) => {
-        const account = accounts.get(name) ?? new FakeAccount(accountConfig);
+        const account = accounts.get(name) ?? new FakeAccount(accountConfig, options.startGate);
         accounts.set(name, account);
         changes.set(name, hooks.onChange);
         return { service: account, applyRanking: async () => void rankings.push(hooks.ranking()) };
@@ -109,6 +114,26 @@ describe("AccountPool", () => {
       ["default", 1],
       ["work", 2],
     ]);
+    await pool.stop();
+  });
+
+  it("starts the accounts it finds side by side: the gateway's start waits for the slowest, not for the sum", async () => {
+    await addAccountFile("work");
+    await addAccountFile("home");
+    let open = (): void => undefined;
+    const t = setup({ startGate: new Promise<void>((resolve) => (open = resolve)) });
+    const pool = t.make();
+    const starting = pool.start();
+    await settle();
+    expect(["default", "home", "work"].map((n) => [n, t.acct(n).started, t.acct(n).startsDone])).toEqual([
+      ["default", 1, 0],
+      ["home", 1, 0],
+      ["work", 1, 0],
+    ]);
+    open();
+    await starting;
+    expect(["default", "home", "work"].map((n) => t.acct(n).startsDone)).toEqual([1, 1, 1]);
+    expect(pool.names()).toEqual(["default", "home", "work"]);
     await pool.stop();
   });
 

@@ -139,10 +139,11 @@ export class AccountPool {
 
   /** Accounts whose file was added by hand (or by a command while the gateway was down). */
   private async discover(): Promise<void> {
-    for (const name of await listAccounts(this.deps.stateDir)) {
-      if (!this.running) return;
-      if (!this.accounts.has(name)) await this.ensure(name);
-    }
+    const found = (await listAccounts(this.deps.stateDir)).filter((name) => !this.accounts.has(name));
+    if (!this.running) return;
+    // Side by side, not one after another: OpenClaw is not ready until plugin services have started,
+    // and each account's start is mostly waiting on the gateway's busy start-up (bench part 7).
+    await Promise.all(found.map((name) => this.ensure(name)));
     this.scheduleRerank();
   }
 
