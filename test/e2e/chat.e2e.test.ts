@@ -359,7 +359,8 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     const polls = tg().polls();
     const from = gw().output().length;
     await gw().start();
-    await gw().waitForOutput(/\[claude-oauth-refresh\] Token still valid for \d+ minutes/, 90_000, from);
+    // The second login is known dead from before the restart: no "Token still valid" line, this one instead.
+    await gw().waitForOutput(/\[claude-oauth-refresh\] The Claude login in .* was refused by the token server before this restart/, 90_000, from);
     await waitFor("Telegram polling again", () => tg().polls() > polls, 90_000);
     timings.restart = Date.now() - started;
     const resent = await waitFor("the undelivered alert after the restart", () => tg().sentTo(OWNER.id, fromSent).find((m) => m.plain === secondAlert), 60_000);
@@ -370,13 +371,14 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     await waitFor("the ledger to record the delivery", () => (JSON.parse(readFileSync(ledgerFile, "utf8")) as { lastAlert?: { delivered?: boolean } }).lastAlert?.delivered === true, 30_000);
     expect(JSON.parse(readFileSync(ledgerFile, "utf8"))).toMatchObject({ lastAlert: { kind: "needs-login", delivered: true, targets: [`telegram:${OWNER.id}`] } });
 
-    // The restarted gateway still holds the second dead login; its next refresh meets invalid_grant
-    // again and must not alert again.
+    // The restarted gateway still holds the second dead login and knows it from the ledger: it says so
+    // at start without sending that refresh token again. A forced refresh meets invalid_grant again and
+    // must not alert again.
+    expect(linesMatching(gw().output(), /\[claude-oauth-refresh\] The Claude login in .* was refused by the token server before this restart .*Log in again/, from)).toHaveLength(1);
     tokens().failNext({ status: 400, body: INVALID_GRANT });
     const again = await cli(["gateway", "call", "claude-oauth.refresh", "--params", '{"force":true}', "--json"]);
     expect(again.code, describeResult(again)).toBe(0);
     expect(again.stdout).toMatch(/invalid_grant/);
-    await gw().waitForOutput(/\[claude-oauth-refresh\] Token refresh failed: .*Log in again/, 30_000, from);
     // A reply the owner asks for afterwards: any further alert would have been sent before it.
     const after = await say(OWNER, "/claude");
     expect(after.plain).toMatch(/^Claude login: broken ❌$/m);
