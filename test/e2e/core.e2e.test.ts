@@ -189,7 +189,7 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
     expect(get.code, describeResult(get)).toBe(0);
     expect(get.stdout.trim()).toBe("1");
     const onDisk = JSON.parse(readFileSync(gw().configPath, "utf8")) as { plugins?: { entries?: Record<string, { config?: Record<string, unknown> }> } };
-    expect(onDisk.plugins?.entries?.["claude-oauth-refresh"]?.config).toEqual({ tokenUrl: tokens().url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1 });
+    expect(onDisk.plugins?.entries?.["claude-oauth-refresh"]?.config).toEqual({ usageCheckMinutes: 0, tokenUrl: tokens().url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1 });
     // Nothing was applied: the plugin did not restart.
     expect(linesMatching(gw().output(), LOADING)).toHaveLength(1);
     timings.configRefusals = Date.now() - started;
