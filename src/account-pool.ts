@@ -147,9 +147,9 @@ export class AccountPool {
     this.scheduleRerank();
   }
 
-  private standings(now: number): AccountStanding[] {
-    return this.names().map((name) => {
-      const s = (this.accounts.get(name) as PooledAccount).service.status();
+  /** Pure over one status snapshot per account: what the order policy needs of each. */
+  private standings(statuses: ReadonlyMap<string, ServiceStatus>, now: number): AccountStanding[] {
+    return [...statuses].map(([name, s]) => {
       const serving = s.accessTokenExpiresAt !== undefined && s.accessTokenExpiresAt > now && s.state !== "needs-login" && s.state !== "no-credentials";
       return { name, serving, needsLogin: s.state === "needs-login", ...(s.usage?.usage ? { usage: s.usage.usage } : {}) };
     });
@@ -157,9 +157,11 @@ export class AccountPool {
 
   private computeRanking(): { ranking: ProfileRanking; reason?: string; standings: AccountStanding[]; order: string[] } {
     const now = this.clock.now();
-    const standings = this.standings(now);
+    // One snapshot per account for the whole pass: a status is built afresh on every call.
+    const statuses = new Map(this.names().map((name) => [name, (this.accounts.get(name) as PooledAccount).service.status()] as const));
+    const standings = this.standings(statuses, now);
     const decision = decideOrder(standings, this.record.order, this.switchAt, now);
-    const profileOf = (name: string) => (this.accounts.get(name) as PooledAccount).service.status().profileId;
+    const profileOf = (name: string) => (statuses.get(name) as ServiceStatus).profileId;
     const blockedUntil: Record<string, number> = {};
     // Only when there is somewhere else to go: blocking the last usable account helps no one.
     const first = standings.find((a) => a.name === decision.order[0]);
@@ -167,7 +169,7 @@ export class AccountPool {
       for (const a of standings) {
         if (a === first) continue;
         // A dead login's access token still works until it expires; sessions pinned to it must move now.
-        const expiresAt = (this.accounts.get(a.name) as PooledAccount).service.status().accessTokenExpiresAt;
+        const expiresAt = statuses.get(a.name)?.accessTokenExpiresAt;
         if (a.needsLogin && expiresAt !== undefined && expiresAt > now) {
           blockedUntil[profileOf(a.name)] = expiresAt;
           continue;

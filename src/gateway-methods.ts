@@ -2,14 +2,7 @@ import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
 import type { AccountPool, AccountService } from "./account-pool.js";
 import { DEFAULT_ACCOUNT, parseAccountName } from "./accounts.js";
 import { errorMessage } from "./errors.js";
-import type { RefreshService } from "./service.js";
 import { fileMode, toStatusJson, type AccountStatusJson, type StatusJson } from "./status-view.js";
-
-export async function liveStatusJson(service: Pick<RefreshService, "status">): Promise<StatusJson> {
-  const status = service.status();
-  const mode = await fileMode(status.credentialsPath);
-  return toStatusJson(status, Date.now(), { source: "gateway", ...(mode === undefined ? {} : { mode }) });
-}
 
 /** The documented status JSON: one account's fields at the top level, and every account in `accounts`. */
 export async function livePoolStatusJson(pool: AccountPool, account: string = DEFAULT_ACCOUNT): Promise<StatusJson> {
@@ -19,9 +12,11 @@ export async function livePoolStatusJson(pool: AccountPool, account: string = DE
     const mode = await fileMode(s.credentialsPath);
     accounts.push({ name: s.name, place: s.place, ...toStatusJson(s, now, { source: "gateway", ...(mode === undefined ? {} : { mode }) }) });
   }
-  const service = pool.get(account);
-  if (!service) throw new Error(`No Claude account named "${account}" in this gateway (accounts: ${pool.names().join(", ")}). Add it with: openclaw claude-oauth login --account ${account}`);
-  return { ...(await liveStatusJson(service)), accounts };
+  // The asked-for account's own entry, from the same snapshot: no second status or stat.
+  const entry = accounts.find((a) => a.name === account);
+  if (!entry) throw new Error(`No Claude account named "${account}" in this gateway (accounts: ${pool.names().join(", ")}). Add it with: openclaw claude-oauth login --account ${account}`);
+  const { name: _name, place: _place, ...fields } = entry;
+  return { ...fields, accounts };
 }
 
 /**
