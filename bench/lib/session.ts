@@ -6,6 +6,7 @@ import { claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint, 
 import { PLUGIN_ID, createGateway, type Gateway } from "../../test/support/gateway.js";
 import { watchAnswers, type TokenAnswer } from "./answers.js";
 import { REPO } from "./env.js";
+import { childPids, TreeSampler } from "./proc.js";
 
 /**
  * One real gateway (the test harness's createGateway: plugin installed the way a user installs it)
@@ -92,6 +93,19 @@ export class GatewaySession {
       this.running = false;
       throw error;
     });
+  }
+
+  /**
+   * Starts the gateway and samples its process tree every 100 ms from the spawn on: the new direct
+   * child of this process is the gateway (spawn() happens synchronously inside start()).
+   */
+  startSampled(): { ready: Promise<void>; sampler: TreeSampler; loadAvg: number } {
+    const before = new Set(childPids(process.pid));
+    const loadAvg = Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+    const ready = this.startAsync();
+    const pid = childPids(process.pid).find((p) => !before.has(p));
+    if (pid === undefined) throw new Error("could not find the gateway process");
+    return { ready, sampler: new TreeSampler(pid, 100).start(), loadAvg };
   }
 
   async stop(): Promise<void> {

@@ -1,9 +1,8 @@
-import { promises as fs, readFileSync } from "node:fs";
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import { startFakeUsageEndpoint, type FakeUsageEndpoint } from "../../test/support/fake-usage-endpoint.js";
 import { claudeCredentialsJson, type MintedLogin } from "../../test/support/fake-token-endpoint.js";
 import { PLUGIN_ID } from "../../test/support/gateway.js";
-import { childPids, TreeSampler } from "../lib/proc.js";
 import { GatewaySession, timedLines } from "../lib/session.js";
 import { median, sleep } from "../lib/stats.js";
 
@@ -84,13 +83,8 @@ async function measuredStart(session: GatewaySession, usage: FakeUsageEndpoint, 
   const from = gw.output().length;
   const postsBefore = session.fake.posts.length;
   const usageBefore = usage.requests.length;
-  const before = new Set(childPids(process.pid));
-  const loadAvg = Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
   const spawnedAt = Date.now();
-  const ready = session.startAsync();
-  const pid = childPids(process.pid).find((p) => !before.has(p));
-  if (pid === undefined) throw new Error("could not find the gateway process");
-  const sampler = new TreeSampler(pid, 100).start();
+  const { ready, sampler, loadAvg } = session.startSampled();
   await ready;
   const readyMs = gw.timings.start ?? Number.NaN;
   const deadline = Date.now() + 120_000;

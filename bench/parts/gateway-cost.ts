@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { childPids, TreeSampler } from "../lib/proc.js";
 import type { GatewaySession } from "../lib/session.js";
 import { timedLines } from "../lib/session.js";
 import { median, sleep } from "../lib/stats.js";
@@ -73,13 +71,7 @@ async function measuredStart(session: GatewaySession, plugin: boolean, log: (m: 
   session.setPluginEnabled(plugin);
   const gw = session.gw;
   const from = gw.output().length;
-  const before = new Set(childPids(process.pid));
-  const loadAvg = Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
-  const ready = session.startAsync();
-  // spawn() has happened synchronously inside start(): the new direct child is the gateway.
-  const pid = childPids(process.pid).find((p) => !before.has(p));
-  if (pid === undefined) throw new Error("could not find the gateway process");
-  const sampler = new TreeSampler(pid, 100).start();
+  const { ready, sampler, loadAvg } = session.startSampled();
   await ready;
   const readyMs = gw.timings.start ?? Number.NaN;
   const healthzMs = gw.timings.healthz ?? Number.NaN;
