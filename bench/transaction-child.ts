@@ -4,9 +4,9 @@
 // functions. Separate process so that `strace -c -f` can count its system calls alone.
 // argv[2]: JSON { credentialsPath, tokenUrl, stateDir, warmup, n, publisher: "noop" | "sdk" }
 // stdout: one JSON line { phases: PhaseSample[] }.
-import type { Logger } from "../src/logger.js";
-import type { PublishedToken, Publisher } from "../src/publish.js";
-import type { RawAnswer, TokenRequest } from "../src/token-endpoint.js";
+import type { Logger } from "../src/core/logger.js";
+import type { PublishedToken, Publisher } from "../src/openclaw/publish.js";
+import type { RawAnswer, TokenRequest } from "../src/login/token-endpoint.js";
 import { importDist } from "./lib/env.js";
 
 interface Args {
@@ -44,10 +44,10 @@ interface Marks {
 const args = JSON.parse(process.argv[2] ?? "{}") as Args;
 const [{ RefreshService }, { resolveConfig }, credentials, tokenEndpoint, publish] = await Promise.all([
   importDist<typeof import("../src/service.js")>("service.js"),
-  importDist<typeof import("../src/config.js")>("config.js"),
-  importDist<typeof import("../src/credentials.js")>("credentials.js"),
-  importDist<typeof import("../src/token-endpoint.js")>("token-endpoint.js"),
-  importDist<typeof import("../src/publish.js")>("publish.js"),
+  importDist<typeof import("../src/core/config.js")>("core/config.js"),
+  importDist<typeof import("../src/login/credentials.js")>("login/credentials.js"),
+  importDist<typeof import("../src/login/token-endpoint.js")>("login/token-endpoint.js"),
+  importDist<typeof import("../src/openclaw/publish.js")>("openclaw/publish.js"),
 ]);
 
 let cur: Marks = { t0: 0, reads: [] };

@@ -1,18 +1,18 @@
 import { definePluginEntry, type OpenClawConfig } from "openclaw/plugin-sdk/plugin-entry";
-import { AccountPool } from "./account-pool.js";
-import { DEFAULT_ACCOUNT, alertLedgerPath } from "./accounts.js";
-import { AlertLedger, commandChannel, fanOut, type AlertChannel } from "./alerts.js";
-import { chatAlertChannel } from "./chat-alert.js";
-import { registerChatCommand } from "./chat-command.js";
-import { PLUGIN_ID, resolveConfig, type PluginConfig } from "./config.js";
-import { errorMessage } from "./errors.js";
-import { registerCli } from "./cli.js";
-import { registerGatewayMethods } from "./gateway-methods.js";
-import { registerHttpRoutes } from "./http-routes.js";
-import { prefixedLogger } from "./logger.js";
-import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./owner-delivery.js";
-import { PendingLogin } from "./pending-login.js";
-import { createOpenClawPublisher } from "./publish.js";
+import { AccountPool } from "./accounts/account-pool.js";
+import { DEFAULT_ACCOUNT, alertLedgerPath } from "./accounts/accounts.js";
+import { AlertLedger, commandChannel, fanOut, type AlertChannel } from "./alerts/alerts.js";
+import { chatAlertChannel } from "./alerts/chat-alert.js";
+import { registerChatCommand } from "./surfaces/chat-command.js";
+import { PLUGIN_ID, resolveConfig, type PluginConfig } from "./core/config.js";
+import { errorMessage } from "./core/errors.js";
+import { registerCli } from "./surfaces/cli.js";
+import { registerGatewayMethods } from "./surfaces/gateway-methods.js";
+import { registerHttpRoutes } from "./surfaces/http-routes.js";
+import { prefixedLogger } from "./core/logger.js";
+import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./alerts/owner-delivery.js";
+import { PendingLogin } from "./login/pending-login.js";
+import { createOpenClawPublisher } from "./openclaw/publish.js";
 import { RefreshService } from "./service.js";
 
 /**

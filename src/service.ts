@@ -1,20 +1,20 @@
 import { promises as fs } from "node:fs";
-import { systemClock, type Clock, type TimerHandle } from "./clock.js";
-import type { PluginConfig } from "./config.js";
-import type { AlertChannel, AlertLedger } from "./alerts.js";
-import { LoginAlerts } from "./login-alerts.js";
-import { howToLogInAgain, readCredentialsFile, tightenMode, type ClaudeOAuth } from "./credentials.js";
-import { PluginError, errorMessage, isRetryable, type ErrorCode } from "./errors.js";
-import type { LockProtocol } from "./lock.js";
-import type { Logger } from "./logger.js";
-import type { Publisher } from "./publish.js";
-import { redact } from "./redact.js";
-import { EventLog, type ServiceEvent } from "./event-log.js";
-import { defaultRefreshDeps, recoverAtStart, withRefreshLocks, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./refresh.js";
-import { UsageMonitor, type UsageReport } from "./usage-monitor.js";
-import type { RawAnswer } from "./token-endpoint.js";
-import type { UsageRequest } from "./usage.js";
-import { MINUTE_MS, clockJumped, effectiveMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./schedule.js";
+import { systemClock, type Clock, type TimerHandle } from "./core/clock.js";
+import type { PluginConfig } from "./core/config.js";
+import type { AlertChannel, AlertLedger } from "./alerts/alerts.js";
+import { LoginAlerts } from "./alerts/login-alerts.js";
+import { howToLogInAgain, readCredentialsFile, tightenMode, type ClaudeOAuth } from "./login/credentials.js";
+import { PluginError, errorMessage, isRetryable, type ErrorCode } from "./core/errors.js";
+import type { LockProtocol } from "./login/lock.js";
+import type { Logger } from "./core/logger.js";
+import type { Publisher } from "./openclaw/publish.js";
+import { redact } from "./core/redact.js";
+import { EventLog, type ServiceEvent } from "./alerts/event-log.js";
+import { defaultRefreshDeps, recoverAtStart, withRefreshLocks, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./login/refresh.js";
+import { UsageMonitor, type UsageReport } from "./accounts/usage-monitor.js";
+import type { RawAnswer } from "./login/token-endpoint.js";
+import type { UsageRequest } from "./accounts/usage.js";
+import { MINUTE_MS, clockJumped, effectiveMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./login/schedule.js";
 
 export type ServiceState =
   | "stopped"

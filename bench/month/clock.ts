@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from "../../src/clock.js";
+import type { Clock, TimerHandle } from "../../src/core/clock.js";
 
 /**
  * A clock for the month-long simulation, on the pattern of service.test.ts's FakeClock: timers

@@ -1,5 +1,5 @@
-import type { PluginError as PluginErrorClass } from "../../src/errors.js";
-import type { RawAnswer, TokenRequest } from "../../src/token-endpoint.js";
+import type { PluginError as PluginErrorClass } from "../../src/core/errors.js";
+import type { RawAnswer, TokenRequest } from "../../src/login/token-endpoint.js";
 import type { SimClock } from "./clock.js";
 import { windowAt, type FaultWindow } from "./faults.js";
 

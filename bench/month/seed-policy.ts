@@ -1,4 +1,4 @@
-import type { TimerHandle } from "../../src/clock.js";
+import type { TimerHandle } from "../../src/core/clock.js";
 import type { SimClock } from "./clock.js";
 import type { SimEndpoint, SimLogin } from "./endpoint.js";
 

@@ -4,20 +4,20 @@ import os from "node:os";
 import path from "node:path";
 import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
-import type { Logger } from "../../src/logger.js";
-import type { RawAnswer } from "../../src/token-endpoint.js";
-import type { UsageRequest } from "../../src/usage.js";
+import type { Logger } from "../../src/core/logger.js";
+import type { RawAnswer } from "../../src/login/token-endpoint.js";
+import type { UsageRequest } from "../../src/accounts/usage.js";
 import { importDist } from "../lib/env.js";
 import { seededRandom } from "../lib/stats.js";
 import { SimClock, settle } from "../month/clock.js";
 import { ACCESS_LIFE_SEC, SimEndpoint, type SimLogin } from "../month/endpoint.js";
 import { DAY, HOUR } from "../month/faults.js";
 
-type PoolModule = typeof import("../../src/account-pool.js");
-type AccountsModule = typeof import("../../src/accounts.js");
+type PoolModule = typeof import("../../src/accounts/account-pool.js");
+type AccountsModule = typeof import("../../src/accounts/accounts.js");
 type ServiceModule = typeof import("../../src/service.js");
-type ConfigModule = typeof import("../../src/config.js");
-type ErrorsModule = typeof import("../../src/errors.js");
+type ConfigModule = typeof import("../../src/core/config.js");
+type ErrorsModule = typeof import("../../src/core/errors.js");
 
 /**
  * 7b. What each account costs over a day, in process: the real AccountPool (dist/account-pool.js)
@@ -77,11 +77,11 @@ function usageAnswer(now: number): RawAnswer {
 
 async function simulate(n: number, days: number, gc: () => void): Promise<DayFigures> {
   const [{ AccountPool }, { accountConfig, accountsDir, DEFAULT_ACCOUNT }, { RefreshService }, { resolveConfig }, { PluginError }] = await Promise.all([
-    importDist<PoolModule>("account-pool.js"),
-    importDist<AccountsModule>("accounts.js"),
+    importDist<PoolModule>("accounts/account-pool.js"),
+    importDist<AccountsModule>("accounts/accounts.js"),
     importDist<ServiceModule>("service.js"),
-    importDist<ConfigModule>("config.js"),
-    importDist<ErrorsModule>("errors.js"),
+    importDist<ConfigModule>("core/config.js"),
+    importDist<ErrorsModule>("core/errors.js"),
   ]);
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "coauth-bench-accounts-"));
   const T0 = Date.UTC(2027, 0, 4, 6, 0, 0);
@@ -200,6 +200,6 @@ export async function accountsDay(opts: { counts: readonly number[]; days: numbe
     );
     runs.push(r);
   }
-  const { DEFAULTS } = await importDist<ConfigModule>("config.js");
+  const { DEFAULTS } = await importDist<ConfigModule>("core/config.js");
   return { runs, usageCheckMinutes: DEFAULTS.usageCheckMinutes, tokenHours: ACCESS_LIFE_SEC / 3600, refreshBeforeExpiryMinutes: DEFAULTS.refreshBeforeExpiryMinutes };
 }

@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { Logger } from "../../src/logger.js";
-import type { PublishedToken, Publisher } from "../../src/publish.js";
+import type { Logger } from "../../src/core/logger.js";
+import type { PublishedToken, Publisher } from "../../src/openclaw/publish.js";
 import { importDist } from "../lib/env.js";
 import { seededRandom } from "../lib/stats.js";
 import { SimClock, settle, type OffsetChange } from "../month/clock.js";
@@ -12,8 +12,8 @@ import { DAY, MINUTE, buildSchedule, type Schedule, type WindowKind } from "../m
 import { SeedPolicy, type SeedStore } from "../month/seed-policy.js";
 
 type ServiceModule = typeof import("../../src/service.js");
-type ConfigModule = typeof import("../../src/config.js");
-type ErrorsModule = typeof import("../../src/errors.js");
+type ConfigModule = typeof import("../../src/core/config.js");
+type ErrorsModule = typeof import("../../src/core/errors.js");
 type RefreshService = InstanceType<ServiceModule["RefreshService"]>;
 
 /**
@@ -104,8 +104,8 @@ export async function monthSimulation(opts: { days: number; log: (m: string) => 
   const { log } = opts;
   const [{ RefreshService }, { resolveConfig }, { PluginError }] = await Promise.all([
     importDist<ServiceModule>("service.js"),
-    importDist<ConfigModule>("config.js"),
-    importDist<ErrorsModule>("errors.js"),
+    importDist<ConfigModule>("core/config.js"),
+    importDist<ErrorsModule>("core/errors.js"),
   ]);
   const schedule = buildSchedule(opts.days);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "coauth-bench-month-"));

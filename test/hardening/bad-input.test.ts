@@ -3,11 +3,11 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PLUGIN_ID, resolveConfig, type PluginConfig } from "../../src/config.js";
-import { MAX_CREDENTIALS_BYTES } from "../../src/credentials.js";
-import { PluginError, type ErrorCode } from "../../src/errors.js";
-import { defaultRefreshDeps, runRefresh } from "../../src/refresh.js";
-import { postToken, type FetchLike, type RawAnswer, type TokenRequest } from "../../src/token-endpoint.js";
+import { PLUGIN_ID, resolveConfig, type PluginConfig } from "../../src/core/config.js";
+import { MAX_CREDENTIALS_BYTES } from "../../src/login/credentials.js";
+import { PluginError, type ErrorCode } from "../../src/core/errors.js";
+import { defaultRefreshDeps, runRefresh } from "../../src/login/refresh.js";
+import { postToken, type FetchLike, type RawAnswer, type TokenRequest } from "../../src/login/token-endpoint.js";
 import { recordFigure } from "../support/figures.js";
 
 /**

@@ -1,6 +1,6 @@
 // A clock whose timers only fire when the test advances it, for unit tests of anything that
 // takes a `Clock` (the service, the usage monitor).
-import type { Clock, TimerHandle } from "../../src/clock.js";
+import type { Clock, TimerHandle } from "../../src/core/clock.js";
 
 interface FakeTimer {
   at: number;

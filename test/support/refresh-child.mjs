@@ -7,8 +7,8 @@
 //                    force?: boolean, startGate?: string }
 import { promises as fs, openSync, fsyncSync, writeSync, closeSync, existsSync } from "node:fs";
 import path from "node:path";
-import { resolveConfig } from "../../dist/config.js";
-import { writeCredentialsFile, serializeCredentials } from "../../dist/credentials.js";
+import { resolveConfig } from "../../dist/core/config.js";
+import { writeCredentialsFile, serializeCredentials } from "../../dist/login/credentials.js";
 import { RefreshService } from "../../dist/service.js";
 
 const args = JSON.parse(process.argv[2]);

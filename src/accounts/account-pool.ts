@@ -1,0 +1,256 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { allNearlyUsedUp, decideOrder, fullestPercent, isExhausted, type AccountStanding } from "./account-order.js";
+import { DEFAULT_ACCOUNT, accountConfig, listAccounts } from "./accounts.js";
+import type { AlertChannel } from "../alerts/alerts.js";
+import { systemClock, type Clock, type TimerHandle } from "../core/clock.js";
+import { PLUGIN_ID, type PluginConfig } from "../core/config.js";
+import { errorMessage } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { ProfileRanking } from "../openclaw/publish.js";
+import { redact } from "../core/redact.js";
+import { CLOCK_PROBE_MS } from "../login/schedule.js";
+import type { RefreshService, ServiceStatus } from "../service.js";
+import { USAGE_WINDOWS } from "./usage.js";
+
+/**
+ * Every account the gateway keeps alive, one RefreshService each (its own file, lock, schedule,
+ * back-off and alerts: one login's trouble never touches another's), and the one thing they
+ * share: the order agents try them in. The pool ranks the accounts (account-order.ts) whenever a
+ * service reports a change, and writes the ranking into OpenClaw's stores only when it changed.
+ */
+
+/** What the pool needs of an account's service (RefreshService; tests pass their own). */
+export type AccountService = Pick<RefreshService, "start" | "stop" | "status" | "reload" | "refreshNow" | "logout" | "checkUsage">;
+
+export interface PooledAccount {
+  service: AccountService;
+  /** Writes the pool's current ranking into every store this account publishes to. */
+  applyRanking(): Promise<void>;
+}
+
+export interface AccountPoolDeps {
+  config: PluginConfig;
+  stateDir: string;
+  logger: Logger;
+  clock?: Clock;
+  /** Builds one account's service, wired to the pool's ranking and change signal. */
+  createAccount(name: string, config: PluginConfig, hooks: { ranking: () => ProfileRanking; onChange: () => void; logger: Logger; accountCount: () => number }): PooledAccount;
+  /** Where the pool's own alert (every account nearly used up) goes. */
+  alert?: AlertChannel;
+}
+
+export interface AccountStatus extends ServiceStatus {
+  name: string;
+  /** 1 = agents use it first. */
+  place: number;
+}
+
+interface PoolRecord {
+  order: string[];
+  /** The reset moment of the "all accounts nearly used up" alert already sent. */
+  allFullAlertFor?: number;
+}
+
+export class AccountPool {
+  private readonly deps: AccountPoolDeps;
+  private readonly clock: Clock;
+  private readonly accounts = new Map<string, PooledAccount>();
+  private readonly recordFile: string;
+  private record: PoolRecord = { order: [] };
+  private applied = "";
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private ranking: ProfileRanking = { order: [], blockedUntil: {} };
+  private reranking: Promise<void> | undefined;
+  private rerankAgain = false;
+
+  constructor(deps: AccountPoolDeps) {
+    this.deps = deps;
+    this.clock = deps.clock ?? systemClock;
+    this.recordFile = path.join(deps.stateDir, PLUGIN_ID, "order.json");
+  }
+
+  names(): string[] {
+    return [...this.accounts.keys()];
+  }
+
+  get(name: string): AccountService | undefined {
+    return this.accounts.get(name)?.service;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.record = await this.readRecord();
+    await this.discover();
+    this.arm();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    await Promise.all([...this.accounts.values()].map((a) => a.service.stop()));
+    this.accounts.clear();
+  }
+
+  /** Starts the account if its file appeared since (import/login --account while the gateway runs). */
+  async ensure(name: string): Promise<AccountService> {
+    const existing = this.accounts.get(name);
+    if (existing) return existing.service;
+    const config = accountConfig(this.deps.config, name, this.deps.stateDir);
+    const prefix = name === DEFAULT_ACCOUNT ? "" : `[${name}] `;
+    const logger: Logger = { info: (m) => this.deps.logger.info(prefix + m), warn: (m) => this.deps.logger.warn(prefix + m), error: (m) => this.deps.logger.error(prefix + m) };
+    const account = this.deps.createAccount(name, config, { ranking: () => this.ranking, onChange: () => this.scheduleRerank(), logger, accountCount: () => this.accounts.size });
+    this.accounts.set(name, account);
+    if (name !== DEFAULT_ACCOUNT) logger.info(`Account ${name} added (credentials ${config.credentialsPath}, OpenClaw profile ${config.profileId}).`);
+    this.ranking = this.computeRanking().ranking;
+    if (this.running) await account.service.start();
+    return account.service;
+  }
+
+  /** An account logged out for good: stop keeping it, and rank the rest. */
+  async remove(name: string): Promise<void> {
+    const account = this.accounts.get(name);
+    if (!account || name === DEFAULT_ACCOUNT) return;
+    this.accounts.delete(name);
+    await account.service.stop();
+    this.record = { ...this.record, order: this.record.order.filter((n) => n !== name) };
+    this.scheduleRerank();
+  }
+
+  /** Every account with its place in the order. */
+  statuses(): AccountStatus[] {
+    return this.names().map((name) => {
+      const status = (this.accounts.get(name) as PooledAccount).service.status();
+      return { ...status, name, place: this.ranking.order.indexOf(status.profileId) + 1 };
+    });
+  }
+
+  private arm(): void {
+    if (!this.running) return;
+    this.timer = this.clock.setTimeout(() => {
+      void this.discover()
+        .catch((err: unknown) => this.deps.logger.warn(`Could not look for new accounts: ${redact(errorMessage(err))}`))
+        .finally(() => this.arm());
+    }, CLOCK_PROBE_MS);
+  }
+
+  /** Accounts whose file was added by hand (or by a command while the gateway was down). */
+  private async discover(): Promise<void> {
+    const found = (await listAccounts(this.deps.stateDir)).filter((name) => !this.accounts.has(name));
+    if (!this.running) return;
+    // Side by side, not one after another: OpenClaw is not ready until plugin services have started,
+    // and each account's start is mostly waiting on the gateway's busy start-up (bench part 7).
+    await Promise.all(found.map((name) => this.ensure(name)));
+    this.scheduleRerank();
+  }
+
+  /** Pure over one status snapshot per account: what the order policy needs of each. */
+  private standings(statuses: ReadonlyMap<string, ServiceStatus>, now: number): AccountStanding[] {
+    return [...statuses].map(([name, s]) => {
+      const serving = s.accessTokenExpiresAt !== undefined && s.accessTokenExpiresAt > now && s.state !== "needs-login" && s.state !== "no-credentials";
+      return { name, serving, needsLogin: s.state === "needs-login", ...(s.usage?.usage ? { usage: s.usage.usage } : {}) };
+    });
+  }
+
+  private computeRanking(): { ranking: ProfileRanking; reason?: string; standings: AccountStanding[]; order: string[] } {
+    const now = this.clock.now();
+    // One snapshot per account for the whole pass: a status is built afresh on every call.
+    const statuses = new Map(this.names().map((name) => [name, (this.accounts.get(name) as PooledAccount).service.status()] as const));
+    const standings = this.standings(statuses, now);
+    const decision = decideOrder(standings, this.record.order, this.switchAt, now);
+    const profileOf = (name: string) => (statuses.get(name) as ServiceStatus).profileId;
+    const blockedUntil: Record<string, number> = {};
+    // Only when there is somewhere else to go: blocking the last usable account helps no one.
+    const first = standings.find((a) => a.name === decision.order[0]);
+    if (first && first.serving && !isExhausted(first, now) && fullestPercent(first, now) < this.switchAt) {
+      for (const a of standings) {
+        if (a === first) continue;
+        // A dead login's access token still works until it expires; sessions pinned to it must move now.
+        const expiresAt = statuses.get(a.name)?.accessTokenExpiresAt;
+        if (a.needsLogin && expiresAt !== undefined && expiresAt > now) {
+          blockedUntil[profileOf(a.name)] = expiresAt;
+          continue;
+        }
+        if (!a.usage) continue;
+        const limit = isExhausted(a, now) ? 100 : this.switchAt;
+        const resets = USAGE_WINDOWS.flatMap(({ name }) => {
+          const w = a.usage?.windows[name];
+          return w && w.utilization >= limit && w.resetsAt !== undefined && w.resetsAt > now ? [w.resetsAt] : [];
+        });
+        if (resets.length) blockedUntil[profileOf(a.name)] = Math.max(...resets);
+      }
+    }
+    return { ranking: { order: decision.order.map(profileOf), blockedUntil }, ...(decision.reason ? { reason: decision.reason } : {}), standings, order: decision.order };
+  }
+
+  private get switchAt(): number {
+    return this.deps.config.switchAtPercent;
+  }
+
+  /** Coalesces bursts of changes (every service ticks each minute) into one ranking pass. */
+  private scheduleRerank(): void {
+    if (this.reranking) {
+      this.rerankAgain = true;
+      return;
+    }
+    this.reranking = this.rerank()
+      .catch((err: unknown) => this.deps.logger.warn(`Could not update the account order in OpenClaw: ${redact(errorMessage(err))} Will retry within a minute.`))
+      .finally(() => {
+        this.reranking = undefined;
+        if (this.rerankAgain) {
+          this.rerankAgain = false;
+          this.scheduleRerank();
+        }
+      });
+  }
+
+  private async rerank(): Promise<void> {
+    if (!this.running || this.accounts.size === 0) return;
+    const { ranking, reason, standings, order } = this.computeRanking();
+    this.ranking = ranking;
+    if (reason) this.deps.logger.info(reason);
+    if (order.join(",") !== this.record.order.join(",")) {
+      this.record = { ...this.record, order };
+      await this.writeRecord();
+    }
+    await this.alertIfAllNearlyFull(standings);
+    const key = JSON.stringify(ranking);
+    if (key === this.applied) return;
+    // Every account publishes to the same stores; any of them can write the ranking.
+    const writer = this.accounts.get(order[0] ?? DEFAULT_ACCOUNT) ?? [...this.accounts.values()][0];
+    await writer?.applyRanking();
+    this.applied = key;
+  }
+
+  private async alertIfAllNearlyFull(standings: AccountStanding[]): Promise<void> {
+    if (standings.length < 2) return;
+    const now = this.clock.now();
+    const full = allNearlyUsedUp(standings, this.switchAt, now);
+    if (!full) return;
+    const key = full.firstResetAt ?? 0;
+    if (this.record.allFullAlertFor === key) return;
+    this.record = { ...this.record, allFullAlertFor: key };
+    await this.writeRecord();
+    const when = full.firstResetAt !== undefined ? `; the first resets at ${new Date(full.firstResetAt).toISOString()}` : "";
+    const message = `All Claude accounts are nearly used up (every one at ${this.switchAt} % or more of a usage window)${when}. Agents may stop answering until then; add an account with "openclaw claude-oauth login --account NAME".`;
+    this.deps.logger.warn(message);
+    await this.deps.alert?.({ kind: "all-nearly-used-up", message, credentialsPath: this.deps.config.credentialsPath, profileId: this.deps.config.profileId });
+  }
+
+  private async readRecord(): Promise<PoolRecord> {
+    try {
+      const v = JSON.parse(await fs.readFile(this.recordFile, "utf8")) as Partial<PoolRecord>;
+      return { order: Array.isArray(v.order) ? v.order.filter((n): n is string => typeof n === "string") : [], ...(typeof v.allFullAlertFor === "number" ? { allFullAlertFor: v.allFullAlertFor } : {}) };
+    } catch {
+      return { order: [] };
+    }
+  }
+
+  private async writeRecord(): Promise<void> {
+    await fs.mkdir(path.dirname(this.recordFile), { recursive: true, mode: 0o700 });
+    await fs.writeFile(this.recordFile, JSON.stringify(this.record), { mode: 0o600 });
+  }
+}

@@ -1,0 +1,342 @@
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { resolveConfig, type PluginConfig } from "../core/config.js";
+import { readCredentialsFile, writeCredentialsFile } from "./credentials.js";
+import { PluginError } from "../core/errors.js";
+import { CLAUDE_CODE_REFRESH_LOCK } from "./lock.js";
+import { CLAUDE_CODE_POST_TIMEOUT_MS, defaultRefreshDeps, runRefresh, type CrashPoint, type RefreshDeps, type RefreshResult } from "./refresh.js";
+import type { RawAnswer, TokenRequest } from "./token-endpoint.js";
+
+const NOW = 1_767_225_600_000;
+const MINUTE = 60_000;
+const FIRST_ACCESS = "sk-ant-oat01-FAKE-access-0000-aaaaaaaaaaaaaaaaaaaa";
+const FIRST_REFRESH = "sk-ant-ort01-FAKE-refresh-0000-aaaaaaaaaaaaaaaaaaa";
+const FAST_LOCK = { staleMs: 10_000, waitMs: 8_000 };
+
+const accessN = (n: number) => `sk-ant-oat01-FAKE-access-${String(n).padStart(4, "0")}-bbbbbbbbbbbbbbbbbbbb`;
+const refreshN = (n: number) => `sk-ant-ort01-FAKE-refresh-${String(n).padStart(4, "0")}-bbbbbbbbbbbbbbbbbbb`;
+
+/**
+ * A token endpoint that rotates like Anthropic's: each refresh token works once; a spent one
+ * answers 400 invalid_grant.
+ */
+class FakeServer {
+  live = FIRST_REFRESH;
+  issued = 0;
+  readonly requests: TokenRequest[] = [];
+  /** Overrides the next answer(s). */
+  script: Array<() => RawAnswer | Promise<RawAnswer>> = [];
+
+  readonly post = async (request: TokenRequest): Promise<RawAnswer> => {
+    this.requests.push(structuredClone(request));
+    await new Promise((r) => setImmediate(r));
+    const scripted = this.script.shift();
+    if (scripted) return scripted();
+    if (request.body.refresh_token !== this.live) {
+      return { status: 400, headers: new Headers(), body: JSON.stringify({ error: "invalid_grant", error_description: "Refresh token not found or invalid" }) };
+    }
+    this.issued += 1;
+    this.live = refreshN(this.issued);
+    return {
+      status: 200,
+      headers: new Headers({ "content-type": "application/json" }),
+      body: JSON.stringify({ access_token: accessN(this.issued), refresh_token: this.live, expires_in: 28_800, token_type: "Bearer" }),
+    };
+  };
+}
+
+let dir: string;
+let file: string;
+let config: PluginConfig;
+let server: FakeServer;
+
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "cor-refresh-"));
+  file = path.join(dir, "claude-credentials.json");
+  config = resolveConfig({ credentialsPath: file }, { stateDir: dir });
+  server = new FakeServer();
+});
+
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function writeFile(expiresAt: number, mode = 0o600, extra: Record<string, unknown> = {}): Promise<string> {
+  const doc = {
+    claudeAiOauth: { accessToken: FIRST_ACCESS, refreshToken: FIRST_REFRESH, expiresAt, scopes: ["user:inference"], subscriptionType: "max", rateLimitTier: "tier" },
+    mcpOAuth: { keep: true },
+    ...extra,
+  };
+  const text = `${JSON.stringify(doc, null, 2)}\n`;
+  await fs.writeFile(file, text, { mode });
+  await fs.chmod(file, mode);
+  return text;
+}
+
+function deps(overrides: Partial<RefreshDeps> = {}): RefreshDeps {
+  return defaultRefreshDeps(config, {
+    now: () => NOW,
+    post: server.post,
+    refreshLockOptions: FAST_LOCK,
+    writeLockOptions: FAST_LOCK,
+    ...overrides,
+  });
+}
+
+async function refreshError(p: Promise<unknown>): Promise<PluginError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(PluginError);
+    return err as PluginError;
+  }
+  throw new Error("expected runRefresh to throw");
+}
+
+const failingWrite = async (): Promise<void> => {
+  throw new PluginError("persist_failed", "Could not save the credentials file (ENOSPC): the disk is full: free some space.");
+};
+
+describe("runRefresh", () => {
+  it("not due -> no POST, `not-due`, file untouched", async () => {
+    const before = await writeFile(NOW + 5 * 60 * MINUTE);
+    const result = await runRefresh(deps());
+    expect(result.kind).toBe("not-due");
+    expect(result.oauth.refreshToken).toBe(FIRST_REFRESH);
+    expect(server.requests).toHaveLength(0);
+    expect(await fs.readFile(file, "utf8")).toBe(before);
+  });
+
+  it("due -> exactly one POST with the file's refresh token; file updated, 0600, other keys kept", async () => {
+    await writeFile(NOW + 30 * MINUTE, 0o644);
+    const result = await runRefresh(deps());
+    expect(result.kind).toBe("refreshed");
+    expect(server.requests).toHaveLength(1);
+    expect(server.requests[0]?.url).toBe(config.tokenUrl);
+    expect(server.requests[0]?.body).toEqual({ grant_type: "refresh_token", refresh_token: FIRST_REFRESH, client_id: config.clientId });
+
+    const read = await readCredentialsFile(file);
+    expect(read.mode).toBe(0o600);
+    expect(read.oauth.accessToken).toBe(accessN(1));
+    expect(read.oauth.refreshToken).toBe(refreshN(1));
+    expect(read.oauth.expiresAt).toBe(NOW + 28_800_000);
+    expect(read.document.mcpOAuth).toEqual({ keep: true });
+    expect((read.document.claudeAiOauth as Record<string, unknown>).rateLimitTier).toBe("tier");
+    expect(result.oauth).toMatchObject({ accessToken: accessN(1), refreshToken: refreshN(1), expiresAt: NOW + 28_800_000, subscriptionType: "max" });
+    expect((await fs.readdir(dir)).sort()).toEqual(["claude-credentials.json"]);
+  });
+
+  it("an expired token is due", async () => {
+    await writeFile(NOW - 10 * MINUTE);
+    expect((await runRefresh(deps())).kind).toBe("refreshed");
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("force -> POST even when not due", async () => {
+    await writeFile(NOW + 5 * 60 * MINUTE);
+    const result = await runRefresh(deps(), { force: true });
+    expect(result.kind).toBe("refreshed");
+    expect(server.requests).toHaveLength(1);
+    expect((await readCredentialsFile(file)).oauth.refreshToken).toBe(refreshN(1));
+  });
+
+  it("knownRefreshToken differs from the file -> `refreshed-elsewhere`, no POST, even with force", async () => {
+    await writeFile(NOW + 30 * MINUTE);
+    const stale = "sk-ant-ort01-FAKE-what-we-saw-before-cccccccccccccc";
+    const r1 = await runRefresh(deps(), { knownRefreshToken: stale });
+    expect(r1.kind).toBe("refreshed-elsewhere");
+    expect(r1.oauth.refreshToken).toBe(FIRST_REFRESH);
+    const r2 = await runRefresh(deps(), { knownRefreshToken: stale, force: true });
+    expect(r2.kind).toBe("refreshed-elsewhere");
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it("knownRefreshToken equal to the file's and due -> refreshed", async () => {
+    await writeFile(NOW + 30 * MINUTE);
+    expect((await runRefresh(deps(), { knownRefreshToken: FIRST_REFRESH })).kind).toBe("refreshed");
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("write fails -> `refreshed-unsaved` with the new tokens; the retry saves them without a second POST", async () => {
+    const before = await writeFile(NOW + 30 * MINUTE);
+    const first = await runRefresh(deps({ write: failingWrite }));
+    if (first.kind !== "refreshed-unsaved") throw new Error(`expected refreshed-unsaved, got ${first.kind}`);
+    expect(first.error.code).toBe("persist_failed");
+    expect(first.oauth.refreshToken).toBe(refreshN(1));
+    expect(first.unsaved.oauth.refreshToken).toBe(refreshN(1));
+    expect(first.unsaved.oauth.accessToken).toBe(accessN(1));
+    expect(await fs.readFile(file, "utf8")).toBe(before); // the file still holds the spent token
+    expect(server.requests).toHaveLength(1);
+
+    const second = await runRefresh(deps(), { unsaved: first.unsaved, knownRefreshToken: FIRST_REFRESH });
+    expect(second.kind).toBe("refreshed");
+    expect(second.oauth.refreshToken).toBe(refreshN(1));
+    expect(server.requests).toHaveLength(1); // no POST with the spent token from the file
+    const read = await readCredentialsFile(file);
+    expect(read.oauth.refreshToken).toBe(refreshN(1));
+    expect(read.document.mcpOAuth).toEqual({ keep: true });
+  });
+
+  it("unsaved and the write still fails -> still `refreshed-unsaved`, no POST", async () => {
+    await writeFile(NOW + 30 * MINUTE);
+    const first = await runRefresh(deps({ write: failingWrite }));
+    if (first.kind !== "refreshed-unsaved") throw new Error(first.kind);
+    const second = await runRefresh(deps({ write: failingWrite }), { unsaved: first.unsaved });
+    expect(second.kind).toBe("refreshed-unsaved");
+    expect(second.oauth.refreshToken).toBe(refreshN(1));
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it("unsaved, write fails, forced -> POSTs with the live token from memory, never the spent one in the file", async () => {
+    await writeFile(NOW + 30 * MINUTE);
+    const first = await runRefresh(deps({ write: failingWrite }));
+    if (first.kind !== "refreshed-unsaved") throw new Error(first.kind);
+    const second = await runRefresh(deps({ write: failingWrite }), { unsaved: first.unsaved, force: true });
+    expect(server.requests.map((r) => r.body.refresh_token)).toEqual([FIRST_REFRESH, refreshN(1)]);
+    expect(second.kind).toBe("refreshed-unsaved");
+    expect(second.oauth.refreshToken).toBe(refreshN(2));
+  });
+
+  it("a write that throws a plain error is reported as persist_failed", async () => {
+    await writeFile(NOW + 30 * MINUTE);
+    const result = await runRefresh(
+      deps({
+        write: async () => {
+          throw Object.assign(new Error("EIO: i/o error"), { code: "EIO" });
+        },
+      }),
+    );
+    if (result.kind !== "refreshed-unsaved") throw new Error(result.kind);
+    expect(result.error.code).toBe("persist_failed");
+  });
+
+  it("invalid_grant -> throws PluginError needs_login; file untouched", async () => {
+    const before = await writeFile(NOW + 30 * MINUTE);
+    server.live = "sk-ant-ort01-FAKE-someone-else-rotated-it-dddddddd";
+    const e = await refreshError(runRefresh(deps()));
+    expect(e.code).toBe("needs_login");
+    expect(e.message).not.toContain(FIRST_REFRESH);
+    expect(await fs.readFile(file, "utf8")).toBe(before);
+  });
+
+  it("a failed POST releases the lock: the next call works", async () => {
+    await writeFile(NOW + 30 * MINUTE);
+    server.script.push(() => ({ status: 503, headers: new Headers(), body: "unavailable" }));
+    expect((await refreshError(runRefresh(deps()))).code).toBe("server_error");
+    expect((await runRefresh(deps())).kind).toBe("refreshed");
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("calls the crash points in order around the POST and the write", async () => {
+    await writeFile(NOW + 30 * MINUTE);
+    const points: CrashPoint[] = [];
+    await runRefresh(deps({ at: (p) => void points.push(p) }));
+    expect(points).toEqual(["locked", "before-post", "after-post", "after-persist"]);
+  });
+
+  it("with Claude Code's lock plan, the write happens under the write lock", async () => {
+    await writeFile(NOW + 30 * MINUTE);
+    const writeLock = path.join(dir, ".storage-write.lock");
+    const refreshLock = path.join(dir, ".oauth_refresh.lock");
+    const seen: boolean[] = [];
+    await runRefresh(
+      deps({
+        lockPlan: { protocol: "claude-code", refreshLocks: [refreshLock], writeLock },
+        write: async (p, doc, indent) => {
+          seen.push((await fs.stat(writeLock)).isDirectory(), (await fs.stat(refreshLock)).isDirectory());
+          await writeCredentialsFile(p, doc, indent);
+        },
+      }),
+    );
+    expect(seen).toEqual([true, true]);
+    await expect(fs.stat(writeLock)).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(fs.stat(refreshLock)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("10 concurrent runRefresh calls on one due file -> exactly 1 POST", async () => {
+    await writeFile(NOW + 30 * MINUTE);
+    const d = deps();
+    const results: RefreshResult[] = await Promise.all(Array.from({ length: 10 }, () => runRefresh(d)));
+    expect(server.requests).toHaveLength(1);
+    expect(results.filter((r) => r.kind === "refreshed")).toHaveLength(1);
+    expect(results.filter((r) => r.kind === "not-due")).toHaveLength(9);
+    for (const r of results) expect(r.oauth.refreshToken).toBe(refreshN(1));
+    expect((await readCredentialsFile(file)).oauth.refreshToken).toBe(refreshN(1));
+  }, 15_000);
+
+  it("the default lock plan for a file not named .credentials.json is <file>.lock, whatever CLAUDE_CONFIG_DIR says", () => {
+    vi.stubEnv("CLAUDE_CONFIG_DIR", dir);
+    expect(defaultRefreshDeps(config).lockPlan).toEqual({ protocol: "plugin", refreshLocks: [`${file}.lock`] });
+  });
+
+  it("the default lock plan for Claude Code's file uses Claude Code's locks, with no CLAUDE_CONFIG_DIR and another HOME", () => {
+    const claudeDir = path.join(dir, "claude");
+    vi.stubEnv("CLAUDE_CONFIG_DIR", "");
+    vi.stubEnv("HOME", path.join(dir, "someone-else"));
+    const c = resolveConfig({ credentialsPath: path.join(claudeDir, ".credentials.json") }, { stateDir: dir });
+    const d = defaultRefreshDeps(c);
+    expect(d.lockPlan).toEqual({
+      protocol: "claude-code",
+      refreshLocks: [path.join(claudeDir, ".oauth_refresh.lock"), `${claudeDir}.lock`],
+      writeLock: path.join(claudeDir, ".storage-write.lock"),
+    });
+    expect(d.refreshLockOptions).toBe(CLAUDE_CODE_REFRESH_LOCK);
+  });
+
+  it("a symlink to Claude Code's file gets Claude Code's locks", async () => {
+    const claudeDir = path.join(dir, "claude");
+    await fs.mkdir(claudeDir);
+    const real = path.join(claudeDir, ".credentials.json");
+    await fs.writeFile(real, "{}");
+    const link = path.join(dir, "claude-credentials.json");
+    await fs.symlink(real, link);
+    vi.stubEnv("CLAUDE_CONFIG_DIR", "");
+    expect(defaultRefreshDeps(resolveConfig({ credentialsPath: link }, { stateDir: dir })).lockPlan.refreshLocks).toEqual([path.join(claudeDir, ".oauth_refresh.lock"), `${claudeDir}.lock`]);
+  });
+
+  it("the plan follows the file: a symlink to Claude Code's file made later takes Claude Code's locks from then on", async () => {
+    const d = defaultRefreshDeps(config);
+    expect(d.lockPlan.protocol).toBe("plugin");
+    const claudeDir = path.join(dir, "claude");
+    await fs.mkdir(claudeDir);
+    await fs.rm(file, { force: true });
+    await fs.symlink(path.join(claudeDir, ".credentials.json"), file);
+    expect(d.lockPlan.protocol).toBe("claude-code");
+    expect(d.refreshLockOptions).toBe(CLAUDE_CODE_REFRESH_LOCK);
+    // A test's own plan still wins.
+    expect(defaultRefreshDeps(config, { lockPlan: { protocol: "plugin", refreshLocks: ["/x.lock"] } }).lockPlan.refreshLocks).toEqual(["/x.lock"]);
+  });
+
+  it("under Claude Code's locks the POST gets a short deadline, so the hold stays bounded", async () => {
+    expect(CLAUDE_CODE_POST_TIMEOUT_MS).toBeLessThan(4_000);
+    const claudeDir = path.join(dir, "claude");
+    await fs.mkdir(claudeDir);
+    const real = path.join(claudeDir, ".credentials.json");
+    await fs.writeFile(real, JSON.stringify({ claudeAiOauth: { accessToken: "a".repeat(20), refreshToken: "r".repeat(20), expiresAt: Date.now() + 60_000 } }), { mode: 0o600 });
+    // A server that never answers.
+    const { createServer } = await import("node:http");
+    const silent = createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const c = resolveConfig({ credentialsPath: real, tokenUrl: `http://127.0.0.1:${port}/v1/oauth/token` }, { stateDir: dir });
+      let lockedAt = 0;
+      const started = Date.now();
+      const err = await refreshError(runRefresh(defaultRefreshDeps(c, { at: (p) => void (p === "locked" ? (lockedAt = Date.now()) : undefined) })));
+      expect(err.code).toBe("outcome_unknown");
+      const held = Date.now() - lockedAt;
+      expect(held).toBeGreaterThanOrEqual(CLAUDE_CODE_POST_TIMEOUT_MS - 100);
+      expect(held).toBeLessThan(CLAUDE_CODE_POST_TIMEOUT_MS + 1_500);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      // Claude Code's locks are free again.
+      await expect(fs.stat(path.join(claudeDir, ".oauth_refresh.lock"))).rejects.toMatchObject({ code: "ENOENT" });
+      await expect(fs.stat(`${claudeDir}.lock`)).rejects.toMatchObject({ code: "ENOENT" });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((r) => silent.close(() => r()));
+    }
+  }, 15_000);
+});

@@ -1,0 +1,262 @@
+import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
+import { describe, expect, it } from "vitest";
+import { PluginError } from "../core/errors.js";
+import { PROVIDER, createOpenClawPublisher, orderWithFirst, type AuthStoreApi, type TokenCredential } from "./publish.js";
+
+const OURS = "anthropic:subscription";
+const ACCESS = "sk-ant-oat01-FAKE-published-access-token-000000000";
+const EXPIRES = 1_767_254_400_000;
+
+function store(partial: Partial<AuthProfileStore> = {}): AuthProfileStore {
+  return { version: 1, profiles: {}, ...partial };
+}
+
+describe("orderWithFirst", () => {
+  it("an empty store -> just ours", () => {
+    expect(orderWithFirst(OURS, store())).toEqual([OURS]);
+  });
+
+  it("puts ours first and keeps the existing order of the rest", () => {
+    const s = store({
+      profiles: {
+        "anthropic:b": { type: "token", provider: "anthropic", token: "FAKE-b" },
+        "anthropic:a": { type: "token", provider: "anthropic", token: "FAKE-a" },
+      },
+      order: { anthropic: ["anthropic:b", OURS, "anthropic:a"] },
+    });
+    expect(orderWithFirst(OURS, s)).toEqual([OURS, "anthropic:b", "anthropic:a"]);
+  });
+
+  it("appends Anthropic profiles missing from the order, after the ordered ones", () => {
+    const s = store({
+      profiles: {
+        "anthropic:claude-cli": { type: "token", provider: "anthropic", token: "FAKE-cli" },
+        "anthropic:manual": { type: "api_key", provider: "anthropic", key: "FAKE-key" },
+        "anthropic:old": { type: "token", provider: "anthropic", token: "FAKE-old" },
+      },
+      order: { anthropic: ["anthropic:old"] },
+    });
+    expect(orderWithFirst(OURS, s)).toEqual([OURS, "anthropic:old", "anthropic:claude-cli", "anthropic:manual"]);
+  });
+
+  it("ignores other providers' profiles and orders", () => {
+    const s = store({
+      profiles: {
+        "openai:default": { type: "api_key", provider: "openai", key: "FAKE-openai" },
+        "anthropic:x": { type: "token", provider: "anthropic", token: "FAKE-x" },
+        [OURS]: { type: "token", provider: "anthropic", token: "FAKE-ours" },
+      },
+      order: { openai: ["openai:default"] },
+    });
+    expect(orderWithFirst(OURS, s)).toEqual([OURS, "anthropic:x"]);
+  });
+
+  it("lists ours once even when it is already in the order and in the profiles", () => {
+    const s = store({ profiles: { [OURS]: { type: "token", provider: "anthropic", token: "FAKE" } }, order: { anthropic: [OURS, OURS] } });
+    expect(orderWithFirst(OURS, s)).toEqual([OURS]);
+  });
+});
+
+interface Call {
+  kind: "upsert" | "update";
+  agentDir: string | undefined;
+  credential?: TokenCredential;
+  profileId?: string;
+  changed?: boolean;
+}
+
+/** An in-memory OpenClaw auth store per agent dir ("" = the shared store). */
+function fakeApi(options: { failUpsertFor?: string | undefined; failUpdateFor?: string | undefined; initial?: AuthProfileStore } = {}) {
+  const stores = new Map<string, AuthProfileStore>();
+  const calls: Call[] = [];
+  let loads = 0;
+  const get = (dir: string | undefined) => {
+    const key = dir ?? "";
+    let s = stores.get(key);
+    if (!s) {
+      s = structuredClone(options.initial ?? store());
+      stores.set(key, s);
+    }
+    return s;
+  };
+  const api: AuthStoreApi = {
+    async upsertAuthProfileWithLock({ profileId, credential, agentDir }) {
+      calls.push({ kind: "upsert", agentDir, credential: structuredClone(credential), profileId });
+      if ("failUpsertFor" in options && options.failUpsertFor === agentDir) return null;
+      const s = get(agentDir);
+      s.profiles[profileId] = credential;
+      return s;
+    },
+    async updateAuthProfileStoreWithLock({ agentDir, updater }) {
+      const s = get(agentDir);
+      const changed = updater(s);
+      calls.push({ kind: "update", agentDir, changed });
+      if ("failUpdateFor" in options && options.failUpdateFor === agentDir) return null;
+      return s;
+    },
+  };
+  return {
+    stores,
+    calls,
+    get,
+    loads: () => loads,
+    loadApi: async () => {
+      loads += 1;
+      return api;
+    },
+  };
+}
+
+async function publishError(p: Promise<unknown>): Promise<PluginError> {
+  try {
+    await p;
+  } catch (err) {
+    expect(err).toBeInstanceOf(PluginError);
+    return err as PluginError;
+  }
+  throw new Error("expected publish to fail");
+}
+
+describe("createOpenClawPublisher", () => {
+  it("loads the SDK lazily, not when created", () => {
+    const fake = fakeApi();
+    createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi });
+    expect(fake.loads()).toBe(0);
+  });
+
+  it("writes a type:token anthropic profile with expires (never oauth) and puts it first", async () => {
+    const fake = fakeApi({ initial: store({ profiles: { "anthropic:claude-cli": { type: "token", provider: "anthropic", token: "FAKE-cli" } }, order: { anthropic: ["anthropic:claude-cli"] } }) });
+    const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi });
+    await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES, email: "someone@example.com" });
+
+    const upserts = fake.calls.filter((c) => c.kind === "upsert");
+    expect(upserts).toHaveLength(1);
+    expect(upserts[0]?.profileId).toBe(OURS);
+    expect(upserts[0]?.agentDir).toBeUndefined();
+    expect(upserts[0]?.credential).toEqual({ type: "token", provider: PROVIDER, token: ACCESS, expires: EXPIRES, email: "someone@example.com" });
+
+    const shared = fake.get(undefined);
+    const cred = shared.profiles[OURS];
+    expect(cred?.type).toBe("token");
+    expect(cred?.type).not.toBe("oauth");
+    expect(cred?.provider).toBe("anthropic");
+    expect(shared.order?.anthropic).toEqual([OURS, "anthropic:claude-cli"]);
+  });
+
+  it("leaves out email when there is none", async () => {
+    const fake = fakeApi();
+    await createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi }).publish({ accessToken: ACCESS, expiresAt: EXPIRES });
+    expect(fake.calls[0]?.credential).toEqual({ type: "token", provider: "anthropic", token: ACCESS, expires: EXPIRES });
+  });
+
+  it("does not rewrite the order when ours is already first", async () => {
+    const fake = fakeApi();
+    const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi });
+    await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
+    await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES + 1 });
+    expect(fake.calls.filter((c) => c.kind === "update").map((c) => c.changed)).toEqual([true, false]);
+    expect(fake.get(undefined).profiles[OURS]).toMatchObject({ expires: EXPIRES + 1 });
+  });
+
+  const LOCAL_ANTHROPIC = store({ profiles: { "anthropic:local": { type: "token", provider: "anthropic", token: "FAKE-local" } } });
+
+  it("publishes to the shared store and to every agent dir that holds Anthropic profiles of its own", async () => {
+    const fake = fakeApi({ initial: LOCAL_ANTHROPIC });
+    const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi, agentDirs: async () => ["/agents/a", "/agents/b"] });
+    await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
+    expect(fake.calls.filter((c) => c.kind === "upsert").map((c) => c.agentDir)).toEqual([undefined, "/agents/a", "/agents/b"]);
+    for (const dir of [undefined, "/agents/a", "/agents/b"]) {
+      expect(fake.get(dir).profiles[OURS]).toMatchObject({ type: "token", token: ACCESS });
+      expect(fake.get(dir).order?.anthropic).toEqual([OURS, "anthropic:local"]);
+    }
+  });
+
+  it("leaves alone an agent dir without Anthropic profiles of its own (it inherits the shared store)", async () => {
+    const fake = fakeApi();
+    const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi, agentDirs: async () => ["/agents/a"] });
+    await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
+    expect(fake.calls.filter((c) => c.kind === "upsert").map((c) => c.agentDir)).toEqual([undefined]);
+    expect(fake.get("/agents/a").profiles[OURS]).toBeUndefined();
+  });
+
+  it("throws publish_failed when OpenClaw refuses the upsert (returns null)", async () => {
+    const fake = fakeApi({ failUpsertFor: undefined });
+    const e = await publishError(createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi }).publish({ accessToken: ACCESS, expiresAt: EXPIRES }));
+    expect(e.code).toBe("publish_failed");
+    expect(e.message).toContain(OURS);
+    expect(e.message).not.toContain(ACCESS);
+  });
+
+  it("throws publish_failed when OpenClaw refuses the order update (returns null)", async () => {
+    const fake = fakeApi({ failUpdateFor: undefined });
+    const e = await publishError(createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi }).publish({ accessToken: ACCESS, expiresAt: EXPIRES }));
+    expect(e.code).toBe("publish_failed");
+    expect(e.message).not.toContain(ACCESS);
+  });
+
+  it("a refusal in one agent dir fails the publish and names that store", async () => {
+    const fake = fakeApi({ failUpsertFor: "/agents/b", initial: LOCAL_ANTHROPIC });
+    const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi, agentDirs: () => ["/agents/a", "/agents/b"] });
+    const e = await publishError(publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES }));
+    expect(e.code).toBe("publish_failed");
+    expect(e.message).toContain("/agents/b");
+  });
+
+  /** fakeApi plus a host view per agent dir: stale (the shared store as it was) until a transaction on that dir commits, or forever. */
+  function withViews(fake: ReturnType<typeof fakeApi>, opts: { staleDirs: string[]; healable: boolean }): () => Promise<AuthStoreApi> {
+    const stale = new Map(opts.staleDirs.map((dir) => [dir, structuredClone(fake.get(undefined))]));
+    return async () => {
+      const base = await fake.loadApi();
+      return {
+        ...base,
+        ensureAuthProfileStore: (agentDir) => structuredClone((agentDir !== undefined && stale.get(agentDir)) || fake.get(undefined)),
+        async updateAuthProfileStoreWithLock(params) {
+          const result = await base.updateAuthProfileStoreWithLock(params);
+          if (opts.healable && params.agentDir !== undefined && fake.calls.at(-1)?.changed) stale.delete(params.agentDir);
+          return result;
+        },
+      };
+    };
+  }
+
+  it("after the shared write, rebuilds an agent's stale view once and reports it once; fresh views are left alone", async () => {
+    const fake = fakeApi();
+    const rebuilt: string[] = [];
+    const publisher = createOpenClawPublisher({
+      profileId: OURS,
+      loadApi: withViews(fake, { staleDirs: ["/agents/main"], healable: true }),
+      agentDirs: () => ["/agents/main", "/agents/other"],
+      onAgentViewRebuilt: (dir) => rebuilt.push(dir),
+    });
+    await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
+    await publisher.publish({ accessToken: `${ACCESS}-2`, expiresAt: EXPIRES + 1 });
+    expect(rebuilt).toEqual(["/agents/main"]);
+    // The rebuild is a transaction that changes nothing; no token copy lands in the agent's own store.
+    expect(fake.calls.filter((c) => c.kind === "upsert").map((c) => c.agentDir)).toEqual([undefined, undefined]);
+    expect(fake.get("/agents/main").profiles[OURS]).toBeUndefined();
+    expect(fake.calls.filter((c) => c.kind === "update" && c.changed && c.agentDir !== undefined).map((c) => c.agentDir)).toEqual(["/agents/main"]);
+  });
+
+  it("a view still stale after the rebuild fails the publish (retried later), naming the agent dir and no token", async () => {
+    const fake = fakeApi();
+    const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: withViews(fake, { staleDirs: ["/agents/main"], healable: false }), agentDirs: () => ["/agents/main"] });
+    const e = await publishError(publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES }));
+    expect(e.code).toBe("publish_failed");
+    expect(e.message).toContain("/agents/main");
+    expect(e.message).not.toContain(ACCESS);
+  });
+
+  it("unpublish removes our profile and our place in the order, nothing else", async () => {
+    const fake = fakeApi({ initial: store({ profiles: { "anthropic:other": { type: "token", provider: "anthropic", token: "FAKE-o" } } }) });
+    const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi });
+    await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
+    expect(fake.get(undefined).order?.anthropic).toEqual([OURS, "anthropic:other"]);
+    await publisher.unpublish();
+    expect(fake.get(undefined).profiles).not.toHaveProperty(OURS);
+    expect(fake.get(undefined).profiles).toHaveProperty("anthropic:other");
+    expect(fake.get(undefined).order?.anthropic).toEqual(["anthropic:other"]);
+    // a second unpublish changes nothing
+    await publisher.unpublish();
+    expect(fake.calls.at(-1)).toMatchObject({ kind: "update", changed: false });
+  });
+});

@@ -1,0 +1,63 @@
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+
+// No gateway in a unit test: every command does the work itself, as on a server with none running.
+vi.mock("../openclaw/gateway-client.js", () => ({ callPluginMethod: async () => ({ reachable: false, reason: "not reachable (unit test)" }) }));
+
+const { refreshCommand, reportExit } = await import("./commands.js");
+
+let dir: string;
+let out: string[];
+const io = { out: (t: string) => void out.push(t), err: (t: string) => void out.push(t), stdin: process.stdin };
+
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), "cor-cmd-"));
+  out = [];
+  vi.stubEnv("OPENCLAW_STATE_DIR", dir);
+});
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+describe("refresh exit codes (0 healthy, 1 attention, 2 broken), as status has them", () => {
+  it("a missing credentials file: exit 2", async () => {
+    const code = await refreshCommand({ credentialsPath: path.join(dir, "missing.json") }, {}, io);
+    expect(out.join("\n")).toMatch(/not found/i);
+    expect(code).toBe(2);
+  });
+
+  it("a broken credentials file: exit 2, the file untouched", async () => {
+    const file = path.join(dir, "creds.json");
+    await fs.writeFile(file, "{ not json", { mode: 0o600 });
+    const code = await refreshCommand({ credentialsPath: file }, { force: true }, io);
+    expect(code).toBe(2);
+    expect(await fs.readFile(file, "utf8")).toBe("{ not json");
+  });
+
+  it("a file Claude Code blanked after its login ended: exit 2 (needs a login)", async () => {
+    const file = path.join(dir, ".credentials.json");
+    await fs.writeFile(file, JSON.stringify({ claudeAiOauth: { accessToken: "", refreshToken: "", expiresAt: 0, scopes: ["user:inference"] } }), { mode: 0o600 });
+    const code = await refreshCommand({ credentialsPath: file }, { force: true }, io);
+    expect(out.join("\n")).toMatch(/Log in again/);
+    expect(code).toBe(2);
+  });
+
+  it("a token endpoint that cannot be reached: exit 1 (it will retry), not 2", async () => {
+    const file = path.join(dir, "creds.json");
+    await fs.writeFile(file, JSON.stringify({ claudeAiOauth: { accessToken: "a".repeat(30), refreshToken: "r".repeat(30), expiresAt: Date.now() + 60_000 } }), { mode: 0o600 });
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused before sending.
+    const code = await refreshCommand({ credentialsPath: file, tokenUrl: "http://127.0.0.1:9/v1/oauth/token" }, { force: true }, io);
+    expect(code).toBe(1);
+  });
+
+  it("reportExit: success is 0 whatever the state", () => {
+    const status = { state: "ok" as const, credentialsPath: "/x", profileId: "p", unsavedTokens: false };
+    expect(reportExit({ kind: "refreshed", status })).toBe(0);
+    expect(reportExit({ kind: "failed", status: { ...status, state: "retrying" } })).toBe(1);
+    // The gateway still serves a token, but the file vanished: broken all the same.
+    expect(reportExit({ kind: "failed", status: { ...status, lastError: { code: "credentials_missing", message: "m" } } })).toBe(2);
+  });
+});

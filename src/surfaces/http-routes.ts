@@ -1,0 +1,103 @@
+import { promises as fs } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
+import { PLUGIN_ID } from "../core/config.js";
+import { renderDashboardPage } from "./dashboard-page.js";
+import { errorMessage } from "../core/errors.js";
+import type { AccountPool } from "../accounts/account-pool.js";
+import { livePoolStatusJson } from "./gateway-methods.js";
+import { redact } from "../core/redact.js";
+
+/**
+ * The gateway's HTTP face of the plugin, behind gateway auth (401 without it):
+ *   GET /plugins/claude-oauth-refresh/status  the status JSON, as `status --json` from the live service
+ *   GET /plugins/claude-oauth-refresh/        the dashboard's "Claude" tab
+ * One prefix route for both, because the Control UI's cookie grant for a tab covers the route
+ * that serves the tab's path: the page's own polls must fall under the same route.
+ */
+export const ROUTE_ROOT = `/plugins/${PLUGIN_ID}`;
+export const STATUS_PATH = `${ROUTE_ROOT}/status`;
+export const PAGE_PATH = `${ROUTE_ROOT}/`;
+const POLL_MS = 5_000;
+
+type Api = Pick<OpenClawPluginApi, "registerHttpRoute" | "session" | "logger">;
+
+let viewModule: Promise<string | undefined> | undefined;
+
+/** The compiled dashboard-view.js beside this file, to inline into the page; undefined when absent. */
+function loadViewModule(onMissing: (why: string) => void): Promise<string | undefined> {
+  viewModule ??= fs.readFile(new URL("./dashboard-view.js", import.meta.url), "utf8").then(
+    (source) => source.replace(/^\/\/# sourceMappingURL=.*$/m, "").replace(/<\/script/gi, "<\\/script"),
+    (err: unknown) => {
+      onMissing(errorMessage(err));
+      return undefined;
+    },
+  );
+  return viewModule;
+}
+
+function send(res: ServerResponse, req: IncomingMessage, status: number, type: string, body: string, extra: Record<string, string> = {}): void {
+  res.statusCode = status;
+  res.setHeader("Content-Type", type);
+  res.setHeader("Cache-Control", "no-store");
+  res.setHeader("X-Content-Type-Options", "nosniff");
+  res.setHeader("Referrer-Policy", "no-referrer");
+  for (const [k, v] of Object.entries(extra)) res.setHeader(k, v);
+  res.end(req.method === "HEAD" ? undefined : body);
+}
+
+/**
+ * The tab's frame is sandboxed (opaque origin), so its own fetches arrive with `Origin: null` and
+ * can read the answer only when it allows that origin with credentials.
+ */
+function corsFor(req: IncomingMessage): Record<string, string> {
+  return req.headers.origin === "null" ? { "Access-Control-Allow-Origin": "null", "Access-Control-Allow-Credentials": "true", Vary: "Origin" } : { Vary: "Origin" };
+}
+
+const NOT_RUNNING = "claude-oauth-refresh is not running in this gateway (disabled, or its config is invalid: see the gateway log).";
+
+export function registerHttpRoutes(api: Api, current: () => AccountPool | undefined): void {
+  api.registerHttpRoute({
+    path: ROUTE_ROOT,
+    match: "prefix",
+    auth: "gateway",
+    handler: async (req, res) => {
+      const pathname = new URL(req.url ?? "/", "http://gateway.invalid").pathname.replace(/\/+$/, "") || "/";
+      if (pathname !== ROUTE_ROOT && pathname !== STATUS_PATH) return false;
+      if (req.method !== "GET" && req.method !== "HEAD") {
+        send(res, req, 405, "text/plain; charset=utf-8", "Read-only: use GET. Actions are commands (openclaw claude-oauth ...).\n", { Allow: "GET, HEAD" });
+        return true;
+      }
+      const pool = current();
+      try {
+        if (pathname === STATUS_PATH) {
+          if (!pool) send(res, req, 503, "application/json; charset=utf-8", `${JSON.stringify({ error: { code: "UNAVAILABLE", message: NOT_RUNNING } })}\n`, corsFor(req));
+          else send(res, req, 200, "application/json; charset=utf-8", `${JSON.stringify(await livePoolStatusJson(pool), null, 2)}\n`, corsFor(req));
+          return true;
+        }
+        if (!pool) {
+          send(res, req, 503, "text/html; charset=utf-8", `<!doctype html><meta charset="utf-8"><title>Claude login</title><p>${NOT_RUNNING}</p>\n`);
+          return true;
+        }
+        const status = await livePoolStatusJson(pool);
+        const view = await loadViewModule((why) => api.logger.warn(`[${PLUGIN_ID}] The dashboard page will not update by itself: ${redact(why)}`));
+        const html = renderDashboardPage(status, { now: Date.now(), statusPath: STATUS_PATH, pollMs: POLL_MS, ...(view === undefined ? {} : { viewModule: view }) });
+        send(res, req, 200, "text/html; charset=utf-8", html, { "Content-Security-Policy": "object-src 'none'; base-uri 'none'; form-action 'none'" });
+      } catch (err) {
+        send(res, req, 500, "text/plain; charset=utf-8", `claude-oauth-refresh: ${redact(errorMessage(err))}\n`, corsFor(req));
+      }
+      return true;
+    },
+  });
+  // Absent in some registration passes (CLI-only); the tab matters only inside the gateway.
+  api.session?.controls?.registerControlUiDescriptor?.({
+    id: "claude-login",
+    surface: "tab",
+    label: "Claude",
+    description: "Claude subscription login: state, validity, refreshes, what to do",
+    icon: "key",
+    group: "control",
+    path: PAGE_PATH,
+    requiredScopes: ["operator.read"],
+  });
+}
