@@ -3,11 +3,12 @@ import { ensureAgentViewCarries, type AgentViewApi } from "./agent-view.js";
 import { PluginError } from "../core/errors.js";
 
 /**
- * Puts the access token where OpenClaw's agents read it: a `type: "token"` auth profile in
- * OpenClaw's own store, written through the SDK (since 2026.6.5 the store is SQLite; files are
- * ignored). Never an `oauth` profile: OpenClaw would refresh that itself with the same endpoint
- * and the two refreshers would burn each other's rotating refresh tokens.
+ * Puts the access token where OpenClaw's agents read it: an auth profile in OpenClaw's own store,
+ * written through the SDK (since 2026.6.5 the store is SQLite; files are ignored). The profile's
+ * shape is chosen in subscriptionCredential() below; why, there.
  */
+
+export const PROVIDER = "anthropic";
 
 export interface PublishedToken {
   accessToken: string;
@@ -32,19 +33,47 @@ export interface ProfileRanking {
 
 /** The few SDK functions we use, so tests and the CLI can pass their own. */
 export interface AuthStoreApi extends AgentViewApi {
-  upsertAuthProfileWithLock(params: { profileId: string; credential: TokenCredential; agentDir?: string }): Promise<AuthProfileStore | null>;
+  upsertAuthProfileWithLock(params: { profileId: string; credential: SubscriptionCredential; agentDir?: string }): Promise<AuthProfileStore | null>;
   updateAuthProfileStoreWithLock(params: { agentDir?: string; updater: (store: AuthProfileStore) => boolean }): Promise<AuthProfileStore | null>;
 }
 
-export interface TokenCredential {
-  type: "token";
+/**
+ * The profile the plugin writes for one account: an OAuth identity that carries the access token
+ * and NO refresh token. Read in OpenClaw 2026.9.6's dist (and proved end to end, see
+ * docs/claude-cli-runtime.md):
+ *
+ * - One identity across rotation. A Claude CLI session is resumed only while its "auth epoch" is
+ *   unchanged (`cli-auth-epoch-*.mjs`). For a `token` profile the epoch hashes the token itself,
+ *   so every refresh cut the conversation (`cli session reset: reason=auth-epoch`). For an `oauth`
+ *   profile it hashes only identity fields (provider, clientId, email, accountId, ...), never
+ *   `access`, so a refresh keeps the session.
+ * - No email, no accountId. With either, the epoch is that identity; an imported Claude Code file
+ *   has no email and the first refresh answer brings one, which would cut every session once (and
+ *   again after a restart if the file's email changed). Without them the epoch is
+ *   `profile:<profileId>:<fixed hash>`: the same for the life of the profile id, across refreshes
+ *   and gateway restarts. The email goes in `displayName`, which no epoch or owner hash reads.
+ * - OpenClaw never refreshes it. Its OAuth manager gives up before any request when the profile has
+ *   no refresh token (`claimOAuthRefresh`: no `refresh` -> "unavailable"); so it never POSTs our
+ *   login with the same client id (two refreshers would burn the rotating refresh token) and never
+ *   writes its `openclaw-oauth-refresh-fence` markers over it.
+ * - The one cost: OpenClaw counts an OAuth access token as unusable in its last 5 minutes
+ *   (DEFAULT_OAUTH_REFRESH_MARGIN_MS) where a `token` profile worked to the end. The plugin
+ *   refreshes far earlier than that (schedule.ts), so this only matters when refreshing has
+ *   already failed for hours.
+ */
+export interface SubscriptionCredential {
+  type: "oauth";
   provider: "anthropic";
-  token: string;
+  access: string;
   expires: number;
-  email?: string;
+  displayName?: string;
 }
 
-export const PROVIDER = "anthropic";
+/** Pure: the profile for one published token (see SubscriptionCredential). */
+export function subscriptionCredential(token: PublishedToken): SubscriptionCredential {
+  return { type: "oauth", provider: PROVIDER, access: token.accessToken, expires: token.expiresAt, ...(token.email ? { displayName: token.email } : {}) };
+}
+
 
 /** Pure: the profile order with ours in front, in the given order, and every other Anthropic profile after them. */
 export function orderWithFront(ours: readonly string[], store: Pick<AuthProfileStore, "profiles" | "order">): string[] {
@@ -136,7 +165,7 @@ export function createOpenClawPublisher(options: {
   return {
     async publish(token) {
       const api = await loadApi();
-      const credential: TokenCredential = { type: "token", provider: PROVIDER, token: token.accessToken, expires: token.expiresAt, ...(token.email ? { email: token.email } : {}) };
+      const credential = subscriptionCredential(token);
       const agentDirs = options.agentDirs ? await options.agentDirs() : [];
       for (const agentDir of await targets(api, agentDirs)) {
         const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
