@@ -1,0 +1,229 @@
+// OpenClaw's Claude CLI runtime end to end (issue 15): the real Claude Code 2.1.328 (its native
+// binary, .cache/env.json `claudeCode`) is the agent runtime of a real OpenClaw 2026.9.6 gateway
+// (`agents.defaults.models["anthropic/claude-opus-5"].agentRuntime = { id: "claude-cli" }`), with
+// the plugin's login forwarded to it. The whole gateway runs in a loopback-only network namespace
+// (netns-gateway.ts), so neither OpenClaw nor Claude Code can send a byte off the machine; Claude
+// Code reaches the fake Messages API through `env.ANTHROPIC_BASE_URL` in `$HOME/.claude/settings.json`
+// of the gateway's HOME (OpenClaw strips ANTHROPIC_* from its environment).
+//
+// What is proved, in ONE session (`openclaw agent --agent main` always uses the main session):
+// turn 1 carries the current token; `refresh --force`; turn 2 carries the new token AND turn 1's
+// words (the same Claude Code session resumed), with no `reason=auth-epoch` reset in the gateway's
+// log; then a scheduled refresh and turn 3, the same. Plus what the warm Claude Code process does
+// across a refresh (measured, see docs/claude-cli-runtime.md), and a leak scan of every output.
+
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CREDENTIALS_FILE, CliTranscript, bearerOf, describeResult, issuedTokens, leakedTokens, linesMatching, modelCalls, pluginLine, required, waitForLineCount, writeCredentialsAtomically } from "../support/e2e-helpers.js";
+import { claudeCodeBinary } from "../support/claude-code.js";
+import { startFakeMessagesApi, type FakeMessagesApi, type MessagesRequest } from "../support/fake-messages-api.js";
+import { claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import { recordFigure } from "../support/figures.js";
+import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
+import { linkGatewayNamespace, type NamespaceLink } from "../support/netns-gateway.js";
+
+const MODEL = "anthropic/claude-opus-5";
+const PROFILE_ID = "anthropic:subscription";
+// OpenClaw stops using an OAuth token 5 minutes before it ends; with 390-second tokens and a
+// 1-minute margin the plugin refreshes ~45 s after each refresh (src/login/schedule.ts).
+const TOKEN_LIFETIME_SEC = 390;
+const FIRST_LOGIN_SEC = 1_800;
+const REFRESHED = pluginLine("Token refreshed; valid for ", { prefixOnly: true });
+const EPOCH_RESET = /cli session reset: provider=claude-cli reason=auth-epoch|history refused across auth boundary/;
+const ANY_RESET = /cli session reset: provider=claude-cli reason=([a-z-]+)/;
+const TROUBLE = /\[claude-oauth-refresh\] (Token refresh failed|Unexpected error|Token refreshed, but NOT saved|Could not publish|Stopping with refreshed tokens)/;
+
+interface Turn {
+  calls: MessagesRequest[];
+  /** The calls Claude Code made (User-Agent claude-cli/...), not OpenClaw's own background calls. */
+  claudeCode: MessagesRequest[];
+  pids: number[];
+  ms: number;
+}
+
+/** Running processes whose executable is the Claude Code binary (the gateway's warm ones). */
+function claudeCodePids(binary: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/exe`) === binary) pids.push(Number(name));
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+/** OpenClaw's own Claude CLI session epoch for a stored credential (its dist, run on Node 24). */
+function openclawEpochs(node24: string, openclaw: string, credentials: unknown[]): string[] {
+  const dist = join(dirname(openclaw), "dist");
+  const file = readdirSync(dist).find((n) => /^cli-auth-epoch-.*\.mjs$/.test(n));
+  if (!file) throw new Error(`no cli-auth-epoch-*.mjs in ${dist}`);
+  const script = `
+    const m = await import(${JSON.stringify(join(dist, file))});
+    const api = globalThis[Symbol.for("openclaw.cliAuthEpochTestApi")];
+    const resolve = Object.values(m).find((f) => typeof f === "function" && f.name === "resolveCliAuthEpoch");
+    if (!api || !resolve) throw new Error("OpenClaw's resolveCliAuthEpoch is not reachable");
+    const out = [];
+    for (const credential of ${JSON.stringify(credentials)}) {
+      api.setCliAuthEpochTestDeps({ loadAuthProfileStoreForRuntime: () => ({ version: 1, profiles: { ${JSON.stringify(PROFILE_ID)}: credential } }) });
+      out.push(await resolve({ provider: "claude-cli", authProfileId: ${JSON.stringify(PROFILE_ID)}, skipLocalCredential: true }));
+    }
+    process.stdout.write(JSON.stringify(out));`;
+  const r = spawnSync(node24, ["--input-type=module", "-e", script], { encoding: "utf8", env: { PATH: process.env.PATH ?? "", VITEST: "1" }, timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`epoch probe failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as string[];
+}
+
+describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the conversation survives every refresh", () => {
+  let fake: FakeTokenEndpoint | undefined;
+  let messages: FakeMessagesApi | undefined;
+  let gateway: Gateway | undefined;
+  let link: NamespaceLink | undefined;
+  const transcript = new CliTranscript();
+  const figures: Record<string, number | string> = {};
+  const suiteStarted = Date.now();
+  const binary = claudeCodeBinary();
+  const env = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", ".cache", "env.json"), "utf8")) as { node24: string; openclaw: string };
+
+  const gw = (): Gateway => required(gateway, "gateway was not created");
+  const tokens = (): FakeTokenEndpoint => required(fake, "fake token endpoint was not started");
+  const api = (): FakeMessagesApi => required(messages, "fake Messages API was not started");
+  const latestAccess = (): string => required(tokens().latest(), "the fake has no live token").accessToken;
+
+  async function cli(args: string[]): Promise<CliResult> {
+    return transcript.add(args, await gw().cli(args, { timeoutMs: 240_000 }));
+  }
+
+  /** One turn in the main session; it must answer, and every model call must carry `expected`. */
+  async function turn(message: string, expected: string): Promise<Turn> {
+    const from = api().requests.length;
+    const started = Date.now();
+    const r = await cli(["agent", "--agent", "main", "--message", message, "--json"]);
+    const ms = Date.now() - started;
+    expect(r.code, describeResult(r)).toBe(0);
+    const parsed = JSON.parse(r.stdout) as { result?: { payloads?: Array<{ text?: string }> } };
+    expect(parsed.result?.payloads?.[0]?.text).toBe("pong");
+    const calls = modelCalls(api().requests, from);
+    const claudeCode = calls.filter((c) => /claude-cli\//.test(c.userAgent ?? ""));
+    expect(claudeCode.length, "Claude Code made the model call").toBeGreaterThan(0);
+    for (const call of calls) expect(bearerOf(call) === expected, `a model call (${call.userAgent ?? "?"}) did not carry the current token`).toBe(true);
+    return { calls, claudeCode, pids: claudeCodePids(binary), ms };
+  }
+
+  const logText = (): string => `${gw().output()}\n${existsSync(gw().logFile) ? readFileSync(gw().logFile, "utf8") : ""}`;
+
+  beforeAll(async () => {
+    fake = await startFakeTokenEndpoint({ expiresInSec: TOKEN_LIFETIME_SEC });
+    const endpoint = fake;
+    messages = await startFakeMessagesApi({ authorize: (bearer) => endpoint.isAccessTokenValid(bearer) });
+    const messagesPort = Number(new URL(messages.baseUrl).port);
+    const tokenPort = Number(new URL(fake.url).port);
+    gateway = await createGateway({
+      messagesBaseUrl: messages.baseUrl,
+      pluginConfig: { tokenUrl: fake.url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1 },
+      env: { PATH: `${dirname(binary)}:${dirname(env.node24)}:/usr/bin:/bin` },
+      launch: (command, args) => required(link, "namespace link").launch(command, args),
+      extraConfig: { agents: { defaults: { models: { [MODEL]: { agentRuntime: { id: "claude-cli" } } } } } },
+    });
+    link = await linkGatewayNamespace({ gatewayPort: gateway.port, fakePorts: [messagesPort, tokenPort], node: env.node24 });
+    // Claude Code's own settings in the gateway's HOME: the fake Messages API, nothing else.
+    const claudeDir = join(gateway.home, ".claude");
+    mkdirSync(claudeDir, { recursive: true, mode: 0o700 });
+    writeFileSync(
+      join(claudeDir, "settings.json"),
+      JSON.stringify({ env: { ANTHROPIC_BASE_URL: messages.baseUrl, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1", DISABLE_AUTOUPDATER: "1", DISABLE_TELEMETRY: "1", DISABLE_ERROR_REPORTING: "1" } }),
+      { mode: 0o600 },
+    );
+    // An imported Claude Code file: no email in it (the first refresh answer brings one).
+    writeCredentialsAtomically(join(gateway.stateDir, CREDENTIALS_FILE), claudeCredentialsJson(fake.mintLogin({ expiresInSec: FIRST_LOGIN_SEC })));
+    const started = Date.now();
+    await gateway.start();
+    await gateway.waitForOutput(/\[claude-oauth-refresh\] Token still valid for \d+ minutes/, 120_000);
+    figures.gatewayReadyMs = Date.now() - started;
+  }, 600_000);
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await link?.close();
+    await messages?.close();
+    await fake?.close();
+    figures.suiteMs = Date.now() - suiteStarted;
+    console.info(`[e2e claude-cli] figures: ${JSON.stringify(figures)}`);
+    recordFigure("e2e-claude-cli", "figures", figures);
+  });
+
+  it("OpenClaw's own session epoch: the plugin's profile keeps it across a rotation and a new email, a token profile does not", () => {
+    const [oauthBefore, oauthAfter, tokenBefore, tokenAfter] = openclawEpochs(env.node24, env.openclaw, [
+      { type: "oauth", provider: "anthropic", access: "sk-ant-oat01-FAKE-epoch-1", expires: 1 },
+      { type: "oauth", provider: "anthropic", access: "sk-ant-oat01-FAKE-epoch-2", expires: 2, displayName: "fake-user@example.test" },
+      { type: "token", provider: "anthropic", token: "sk-ant-oat01-FAKE-epoch-1", expires: 1 },
+      { type: "token", provider: "anthropic", token: "sk-ant-oat01-FAKE-epoch-2", expires: 2 },
+    ]);
+    expect(oauthAfter).toBe(oauthBefore);
+    expect(tokenAfter).not.toBe(tokenBefore);
+  });
+
+  const turns: Turn[] = [];
+
+  it("turn 1 runs in Claude Code (no byte off the machine) and carries the current token", async () => {
+    const t = await turn("Remember the word MARMALADE-1.", latestAccess());
+    turns.push(t);
+    figures.turn1Ms = t.ms;
+    expect(t.claudeCode.some((c) => c.messages?.includes("MARMALADE-1"))).toBe(true);
+    const status = JSON.parse((await cli(["models", "status", "--agent", "main", "--json"])).stdout) as { auth?: { oauth?: { profiles?: Array<{ profileId?: string; type?: string; status?: string }> } } };
+    const ours = status.auth?.oauth?.profiles?.find((p) => p.profileId === PROFILE_ID);
+    expect(ours, JSON.stringify(status.auth)).toMatchObject({ type: "oauth" });
+    figures.modelsStatus = ours?.status ?? "?";
+    expect(tokens().posts).toHaveLength(0);
+  });
+
+  it("refresh --force; turn 2 in the SAME session carries the new token and turn 1's words; no auth-epoch reset", async () => {
+    const before = turns[0] as Turn;
+    const r = await cli(["claude-oauth", "refresh", "--force"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    expect(tokens().posts).toHaveLength(1);
+    const t = await turn("What was the word? Also remember PAPRIKA-2.", latestAccess());
+    turns.push(t);
+    figures.turn2Ms = t.ms;
+    const main = t.claudeCode.find((c) => c.messages?.includes("PAPRIKA-2"));
+    expect(main?.messages, "turn 2's request carries turn 1's words (the session was resumed)").toContain("MARMALADE-1");
+    expect(linesMatching(logText(), EPOCH_RESET)).toEqual([]);
+    // Measured: does OpenClaw keep the warm Claude Code process, or start one with the new token?
+    figures.warmPidsTurn1 = before.pids.join(",");
+    figures.warmPidsTurn2 = t.pids.join(",");
+    figures.warmProcessKeptAcrossRefresh = String(before.pids.some((p) => t.pids.includes(p)));
+  });
+
+  it("a scheduled refresh; turn 3 in the same session carries the newest token and both earlier turns", async () => {
+    await waitForLineCount(gw(), REFRESHED, 2, 240_000);
+    const t = await turn("And now remember SAFFRON-3.", latestAccess());
+    turns.push(t);
+    figures.turn3Ms = t.ms;
+    const main = t.claudeCode.find((c) => c.messages?.includes("SAFFRON-3"));
+    expect(main?.messages).toContain("MARMALADE-1");
+    expect(main?.messages).toContain("PAPRIKA-2");
+    expect(linesMatching(logText(), EPOCH_RESET)).toEqual([]);
+    figures.sessionResets = linesMatching(logText(), ANY_RESET).map((l) => ANY_RESET.exec(l)?.[1] ?? "?").join(",") || "none";
+    expect(linesMatching(gw().output(), TROUBLE)).toEqual([]);
+  });
+
+  it("OpenClaw never refreshed the login itself: every POST to the token endpoint is the plugin's, none failed", () => {
+    const posts = tokens().posts;
+    figures.tokenPosts = posts.length;
+    expect(posts.every((p) => p.status === 200)).toBe(true);
+    expect(posts.length).toBe(linesMatching(gw().output(), REFRESHED).length);
+    expect(logText()).not.toMatch(/openclaw-oauth-refresh-fence/);
+  });
+
+  it("never prints a token: the gateway output (masking off), its log file and every CLI output", () => {
+    const all = issuedTokens(tokens());
+    expect(all.length).toBeGreaterThanOrEqual(6);
+    expect(leakedTokens(gw().output(), all), "tokens in the gateway output").toEqual([]);
+    expect(leakedTokens(readFileSync(gw().logFile, "utf8"), all), "tokens in the gateway log file").toEqual([]);
+    expect(leakedTokens(transcript.text(), all), "tokens in CLI output").toEqual([]);
+  });
+});
