@@ -12,7 +12,7 @@ import { registerHttpRoutes } from "./surfaces/http-routes.js";
 import { prefixedLogger } from "./core/logger.js";
 import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./alerts/owner-delivery.js";
 import { PendingLogin } from "./login/pending-login.js";
-import { createOpenClawPublisher } from "./openclaw/publish.js";
+import { createOpenClawPublisher, withoutProfile } from "./openclaw/publish.js";
 import { RefreshService } from "./service.js";
 
 /**
@@ -85,13 +85,15 @@ export default definePluginEntry({
           logger,
           alert: defaultAlerts,
           createAccount: (name, accountConfig, hooks) => {
-            const publisher = createOpenClawPublisher({
+            const toOpenClaw = createOpenClawPublisher({
               profileId: accountConfig.profileId,
               // The live config, read at each publish: an agent added while the gateway runs counts too.
               agentDirs: async () => (await configuredAgents(liveConfig())).map((a) => a.dir),
               ranking: hooks.ranking,
               onAgentViewRebuilt: (dir) => hooks.logger.info(`OpenClaw still showed an older token to the agent in ${dir} after the write; rebuilt that agent's view (needed on OpenClaw before 2026.9.6).`),
             });
+            // Native-login mode: agents use Claude Code's own login; nothing goes into OpenClaw.
+            const publisher = accountConfig.publishProfile ? toOpenClaw : withoutProfile(toOpenClaw);
             const ledger = name === DEFAULT_ACCOUNT ? defaultLedger : new AlertLedger(alertLedgerPath(ctx.stateDir, name));
             const alert = name === DEFAULT_ACCOUNT ? defaultAlerts : alertsFor(ledger);
             // With several accounts every alert names its account; with one, the seed's wording stays.

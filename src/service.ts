@@ -168,6 +168,7 @@ export class RefreshService {
       this.log.info("✅ Plugin loaded successfully");
       this.log.info(`   Credentials: ${this.config.credentialsPath}`);
       this.log.info(`   Refresh interval: ${this.config.refreshIntervalMinutes} min`);
+      if (!this.config.publishProfile) this.log.info("   Native-login mode (publishProfile off): no OpenClaw auth profile is published; agents use Claude Code's own login.");
     }
     this.lastWall = this.clock.now();
     this.lastMono = this.clock.monotonic();

@@ -25,6 +25,12 @@ export interface PluginConfig {
   switchAtPercent: number;
   /** `channel:id` chats that get every alert; unset: the owners in `commands.ownerAllowFrom`. */
   alertTargets?: string[];
+  /**
+   * Publish the access token as an OpenClaw auth profile (what agents use). Off: native-login mode,
+   * for agents on the Claude CLI runtime with Claude Code's own login; the plugin then only keeps
+   * and watches the login (usage, warnings, /claude, dashboard) and writes nothing into OpenClaw.
+   */
+  publishProfile: boolean;
 }
 
 export const PLUGIN_ID = "claude-oauth-refresh";
@@ -46,6 +52,7 @@ export const DEFAULTS = {
   usageUrl: "https://api.anthropic.com/api/oauth/usage",
   // Leaves a little room for the turn in flight: a window at 100 % answers every request with 429.
   switchAtPercent: 95,
+  publishProfile: true,
 } as const;
 
 const KEYS = new Set([
@@ -61,6 +68,7 @@ const KEYS = new Set([
   "usageUrl",
   "switchAtPercent",
   "alertTargets",
+  "publishProfile",
 ]);
 
 /** OpenClaw manages this one from Claude Code's own files; writing it would fight OpenClaw. */
@@ -96,6 +104,14 @@ function integerIn(key: string, value: unknown, min: number, max: number, fallba
     fail(key, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+function booleanOr(key: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  // `openclaw config set` may hand us "false" when the schema did not coerce it.
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  fail(key, `expected true or false, got ${JSON.stringify(value)}`);
 }
 
 function nonEmptyString(key: string, value: unknown, fallback: string): string {
@@ -161,7 +177,9 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
 
   const alertTargets = input.alertTargets === undefined ? undefined : targetList("alertTargets", input.alertTargets);
 
-  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, usageCheckMinutes, usageUrl, switchAtPercent, ...(alertCommand ? { alertCommand } : {}), ...(alertTargets ? { alertTargets } : {}) };
+  const publishProfile = booleanOr("publishProfile", input.publishProfile, DEFAULTS.publishProfile);
+
+  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, usageCheckMinutes, usageUrl, switchAtPercent, publishProfile, ...(alertCommand ? { alertCommand } : {}), ...(alertTargets ? { alertTargets } : {}) };
 }
 
 /** OpenClaw's own rule for its state dir, for code that runs outside a service context. */

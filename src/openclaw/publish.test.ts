@@ -1,7 +1,7 @@
 import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../core/errors.js";
-import { PROVIDER, createOpenClawPublisher, orderWithFirst, subscriptionCredential, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
+import { PROVIDER, createOpenClawPublisher, orderWithFirst, subscriptionCredential, withoutProfile, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
 
 const OURS = "anthropic:subscription";
 const ACCESS = "sk-ant-oat01-FAKE-published-access-token-000000000";
@@ -272,5 +272,24 @@ describe("createOpenClawPublisher", () => {
     // a second unpublish changes nothing
     await publisher.unpublish();
     expect(fake.calls.at(-1)).toMatchObject({ kind: "update", changed: false });
+  });
+});
+
+describe("withoutProfile (native-login mode)", () => {
+  it("writes no profile; removes one left from before, once; ranking writes nothing", async () => {
+    const fake = fakeApi();
+    const real = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi });
+    await real.publish({ accessToken: ACCESS, expiresAt: EXPIRES }); // what the plugin wrote before the switch
+    const calls = fake.calls.length;
+    const native = withoutProfile(real);
+    await native.publish({ accessToken: `${ACCESS}-2`, expiresAt: EXPIRES + 1 });
+    expect(fake.get(undefined).profiles).not.toHaveProperty(OURS);
+    expect(fake.get(undefined).order?.anthropic ?? []).not.toContain(OURS);
+    const afterClear = fake.calls.length;
+    expect(afterClear).toBeGreaterThan(calls);
+    await native.publish({ accessToken: `${ACCESS}-3`, expiresAt: EXPIRES + 2 });
+    await native.applyRanking();
+    expect(fake.calls.length, "nothing more touches OpenClaw's store").toBe(afterClear);
+    expect(fake.calls.filter((c) => c.kind === "upsert")).toHaveLength(1);
   });
 });

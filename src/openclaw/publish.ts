@@ -205,3 +205,21 @@ export function createOpenClawPublisher(options: {
     },
   };
 }
+
+/**
+ * Native-login mode (`publishProfile: false`): agents use Claude Code's own login, so nothing is
+ * written into OpenClaw. A profile this plugin wrote before the switch is removed once, at the first
+ * publish, so OpenClaw never forwards a copy to Claude Code in place of its own login.
+ */
+export function withoutProfile(publisher: Publisher & { applyRanking(): Promise<void> }): Publisher & { applyRanking(): Promise<void> } {
+  let cleared = false;
+  return {
+    async publish() {
+      if (cleared) return;
+      await publisher.unpublish();
+      cleared = true;
+    },
+    async applyRanking() {},
+    unpublish: () => publisher.unpublish(),
+  };
+}

@@ -10,7 +10,7 @@ import { METHODS } from "./gateway-methods.js";
 import type { Logger } from "../core/logger.js";
 import { completeLogin, loginFailureMessage } from "../login/login-exchange.js";
 import { buildAuthorizeUrl, createPkce, parsePastedCode } from "../login/pkce.js";
-import { createOpenClawPublisher } from "../openclaw/publish.js";
+import { createOpenClawPublisher, withoutProfile } from "../openclaw/publish.js";
 import { redact } from "../core/redact.js";
 import { defaultRefreshDeps, persist, withRefreshLocks } from "../login/refresh.js";
 import { RefreshService, type RefreshReport, type ServiceStatus } from "../service.js";
@@ -60,7 +60,7 @@ function cliLogger(io: CommandIo): Logger {
 
 /** The same service the gateway runs, not started: used when no gateway is reachable. */
 function localService(config: PluginConfig, io: CommandIo, alertLedger?: AlertLedger): RefreshService {
-  return new RefreshService({ config, logger: cliLogger(io), publisher: createOpenClawPublisher({ profileId: config.profileId }), ...(alertLedger ? { alertLedger } : {}) });
+  return new RefreshService({ config, logger: cliLogger(io), publisher: config.publishProfile ? createOpenClawPublisher({ profileId: config.profileId }) : withoutProfile(createOpenClawPublisher({ profileId: config.profileId })), ...(alertLedger ? { alertLedger } : {}) });
 }
 
 export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {

@@ -16,10 +16,11 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CREDENTIALS_FILE, CliTranscript, bearerOf, describeResult, issuedTokens, leakedTokens, linesMatching, modelCalls, pluginLine, required, waitForLineCount, writeCredentialsAtomically } from "../support/e2e-helpers.js";
+import { CREDENTIALS_FILE, CliTranscript, bearerOf, describeResult, issuedTokens, leakedTokens, linesMatching, modelCalls, pluginLine, readCredentials, required, waitFor, waitForLineCount, writeCredentialsAtomically } from "../support/e2e-helpers.js";
 import { claudeCodeBinary } from "../support/claude-code.js";
 import { startFakeMessagesApi, type FakeMessagesApi, type MessagesRequest } from "../support/fake-messages-api.js";
 import { claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import { startFakeUsageEndpoint, type FakeUsageEndpoint } from "../support/fake-usage-endpoint.js";
 import { recordFigure } from "../support/figures.js";
 import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
 import { linkGatewayNamespace, type NamespaceLink } from "../support/netns-gateway.js";
@@ -31,8 +32,13 @@ const PROFILE_ID = "anthropic:subscription";
 const TOKEN_LIFETIME_SEC = 390;
 const FIRST_LOGIN_SEC = 1_800;
 const REFRESHED = pluginLine("Token refreshed; valid for ", { prefixOnly: true });
-const EPOCH_RESET = /cli session reset: provider=claude-cli reason=auth-epoch|history refused across auth boundary/;
+// A cut session: reset for the auth epoch or profile, or history refused for one of those. (OpenClaw
+// also logs "history refused across auth boundary: reason=auth-unknown" on every turn, resumed or
+// not: that is its raw-transcript reseed being skipped, not a cut.)
+const AUTH_CUT = /cli session reset: provider=claude-cli reason=auth-(epoch|profile)|history refused across auth boundary: reason=auth-(epoch|profile)/;
 const ANY_RESET = /cli session reset: provider=claude-cli reason=([a-z-]+)/;
+const EXEC = /cli exec: provider=claude-cli .*useResume=(true|false) .*resumeSession=(\S+)/;
+const LIVE_START = /cli live session start: provider=claude-cli/;
 const TROUBLE = /\[claude-oauth-refresh\] (Token refresh failed|Unexpected error|Token refreshed, but NOT saved|Could not publish|Stopping with refreshed tokens)/;
 
 interface Turn {
@@ -41,6 +47,11 @@ interface Turn {
   claudeCode: MessagesRequest[];
   pids: number[];
   ms: number;
+  /** From OpenClaw's "cli exec" line: was Claude Code started with --resume, and which session. */
+  resumed: boolean;
+  resumeSession: string;
+  /** "cli live session start" lines during the turn: a new warm Claude Code process. */
+  liveStarts: number;
 }
 
 /** Running processes whose executable is the Claude Code binary (the gateway's warm ones). */
@@ -81,6 +92,7 @@ function openclawEpochs(node24: string, openclaw: string, credentials: unknown[]
 describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the conversation survives every refresh", () => {
   let fake: FakeTokenEndpoint | undefined;
   let messages: FakeMessagesApi | undefined;
+  let usageApi: FakeUsageEndpoint | undefined;
   let gateway: Gateway | undefined;
   let link: NamespaceLink | undefined;
   const transcript = new CliTranscript();
@@ -92,17 +104,22 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
   const gw = (): Gateway => required(gateway, "gateway was not created");
   const tokens = (): FakeTokenEndpoint => required(fake, "fake token endpoint was not started");
   const api = (): FakeMessagesApi => required(messages, "fake Messages API was not started");
+  const usage = (): FakeUsageEndpoint => required(usageApi, "fake usage endpoint was not started");
   const latestAccess = (): string => required(tokens().latest(), "the fake has no live token").accessToken;
 
   async function cli(args: string[]): Promise<CliResult> {
     return transcript.add(args, await gw().cli(args, { timeoutMs: 240_000 }));
   }
 
-  /** One turn in the main session; it must answer, and every model call must carry `expected`. */
-  async function turn(message: string, expected: string): Promise<Turn> {
+  /**
+   * One turn in the main session (or `sessionKey`); it must answer, and every model call must carry
+   * `expected` (only Claude Code's calls when `claudeCodeOnly`).
+   */
+  async function turn(message: string, expected: string | undefined, opts: { sessionKey?: string; claudeCodeOnly?: boolean } = {}): Promise<Turn> {
     const from = api().requests.length;
+    const outFrom = gw().output().length;
     const started = Date.now();
-    const r = await cli(["agent", "--agent", "main", "--message", message, "--json"]);
+    const r = await cli(["agent", "--agent", "main", ...(opts.sessionKey ? ["--session-key", opts.sessionKey] : []), "--message", message, "--json"]);
     const ms = Date.now() - started;
     expect(r.code, describeResult(r)).toBe(0);
     const parsed = JSON.parse(r.stdout) as { result?: { payloads?: Array<{ text?: string }> } };
@@ -110,9 +127,14 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     const calls = modelCalls(api().requests, from);
     const claudeCode = calls.filter((c) => /claude-cli\//.test(c.userAgent ?? ""));
     expect(claudeCode.length, "Claude Code made the model call").toBeGreaterThan(0);
-    for (const call of calls) expect(bearerOf(call) === expected, `a model call (${call.userAgent ?? "?"}) did not carry the current token`).toBe(true);
-    return { calls, claudeCode, pids: claudeCodePids(binary), ms };
+    if (expected !== undefined) for (const call of opts.claudeCodeOnly ? claudeCode : calls) expect(bearerOf(call) === expected, `a model call (${call.userAgent ?? "?"}) did not carry the expected token`).toBe(true);
+    const exec = linesMatching(gw().output(), EXEC, outFrom)[0];
+    const m = exec ? EXEC.exec(exec) : null;
+    return { calls, claudeCode, pids: claudeCodePids(binary), ms, resumed: m?.[1] === "true", resumeSession: m?.[2] ?? "none", liveStarts: linesMatching(gw().output(), LIVE_START, outFrom).length };
   }
+
+  /** Did one of Claude Code's calls in this turn carry all these words (the conversation so far)? */
+  const carries = (t: Turn, words: string[]): boolean => t.claudeCode.some((c) => words.every((w) => c.messages?.includes(w)));
 
   const logText = (): string => `${gw().output()}\n${existsSync(gw().logFile) ? readFileSync(gw().logFile, "utf8") : ""}`;
 
@@ -120,16 +142,19 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     fake = await startFakeTokenEndpoint({ expiresInSec: TOKEN_LIFETIME_SEC });
     const endpoint = fake;
     messages = await startFakeMessagesApi({ authorize: (bearer) => endpoint.isAccessTokenValid(bearer) });
+    usageApi = await startFakeUsageEndpoint({ knownToken: (bearer) => endpoint.isAccessTokenValid(bearer) });
+    usageApi.fallback = { windows: { fiveHour: 10, sevenDay: 5 }, resetsAt: new Date(Date.now() + 3 * 3600_000).toISOString() };
     const messagesPort = Number(new URL(messages.baseUrl).port);
     const tokenPort = Number(new URL(fake.url).port);
+    const usagePort = Number(new URL(usageApi.url).port);
     gateway = await createGateway({
       messagesBaseUrl: messages.baseUrl,
-      pluginConfig: { tokenUrl: fake.url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1 },
+      pluginConfig: { tokenUrl: fake.url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1, usageUrl: usageApi.url, usageCheckMinutes: 1 },
       env: { PATH: `${dirname(binary)}:${dirname(env.node24)}:/usr/bin:/bin` },
       launch: (command, args) => required(link, "namespace link").launch(command, args),
       extraConfig: { agents: { defaults: { models: { [MODEL]: { agentRuntime: { id: "claude-cli" } } } } } },
     });
-    link = await linkGatewayNamespace({ gatewayPort: gateway.port, fakePorts: [messagesPort, tokenPort], node: env.node24 });
+    link = await linkGatewayNamespace({ gatewayPort: gateway.port, fakePorts: [messagesPort, tokenPort, usagePort], node: env.node24 });
     // Claude Code's own settings in the gateway's HOME: the fake Messages API, nothing else.
     const claudeDir = join(gateway.home, ".claude");
     mkdirSync(claudeDir, { recursive: true, mode: 0o700 });
@@ -150,6 +175,7 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     await gateway?.stop();
     await link?.close();
     await messages?.close();
+    await usageApi?.close();
     await fake?.close();
     figures.suiteMs = Date.now() - suiteStarted;
     console.info(`[e2e claude-cli] figures: ${JSON.stringify(figures)}`);
@@ -173,42 +199,141 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     const t = await turn("Remember the word MARMALADE-1.", latestAccess());
     turns.push(t);
     figures.turn1Ms = t.ms;
-    expect(t.claudeCode.some((c) => c.messages?.includes("MARMALADE-1"))).toBe(true);
-    const status = JSON.parse((await cli(["models", "status", "--agent", "main", "--json"])).stdout) as { auth?: { oauth?: { profiles?: Array<{ profileId?: string; type?: string; status?: string }> } } };
-    const ours = status.auth?.oauth?.profiles?.find((p) => p.profileId === PROFILE_ID);
-    expect(ours, JSON.stringify(status.auth)).toMatchObject({ type: "oauth" });
-    figures.modelsStatus = ours?.status ?? "?";
+    expect(carries(t, ["MARMALADE-1"])).toBe(true);
+    expect(t.resumed).toBe(false);
     expect(tokens().posts).toHaveLength(0);
   });
 
-  it("refresh --force; turn 2 in the SAME session carries the new token and turn 1's words; no auth-epoch reset", async () => {
-    const before = turns[0] as Turn;
+  it("turn 1b with the same token: OpenClaw keeps the warm Claude Code process and resumes the session", async () => {
+    const t = await turn("Remember BASIL-1B as well.", latestAccess());
+    turns.push(t);
+    figures.turn1bMs = t.ms;
+    figures.liveStartsSameToken = t.liveStarts;
+    expect(t.resumed).toBe(true);
+    expect(carries(t, ["MARMALADE-1", "BASIL-1B"])).toBe(true);
+    expect(tokens().posts).toHaveLength(0);
+  });
+
+  it("`models status` shows the plugin's profile as an oauth profile", async () => {
+    const r = await cli(["models", "status", "--agent", "main", "--json"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    const status = JSON.parse(r.stdout) as { auth?: { oauth?: { profiles?: Array<{ profileId?: string; type?: string; status?: string }> } } };
+    const ours = status.auth?.oauth?.profiles?.find((p) => p.profileId === PROFILE_ID);
+    expect(ours, JSON.stringify(status.auth)).toMatchObject({ type: "oauth" });
+    // OpenClaw's 24-hour warning window: an 8-hour token (or a token profile) shows "expiring" too.
+    figures.modelsStatus = ours?.status ?? "?";
+  });
+
+  it("refresh --force; turn 2 in the SAME session carries the new token and the earlier turns' words; no auth cut", async () => {
+    const first = turns[0] as Turn;
     const r = await cli(["claude-oauth", "refresh", "--force"]);
     expect(r.code, describeResult(r)).toBe(0);
     expect(tokens().posts).toHaveLength(1);
     const t = await turn("What was the word? Also remember PAPRIKA-2.", latestAccess());
     turns.push(t);
     figures.turn2Ms = t.ms;
-    const main = t.claudeCode.find((c) => c.messages?.includes("PAPRIKA-2"));
-    expect(main?.messages, "turn 2's request carries turn 1's words (the session was resumed)").toContain("MARMALADE-1");
-    expect(linesMatching(logText(), EPOCH_RESET)).toEqual([]);
-    // Measured: does OpenClaw keep the warm Claude Code process, or start one with the new token?
-    figures.warmPidsTurn1 = before.pids.join(",");
-    figures.warmPidsTurn2 = t.pids.join(",");
-    figures.warmProcessKeptAcrossRefresh = String(before.pids.some((p) => t.pids.includes(p)));
+    figures.liveStartsAfterRefresh = t.liveStarts;
+    expect(t.resumed, "Claude Code was started with --resume").toBe(true);
+    expect(carries(t, ["MARMALADE-1", "BASIL-1B", "PAPRIKA-2"]), "turn 2's request carries the earlier turns (the session was resumed)").toBe(true);
+    expect(linesMatching(logText(), AUTH_CUT)).toEqual([]);
+    figures.warmProcessKeptAcrossRefresh = String(first.pids.length > 0 && first.pids.some((p) => t.pids.includes(p)));
   });
 
-  it("a scheduled refresh; turn 3 in the same session carries the newest token and both earlier turns", async () => {
+  it("a scheduled refresh; turn 3 in the same session carries the newest token and every earlier turn", async () => {
+    const resumeSession = (turns[2] as Turn).resumeSession;
     await waitForLineCount(gw(), REFRESHED, 2, 240_000);
     const t = await turn("And now remember SAFFRON-3.", latestAccess());
     turns.push(t);
     figures.turn3Ms = t.ms;
-    const main = t.claudeCode.find((c) => c.messages?.includes("SAFFRON-3"));
-    expect(main?.messages).toContain("MARMALADE-1");
-    expect(main?.messages).toContain("PAPRIKA-2");
-    expect(linesMatching(logText(), EPOCH_RESET)).toEqual([]);
-    figures.sessionResets = linesMatching(logText(), ANY_RESET).map((l) => ANY_RESET.exec(l)?.[1] ?? "?").join(",") || "none";
+    expect(t.resumed).toBe(true);
+    expect(t.resumeSession).toBe(resumeSession);
+    expect(carries(t, ["MARMALADE-1", "BASIL-1B", "PAPRIKA-2", "SAFFRON-3"])).toBe(true);
+    expect(linesMatching(logText(), AUTH_CUT)).toEqual([]);
+    figures.sessionResets = linesMatching(gw().output(), ANY_RESET).map((l) => ANY_RESET.exec(l)?.[1] ?? "?").join(",") || "none";
     expect(linesMatching(gw().output(), TROUBLE)).toEqual([]);
+    // One Claude Code session file for the whole conversation.
+    const projects = join(gw().home, ".claude", "projects");
+    figures.claudeCodeSessionFiles = readdirSync(projects).flatMap((d) => (d.endsWith(".jsonl") ? [d] : existsSync(join(projects, d)) && !d.includes(".") ? readdirSync(join(projects, d)).filter((f) => f.endsWith(".jsonl")) : [])).length;
+  });
+
+  interface StatusJson {
+    state?: string;
+    usage?: { usage?: { windows?: Record<string, { utilization?: number }> } };
+    loginEndsAt?: number;
+    lockProtocol?: string;
+    accounts?: Array<{ name: string; place: number; profileId: string }>;
+  }
+  async function status(): Promise<StatusJson> {
+    const r = await cli(["claude-oauth", "status", "--json"]);
+    expect(r.code, describeResult(r)).toBe(0);
+    return JSON.parse(r.stdout) as StatusJson;
+  }
+  let workFile = "";
+
+  it("two accounts, the first at 96 %: new sessions take the second; what an EXISTING session does is measured", async () => {
+    workFile = join(gw().stateDir, "claude-oauth-refresh", "accounts", "work.json");
+    const r = transcript.add(["claude-oauth", "import", "--account", "work", "-"], await gw().cli(["claude-oauth", "import", "--account", "work", "-"], { input: JSON.stringify(claudeCredentialsJson(tokens().mintLogin({ expiresInSec: FIRST_LOGIN_SEC }))), timeoutMs: 240_000 }));
+    expect(r.code, describeResult(r)).toBe(0);
+    await gw().waitForOutput(/\[claude-oauth-refresh\] \[work\] Account work added/, 60_000);
+    const workToken = readCredentials(workFile).oauth.accessToken as string;
+    // Every token of the default account answers 96 %; the work account's 10 %.
+    usage().fallback = { windows: { fiveHour: 96, sevenDay: 40 }, resetsAt: new Date(Date.now() + 3 * 3600_000).toISOString() };
+    usage().set(workToken, { windows: { fiveHour: 10, sevenDay: 5 }, resetsAt: new Date(Date.now() + 3 * 3600_000).toISOString() });
+    const ranked = await waitFor("the work account first", async () => {
+      const s = await status();
+      return s.accounts?.find((a) => a.name === "work")?.place === 1 ? s : undefined;
+    }, 240_000, 5_000);
+    expect(ranked.accounts?.find((a) => a.name === "default")?.place).toBe(2);
+
+    await turn("A new session: remember OREGANO-N.", workToken, { sessionKey: "fresh-after-switch", claudeCodeOnly: true });
+
+    const existing = await turn("Still there? Remember THYME-4.", undefined, { claudeCodeOnly: true });
+    const bearer = existing.claudeCode.map((c) => bearerOf(c) ?? "");
+    const carried = bearer.every((b) => b === workToken) ? "work" : bearer.every((b) => tokens().issuedAccessTokens.includes(b) && b !== workToken) ? "default" : "mixed";
+    figures.existingSessionAfterSwitch = carried;
+    figures.existingSessionResumed = String(existing.resumed);
+    // Measured on 2026.9.6 (cli-execution-auth: "Preserve the session account unless the user selects
+    // another or it was removed"; the retained profile is not checked for blocks): the existing
+    // session stays on the blocked account. docs/claude-cli-runtime.md says what that means.
+    expect(carried).toBe("default");
+    expect(existing.resumed).toBe(true);
+  });
+
+  it("native-login mode: publishProfile off, the plugin on Claude Code's own file; nothing published, turns use Claude Code's login", async () => {
+    const claudeFile = join(gw().home, ".claude", ".credentials.json");
+    const native = tokens().mintLogin({ expiresInSec: 28_800, refreshTokenExpiresInSec: 20 * 86_400 });
+    writeCredentialsAtomically(claudeFile, claudeCredentialsJson(native));
+    usage().set(native.accessToken, { windows: { fiveHour: 42, sevenDay: 17 }, resetsAt: new Date(Date.now() + 3 * 3600_000).toISOString() });
+    const from = gw().output().length;
+    const batch = [
+      { path: "plugins.entries.claude-oauth-refresh.config.publishProfile", value: false },
+      { path: "plugins.entries.claude-oauth-refresh.config.credentialsPath", value: claudeFile },
+    ];
+    const set = await cli(["config", "set", "--batch-json", JSON.stringify(batch)]);
+    expect(set.code, describeResult(set)).toBe(0);
+    await gw().waitForOutput(/Native-login mode \(publishProfile off\)/, 120_000, from);
+
+    // No profile of the plugin left in OpenClaw.
+    const profiles = await waitFor("the plugin's profiles removed", async () => {
+      const r = await cli(["models", "status", "--agent", "main", "--json"]);
+      const ids = ((JSON.parse(r.stdout) as { auth?: { oauth?: { profiles?: Array<{ profileId?: string }> } } }).auth?.oauth?.profiles ?? []).map((p) => p.profileId ?? "");
+      return ids.some((id) => id.startsWith("anthropic:subscription")) ? undefined : ids;
+    }, 120_000, 5_000);
+    figures.profilesInNativeMode = profiles.join(",") || "none";
+
+    // The plugin still watches the login: usage and the login's end from Claude Code's file.
+    const s = await waitFor("usage of Claude Code's login", async () => {
+      const st = await status();
+      return st.usage?.usage?.windows?.fiveHour?.utilization === 42 ? st : undefined;
+    }, 150_000, 5_000);
+    expect(s.state).toBe("ok");
+    figures.nativeLockProtocol = s.lockProtocol ?? "?";
+    expect(s.loginEndsAt).toBe(native.refreshTokenExpiresAt);
+    figures.nativeLoginEndsInDays = Math.round(((s.loginEndsAt ?? 0) - Date.now()) / 86_400_000);
+
+    // Agent turns keep working, on Claude Code's own login (no profile forwarded).
+    const t = await turn("Native login: remember CUMIN-5.", native.accessToken, { sessionKey: "native-login", claudeCodeOnly: true });
+    figures.nativeTurnMs = t.ms;
   });
 
   it("OpenClaw never refreshed the login itself: every POST to the token endpoint is the plugin's, none failed", () => {
