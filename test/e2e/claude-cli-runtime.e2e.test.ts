@@ -256,6 +256,20 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     figures.claudeCodeSessionFiles = readdirSync(projects).flatMap((d) => (d.endsWith(".jsonl") ? [d] : existsSync(join(projects, d)) && !d.includes(".") ? readdirSync(join(projects, d)).filter((f) => f.endsWith(".jsonl")) : [])).length;
   });
 
+  it("across a gateway restart: the next turn resumes the same session with the current token", async () => {
+    const resumeSession = (turns[3] as Turn).resumeSession;
+    const from = gw().output().length;
+    await gw().stop({ cleanup: false });
+    await gw().start();
+    await gw().waitForOutput(/\[claude-oauth-refresh\] (Token still valid|Token refreshed)/, 120_000, from);
+    const t = await turn("After the restart, remember CLOVE-R.", latestAccess());
+    figures.turnAfterRestartMs = t.ms;
+    expect(t.resumed).toBe(true);
+    expect(t.resumeSession).toBe(resumeSession);
+    expect(carries(t, ["MARMALADE-1", "SAFFRON-3", "CLOVE-R"])).toBe(true);
+    expect(linesMatching(logText(), AUTH_CUT)).toEqual([]);
+  });
+
   interface StatusJson {
     state?: string;
     usage?: { usage?: { windows?: Record<string, { utilization?: number }> } };
