@@ -108,7 +108,7 @@ export default definePluginEntry({
               onChange: hooks.onChange,
               banner: name === DEFAULT_ACCOUNT,
             });
-            return { service, applyRanking: () => publisher.applyRanking() };
+            return { service, applyRanking: () => publisher.applyRanking(), token: () => service.currentToken() };
           },
         });
         active = pool;

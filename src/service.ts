@@ -144,6 +144,13 @@ export class RefreshService {
         : undefined;
   }
 
+  /** The token this account publishes now (with the email), for another account's profile to carry. */
+  currentToken(): { accessToken: string; expiresAt: number; email?: string } | undefined {
+    const t = this.usableToken();
+    const email = this.oauth?.accountEmail;
+    return t && (email ? { ...t, email } : t);
+  }
+
   /** The access token agents are using now, while it is valid and the login is alive. */
   private usableToken(): { accessToken: string; expiresAt: number } | undefined {
     const o = this.oauth;

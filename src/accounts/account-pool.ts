@@ -7,7 +7,7 @@ import { systemClock, type Clock, type TimerHandle } from "../core/clock.js";
 import { PLUGIN_ID, type PluginConfig } from "../core/config.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { ProfileRanking } from "../openclaw/publish.js";
+import type { ProfileRanking, PublishedToken } from "../openclaw/publish.js";
 import { redact } from "../core/redact.js";
 import { CLOCK_PROBE_MS } from "../login/schedule.js";
 import type { RefreshService, ServiceStatus } from "../service.js";
@@ -27,6 +27,8 @@ export interface PooledAccount {
   service: AccountService;
   /** Writes the pool's current ranking into every store this account publishes to. */
   applyRanking(): Promise<void>;
+  /** The access token agents get from this account now (absent: it cannot lend its profile a token). */
+  token?(): PublishedToken | undefined;
 }
 
 export interface AccountPoolDeps {
@@ -44,6 +46,8 @@ export interface AccountStatus extends ServiceStatus {
   name: string;
   /** 1 = agents use it first. */
   place: number;
+  /** Giving way: its OpenClaw profile carries this account's token, so sessions pinned to it moved there. */
+  lentTo?: string;
 }
 
 interface PoolRecord {
@@ -64,6 +68,8 @@ export class AccountPool {
   private ranking: ProfileRanking = { order: [], blockedUntil: {} };
   private reranking: Promise<void> | undefined;
   private rerankAgain = false;
+  /** Accounts giving way -> the account whose token their profile carries (see ProfileRanking.carry). */
+  private lentTo = new Map<string, string>();
 
   constructor(deps: AccountPoolDeps) {
     this.deps = deps;
@@ -124,7 +130,8 @@ export class AccountPool {
   statuses(): AccountStatus[] {
     return this.names().map((name) => {
       const status = (this.accounts.get(name) as PooledAccount).service.status();
-      return { ...status, name, place: this.ranking.order.indexOf(status.profileId) + 1 };
+      const lentTo = this.lentTo.get(name);
+      return { ...status, name, place: this.ranking.order.indexOf(status.profileId) + 1, ...(lentTo ? { lentTo } : {}) };
     });
   }
 
@@ -155,7 +162,7 @@ export class AccountPool {
     });
   }
 
-  private computeRanking(): { ranking: ProfileRanking; reason?: string; standings: AccountStanding[]; order: string[] } {
+  private computeRanking(): { ranking: ProfileRanking; carriedBy: Map<string, string>; reason?: string; standings: AccountStanding[]; order: string[] } {
     const now = this.clock.now();
     // One snapshot per account for the whole pass: a status is built afresh on every call.
     const statuses = new Map(this.names().map((name) => [name, (this.accounts.get(name) as PooledAccount).service.status()] as const));
@@ -183,7 +190,21 @@ export class AccountPool {
         if (resets.length) blockedUntil[profileOf(a.name)] = Math.max(...resets);
       }
     }
-    return { ranking: { order: decision.order.map(profileOf), blockedUntil }, ...(decision.reason ? { reason: decision.reason } : {}), standings, order: decision.order };
+    // Sessions OpenClaw keeps pinned to a blocked profile (the Claude CLI runtime) move with the
+    // profile itself: it carries the first account's token until the block ends.
+    const carry: Record<string, PublishedToken> = {};
+    const carriedBy = new Map<string, string>();
+    const lender = first ? this.accounts.get(first.name)?.token?.() : undefined;
+    if (first && lender) {
+      for (const name of this.names()) {
+        if (name !== first.name && profileOf(name) in blockedUntil) {
+          carry[profileOf(name)] = lender;
+          carriedBy.set(name, first.name);
+        }
+      }
+    }
+    const ranking: ProfileRanking = { order: decision.order.map(profileOf), blockedUntil, ...(Object.keys(carry).length ? { carry } : {}) };
+    return { ranking, carriedBy, ...(decision.reason ? { reason: decision.reason } : {}), standings, order: decision.order };
   }
 
   private get switchAt(): number {
@@ -209,9 +230,10 @@ export class AccountPool {
 
   private async rerank(): Promise<void> {
     if (!this.running || this.accounts.size === 0) return;
-    const { ranking, reason, standings, order } = this.computeRanking();
+    const { ranking, carriedBy, reason, standings, order } = this.computeRanking();
     this.ranking = ranking;
     if (reason) this.deps.logger.info(reason);
+    const ended = this.noteLending(carriedBy);
     if (order.join(",") !== this.record.order.join(",")) {
       this.record = { ...this.record, order };
       await this.writeRecord();
@@ -223,6 +245,25 @@ export class AccountPool {
     const writer = this.accounts.get(order[0] ?? DEFAULT_ACCOUNT) ?? [...this.accounts.values()][0];
     await writer?.applyRanking();
     this.applied = key;
+    // A profile that carried another account's token gets its own back.
+    for (const name of ended) await this.accounts.get(name)?.service.reload();
+  }
+
+  /** Logs which accounts' sessions moved and which came back; returns the accounts that came back. */
+  private noteLending(carriedBy: Map<string, string>): string[] {
+    const ended: string[] = [];
+    for (const [name, to] of carriedBy) {
+      if (this.lentTo.get(name) === to) continue;
+      const profile = this.accounts.get(name)?.service.status().profileId ?? name;
+      this.deps.logger.info(`Account ${name} gives way to ${to}: OpenClaw profile ${profile} now carries ${to}'s token, so every session on ${name} (Claude CLI sessions included, which OpenClaw keeps on their profile) continues on ${to} at its next turn, with its conversation.`);
+    }
+    for (const [name, to] of this.lentTo) {
+      if (carriedBy.has(name)) continue;
+      ended.push(name);
+      this.deps.logger.info(`Account ${name} is usable again: its OpenClaw profile carries its own token again instead of ${to}'s.`);
+    }
+    this.lentTo = new Map(carriedBy);
+    return ended;
   }
 
   private async alertIfAllNearlyFull(standings: AccountStanding[]): Promise<void> {

@@ -1,6 +1,7 @@
 import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../core/errors.js";
+import type { ProfileRanking } from "./publish.js";
 import { PROVIDER, createOpenClawPublisher, orderWithFirst, subscriptionCredential, withoutProfile, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
 
 const OURS = "anthropic:subscription";
@@ -291,5 +292,28 @@ describe("withoutProfile (native-login mode)", () => {
     await native.applyRanking();
     expect(fake.calls.length, "nothing more touches OpenClaw's store").toBe(afterClear);
     expect(fake.calls.filter((c) => c.kind === "upsert")).toHaveLength(1);
+  });
+});
+
+describe("carry: an account giving way lends its profile another account's token", () => {
+  it("applyRanking writes the carried token into our profile (once); publish of the lender's own token is replaced", async () => {
+    const fake = fakeApi();
+    let ranking: ProfileRanking = { order: [OURS], blockedUntil: {} };
+    const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi, ranking: () => ranking });
+    await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
+    const other = { accessToken: "sk-ant-oat01-FAKE-other-account", expiresAt: EXPIRES + 5, email: "other@example.test" };
+    ranking = { order: ["anthropic:other", OURS], blockedUntil: { [OURS]: EXPIRES }, carry: { [OURS]: other } };
+    await publisher.applyRanking();
+    expect(fake.get(undefined).profiles[OURS]).toEqual({ type: "oauth", provider: "anthropic", access: other.accessToken, expires: other.expiresAt, displayName: "other@example.test" });
+    const updates = fake.calls.filter((c) => c.kind === "update" && c.changed).length;
+    await publisher.applyRanking();
+    expect(fake.calls.filter((c) => c.kind === "update" && c.changed)).toHaveLength(updates); // nothing new
+    // our own refresh while giving way still publishes the carried token
+    await publisher.publish({ accessToken: `${ACCESS}-refreshed`, expiresAt: EXPIRES + 9 });
+    expect(fake.get(undefined).profiles[OURS]).toMatchObject({ access: other.accessToken });
+    // the block ends: our own token again
+    ranking = { order: ["anthropic:other", OURS], blockedUntil: {} };
+    await publisher.publish({ accessToken: `${ACCESS}-refreshed`, expiresAt: EXPIRES + 9 });
+    expect(fake.get(undefined).profiles[OURS]).toMatchObject({ access: `${ACCESS}-refreshed` });
   });
 });

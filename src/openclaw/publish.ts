@@ -29,6 +29,14 @@ export interface Publisher {
 export interface ProfileRanking {
   order: string[];
   blockedUntil: Record<string, number>;
+  /**
+   * Profiles that carry another account's token for now: an account giving way lends its profile
+   * to the account agents move to. OpenClaw keeps a Claude CLI session on the profile it started
+   * with whatever the order or a block says, so this is what moves such a session at its next turn;
+   * the profile id, and with it the session's auth epoch, stays the same, so the conversation goes
+   * on (on the other account of the same owner).
+   */
+  carry?: Record<string, PublishedToken>;
 }
 
 /** The few SDK functions we use, so tests and the CLI can pass their own. */
@@ -106,6 +114,13 @@ export function applyRanking(store: AuthProfileStore, ranking: ProfileRanking): 
     store.order = { ...store.order, [PROVIDER]: order };
     changed = true;
   }
+  for (const [id, token] of Object.entries(ranking.carry ?? {})) {
+    const current = store.profiles[id];
+    if (current === undefined) continue; // not published (yet): its own publish will carry it
+    if (current.type === "oauth" && current.access === token.accessToken && current.expires === token.expiresAt) continue;
+    store.profiles[id] = subscriptionCredential(token) as unknown as AuthProfileStore["profiles"][string];
+    changed = true;
+  }
   for (const id of ranking.order) {
     const stats = store.usageStats?.[id];
     const until = ranking.blockedUntil[id];
@@ -141,7 +156,7 @@ export function createOpenClawPublisher(options: {
   const holdsOtherAnthropicProfiles = (store: AuthProfileStore) =>
     Object.entries(store.profiles ?? {}).some(([id, cred]) => id !== profileId && cred.provider === PROVIDER);
 
-  const ranking = options.ranking ?? (() => ({ order: [profileId], blockedUntil: {} }));
+  const ranking: () => ProfileRanking = options.ranking ?? (() => ({ order: [profileId], blockedUntil: {} }));
   const rebuiltViews = new Set<string>();
 
   async function rank(api: AuthStoreApi, agentDir: string | undefined, where: string): Promise<void> {
@@ -163,8 +178,10 @@ export function createOpenClawPublisher(options: {
   }
 
   return {
-    async publish(token) {
+    async publish(own) {
       const api = await loadApi();
+      // An account giving way publishes the token of the account its sessions move to.
+      const token = ranking().carry?.[profileId] ?? own;
       const credential = subscriptionCredential(token);
       const agentDirs = options.agentDirs ? await options.agentDirs() : [];
       for (const agentDir of await targets(api, agentDirs)) {

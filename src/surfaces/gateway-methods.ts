@@ -10,12 +10,12 @@ export async function livePoolStatusJson(pool: AccountPool, account: string = DE
   const accounts: AccountStatusJson[] = [];
   for (const s of pool.statuses()) {
     const mode = await fileMode(s.credentialsPath);
-    accounts.push({ name: s.name, place: s.place, ...toStatusJson(s, now, { source: "gateway", ...(mode === undefined ? {} : { mode }) }) });
+    accounts.push({ name: s.name, place: s.place, ...(s.lentTo ? { lentTo: s.lentTo } : {}), ...toStatusJson(s, now, { source: "gateway", ...(mode === undefined ? {} : { mode }) }) });
   }
   // The asked-for account's own entry, from the same snapshot: no second status or stat.
   const entry = accounts.find((a) => a.name === account);
   if (!entry) throw new Error(`No Claude account named "${account}" in this gateway (accounts: ${pool.names().join(", ")}). Add it with: openclaw claude-oauth login --account ${account}`);
-  const { name: _name, place: _place, ...fields } = entry;
+  const { name: _name, place: _place, lentTo: _lentTo, ...fields } = entry;
   return { ...fields, accounts };
 }
 

@@ -40,8 +40,12 @@ export interface StatusJson {
   accounts?: AccountStatusJson[];
 }
 
-/** One account in `status --json`'s `accounts` list: the same fields, plus its name and place in the order. */
-export type AccountStatusJson = StatusJson & { name: string; place: number };
+/**
+ * One account in `status --json`'s `accounts` list: the same fields, plus its name and place in the
+ * order, and `lentTo` while it gives way (its OpenClaw profile carries that account's token, so the
+ * sessions pinned to it moved there).
+ */
+export type AccountStatusJson = StatusJson & { name: string; place: number; lentTo?: string };
 
 export interface UsageJson {
   /** When the windows below were read; absent when no check has succeeded yet. */
@@ -171,7 +175,7 @@ export function formatAccountBlocks(s: StatusJson, now: number): string {
   if (accounts.length < 2) return formatStatusTable(s, now);
   return [...accounts]
     .sort((a, b) => a.place - b.place)
-    .map((a) => `Account ${a.name}${a.place === 1 ? " (agents use it first)" : ` (${ordinal(a.place)} in line)`}\n${indent(formatStatusTable(a, now))}`)
+    .map((a) => `Account ${a.name}${a.place === 1 ? " (agents use it first)" : ` (${ordinal(a.place)} in line)`}${a.lentTo ? `; its sessions moved to ${a.lentTo}` : ""}\n${indent(formatStatusTable(a, now))}`)
     .join("\n\n");
 }
 

@@ -275,7 +275,7 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     usage?: { usage?: { windows?: Record<string, { utilization?: number }> } };
     loginEndsAt?: number;
     lockProtocol?: string;
-    accounts?: Array<{ name: string; place: number; profileId: string }>;
+    accounts?: Array<{ name: string; place: number; profileId: string; lentTo?: string }>;
   }
   async function status(): Promise<StatusJson> {
     const r = await cli(["claude-oauth", "status", "--json"]);
@@ -284,7 +284,7 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
   }
   let workFile = "";
 
-  it("two accounts, the first at 96 %: new sessions take the second; what an EXISTING session does is measured", async () => {
+  it("two accounts, the first at 96 %: new sessions take the second, and the EXISTING session moves at its next turn with its conversation", async () => {
     workFile = join(gw().stateDir, "claude-oauth-refresh", "accounts", "work.json");
     const r = transcript.add(["claude-oauth", "import", "--account", "work", "-"], await gw().cli(["claude-oauth", "import", "--account", "work", "-"], { input: JSON.stringify(claudeCredentialsJson(tokens().mintLogin({ expiresInSec: FIRST_LOGIN_SEC }))), timeoutMs: 240_000 }));
     expect(r.code, describeResult(r)).toBe(0);
@@ -301,16 +301,25 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
 
     await turn("A new session: remember OREGANO-N.", workToken, { sessionKey: "fresh-after-switch", claudeCodeOnly: true });
 
+    const moved = await waitFor("status: default lent to work", async () => {
+      const st = await status();
+      return st.accounts?.find((a) => a.name === "default")?.lentTo === "work" ? st : undefined;
+    }, 120_000, 5_000);
+    void moved;
+    expect(gw().output()).toMatch(/\[claude-oauth-refresh\] Account default gives way to work: OpenClaw profile anthropic:subscription now carries work's token/);
+
     const existing = await turn("Still there? Remember THYME-4.", undefined, { claudeCodeOnly: true });
-    const bearer = existing.claudeCode.map((c) => bearerOf(c) ?? "");
-    const carried = bearer.every((b) => b === workToken) ? "work" : bearer.every((b) => tokens().issuedAccessTokens.includes(b) && b !== workToken) ? "default" : "mixed";
-    figures.existingSessionAfterSwitch = carried;
+    const bearers = existing.claudeCode.map((c) => bearerOf(c) ?? "");
+    figures.existingSessionAfterSwitch = bearers.every((b) => b === workToken) ? "work" : bearers.some((b) => b === workToken) ? "mixed" : "default";
     figures.existingSessionResumed = String(existing.resumed);
-    // Measured on 2026.9.6 (cli-execution-auth: "Preserve the session account unless the user selects
-    // another or it was removed"; the retained profile is not checked for blocks): the existing
-    // session stays on the blocked account. docs/claude-cli-runtime.md says what that means.
-    expect(carried).toBe("default");
+    // OpenClaw keeps a Claude CLI session on its profile whatever the order or a block says
+    // (cli-execution-auth); the profile now carries work's token, so the session moved, and its
+    // auth epoch (the profile id, no token in it) did not change: the conversation goes on.
+    expect(figures.existingSessionAfterSwitch).toBe("work");
     expect(existing.resumed).toBe(true);
+    expect(existing.resumeSession).toBe((turns[3] as Turn).resumeSession);
+    expect(carries(existing, ["MARMALADE-1", "THYME-4"])).toBe(true);
+    expect(linesMatching(logText(), AUTH_CUT)).toEqual([]);
   });
 
   it("native-login mode: publishProfile off, the plugin on Claude Code's own file; nothing published, turns use Claude Code's login", async () => {
