@@ -281,8 +281,8 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
 
   interface StatusJson {
     state?: string;
-    usage?: { usage?: { windows?: Record<string, { utilization?: number }> } };
-    loginEndsAt?: number;
+    usage?: { windows?: Record<string, { utilization?: number }> };
+    login?: { endsAt?: string; endsInDays?: number };
     lockProtocol?: string;
     accounts?: Array<{ name: string; place: number; profileId: string; lentTo?: string }>;
   }
@@ -361,12 +361,12 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     // The plugin still watches the login: usage and the login's end from Claude Code's file.
     const s = await waitFor("usage of Claude Code's login", async () => {
       const st = await status();
-      return st.usage?.usage?.windows?.fiveHour?.utilization === 42 ? st : undefined;
+      return st.usage?.windows?.fiveHour?.utilization === 42 ? st : undefined;
     }, 150_000, 5_000);
     expect(s.state).toBe("ok");
     figures.nativeLockProtocol = s.lockProtocol ?? "?";
-    expect(s.loginEndsAt).toBe(native.refreshTokenExpiresAt);
-    figures.nativeLoginEndsInDays = Math.round(((s.loginEndsAt ?? 0) - Date.now()) / 86_400_000);
+    expect(Date.parse(s.login?.endsAt ?? "")).toBe(native.refreshTokenExpiresAt);
+    figures.nativeLoginEndsInDays = s.login?.endsInDays ?? -1;
 
     // Agent turns keep working, on Claude Code's own login (no profile forwarded).
     const t = await turn("Native login: remember CUMIN-5.", native.accessToken, { sessionKey: "native-login" });
