@@ -10,7 +10,8 @@ import type { Logger } from "./core/logger.js";
 import type { Publisher } from "./openclaw/publish.js";
 import { redact } from "./core/redact.js";
 import { EventLog, type ServiceEvent } from "./alerts/event-log.js";
-import { defaultRefreshDeps, recoverAtStart, withRefreshLocks, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./login/refresh.js";
+import { deleteCredentials, recoverAtStart } from "./login/credentials-store.js";
+import { defaultRefreshDeps, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./login/refresh.js";
 import { UsageMonitor, type UsageReport } from "./accounts/usage-monitor.js";
 import type { RawAnswer } from "./login/token-endpoint.js";
 import type { UsageRequest } from "./accounts/usage.js";
@@ -237,7 +238,7 @@ export class RefreshService {
   async logout(options: { keepCredentials?: boolean } = {}): Promise<ServiceStatus> {
     await this.inFlight?.catch(() => undefined);
     if (!options.keepCredentials) {
-      await withRefreshLocks(this.refreshDeps, () => fs.rm(this.config.credentialsPath, { force: true }));
+      await deleteCredentials(this.refreshDeps);
     }
     await this.publisher.unpublish();
     this.oauth = undefined;

@@ -1,9 +1,8 @@
 import type { PluginConfig } from "../core/config.js";
-import { howToLogInAgain, readCredentialsFile, withTokens, writeCredentialsFile, type ClaudeOAuth, type CredentialsFileRead, type TokenSet } from "./credentials.js";
+import { howToLogInAgain, withTokens, type ClaudeOAuth, type TokenSet } from "./credentials.js";
+import { defaultStoreDeps, persist, recoverTempFiles, sharedWithClaudeCode, withRefreshLocks, type StoreDeps } from "./credentials-store.js";
 import { PluginError } from "../core/errors.js";
-import { CLAUDE_CODE_REFRESH_LOCK, REFRESH_LOCK, WRITE_LOCK, lockPlanFor, realPathOf, withLock, withLocks, type LockOptions, type LockPlan } from "./lock.js";
 import { MINUTE_MS, isRefreshDue } from "./schedule.js";
-import { recoverInterruptedWrite } from "./write-recovery.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, buildRefreshRequest, parseTokenAnswer, postToken, type RawAnswer, type TokenRequest } from "./token-endpoint.js";
 
 /**
@@ -48,70 +47,36 @@ export type CrashPoint = "locked" | "before-post" | "after-post" | "after-persis
  */
 export const CLAUDE_CODE_POST_TIMEOUT_MS = 3_000;
 
-export interface RefreshDeps {
+/** The store's file access and locks (credentials-store.ts, the file's one writer), plus the POST. */
+export interface RefreshDeps extends StoreDeps {
   config: PluginConfig;
   now(): number;
   post(request: TokenRequest): Promise<RawAnswer>;
-  read(path: string): Promise<CredentialsFileRead>;
-  write(path: string, document: Record<string, unknown>, indent: string): Promise<void>;
-  lockPlan: LockPlan;
-  refreshLockOptions: LockOptions;
-  writeLockOptions: LockOptions;
   at?: (point: CrashPoint) => void | Promise<void>;
 }
 
 export function defaultRefreshDeps(config: PluginConfig, overrides: Partial<RefreshDeps> = {}): RefreshDeps {
-  // Planned from the file's real path at each use, not once: a symlink to Claude Code's file made
-  // while the gateway runs takes Claude Code's locks from the next transaction on.
-  const plan = () => lockPlanFor(realPathOf(config.credentialsPath));
-  const sharedWithClaudeCode = () => plan().protocol === "claude-code";
+  const store = defaultStoreDeps(config);
   return {
     config,
     now: Date.now,
-    post: (request) => postToken(request, { timeoutMs: sharedWithClaudeCode() ? CLAUDE_CODE_POST_TIMEOUT_MS : DEFAULT_REQUEST_TIMEOUT_MS }),
-    read: readCredentialsFile,
-    write: writeCredentialsFile,
+    post: (request) => postToken(request, { timeoutMs: sharedWithClaudeCode(config.credentialsPath) ? CLAUDE_CODE_POST_TIMEOUT_MS : DEFAULT_REQUEST_TIMEOUT_MS }),
+    read: store.read,
+    write: store.write,
+    // Getters: the plan follows the file's real path at each use (see defaultStoreDeps).
     get lockPlan() {
-      return plan();
+      return store.lockPlan;
     },
     get refreshLockOptions() {
-      return sharedWithClaudeCode() ? CLAUDE_CODE_REFRESH_LOCK : REFRESH_LOCK;
+      return store.refreshLockOptions;
     },
-    writeLockOptions: WRITE_LOCK,
+    writeLockOptions: store.writeLockOptions,
     ...overrides,
   };
 }
 
-/** Runs `fn` holding every refresh lock of the plan (Claude Code's, when the file is its). */
-export function withRefreshLocks<T>(deps: RefreshDeps, fn: () => Promise<T>): Promise<T> {
-  const { lockPlan, refreshLockOptions } = deps;
-  return withLocks(lockPlan.refreshLocks, refreshLockOptions, fn);
-}
-
-/** Writes the file under the write lock when there is one; call it holding the refresh locks. */
-export async function persist(deps: RefreshDeps, document: Record<string, unknown>, indent: string): Promise<void> {
-  const { credentialsPath } = deps.config;
-  const write = () => deps.write(credentialsPath, document, indent);
-  if (deps.lockPlan.writeLock) await withLock(deps.lockPlan.writeLock, deps.writeLockOptions, write);
-  else await write();
-}
-
 function asPersistError(err: unknown): PluginError {
   return err instanceof PluginError ? err : new PluginError("persist_failed", `Could not save the credentials file: ${String(err)}`, { cause: err });
-}
-
-/** Finishes a write a killed process left half-done; see write-recovery.ts. */
-export async function recoverTempFiles(deps: RefreshDeps): Promise<void> {
-  const { credentialsPath } = deps.config;
-  const current = () => deps.read(credentialsPath).then((r) => r.oauth).catch(() => undefined);
-  const recover = () => recoverInterruptedWrite(credentialsPath, current);
-  if (deps.lockPlan.writeLock) await withLock(deps.lockPlan.writeLock, deps.writeLockOptions, recover);
-  else await recover();
-}
-
-/** The same recovery for a process starting up, under the refresh lock. */
-export function recoverAtStart(deps: RefreshDeps): Promise<void> {
-  return withRefreshLocks(deps, () => recoverTempFiles(deps));
 }
 
 export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}): Promise<RefreshResult> {

@@ -12,7 +12,7 @@ import { completeLogin, loginFailureMessage } from "../login/login-exchange.js";
 import { buildAuthorizeUrl, createPkce, parsePastedCode } from "../login/pkce.js";
 import { createOpenClawPublisher } from "../openclaw/publish.js";
 import { redact } from "../core/redact.js";
-import { defaultRefreshDeps, persist, withRefreshLocks } from "../login/refresh.js";
+import { defaultStoreDeps, saveDocument } from "../login/credentials-store.js";
 import { RefreshService, type RefreshReport, type ServiceStatus } from "../service.js";
 import { exitCodeFor, fileMode, formatAccountBlocks, formatStatusTable, toStatusJson, type StatusJson } from "./status-view.js";
 import { parseTokenAnswer, postToken } from "../login/token-endpoint.js";
@@ -151,8 +151,7 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
     io.err(`Refused: this login ended on ${new Date(parsed.oauth.refreshTokenExpiresAt).toISOString()} and cannot be refreshed. Log in again on the PC (claude /login) and import the new file.`);
     return 2;
   }
-  const deps = defaultRefreshDeps(config);
-  await withRefreshLocks(deps, () => persist(deps, parsed.document, parsed.indent));
+  await saveDocument(defaultStoreDeps(config), parsed.document, parsed.indent);
   const status = await publishNewLogin(config, io, opts.account);
   const minutes = Math.floor((parsed.oauth.expiresAt - now) / 60_000);
   io.out(
