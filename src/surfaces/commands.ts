@@ -3,19 +3,14 @@ import { createInterface } from "node:readline/promises";
 import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, listAccounts, parseAccountName } from "../accounts/accounts.js";
 import { AlertLedger } from "../alerts/alerts.js";
 import { resolveConfig, type PluginConfig } from "../core/config.js";
-import { parseCredentials } from "../login/credentials.js";
-import { PluginError, errorMessage } from "../core/errors.js";
+import { errorMessage } from "../core/errors.js";
 import { callPluginMethod } from "../openclaw/gateway-client.js";
 import { METHODS } from "./gateway-methods.js";
 import type { Logger } from "../core/logger.js";
-import { completeLogin, loginFailureMessage } from "../login/login-exchange.js";
 import { buildAuthorizeUrl, createPkce, parsePastedCode } from "../login/pkce.js";
-import { createOpenClawPublisher } from "../openclaw/publish.js";
 import { redact } from "../core/redact.js";
-import { defaultStoreDeps, saveDocument } from "../login/credentials-store.js";
-import { RefreshService, type RefreshReport, type ServiceStatus } from "../service.js";
+import type { RefreshService, RefreshReport, ServiceStatus } from "../service.js";
 import { exitCodeFor, fileMode, formatAccountBlocks, formatStatusTable, toStatusJson, type StatusJson } from "./status-view.js";
-import { parseTokenAnswer, postToken } from "../login/token-endpoint.js";
 
 /**
  * `openclaw claude-oauth ...`: each command asks the running gateway first (so the gateway
@@ -58,8 +53,13 @@ function cliLogger(io: CommandIo): Logger {
   return { info: (m) => io.err(redact(m)), warn: (m) => io.err(redact(`warning: ${m}`)), error: (m) => io.err(redact(`error: ${m}`)) };
 }
 
-/** The same service the gateway runs, not started: used when no gateway is reachable. */
-function localService(config: PluginConfig, io: CommandIo, alertLedger?: AlertLedger): RefreshService {
+/**
+ * The same service the gateway runs, not started: used when no gateway is reachable. Imported
+ * here, not at the top: with a gateway running, commands need none of it (a command's cost is
+ * mostly loading code, next to OpenClaw's own floor).
+ */
+async function localService(config: PluginConfig, io: CommandIo, alertLedger?: AlertLedger): Promise<RefreshService> {
+  const [{ RefreshService }, { createOpenClawPublisher }] = await Promise.all([import("../service.js"), import("../openclaw/publish.js")]);
   return new RefreshService({ config, logger: cliLogger(io), publisher: createOpenClawPublisher({ profileId: config.profileId }), ...(alertLedger ? { alertLedger } : {}) });
 }
 
@@ -82,7 +82,7 @@ async function localStatus(pluginConfig: unknown, config: PluginConfig, opts: { 
     const mode = await fileMode(c.credentialsPath);
     // The gateway's alert ledger, read only: status shows the last alert with no gateway too.
     const ledger = new AlertLedger(alertLedgerPath(stateDir, name));
-    return toStatusJson(await localService(c, io, ledger).inspect({ checkUsage: opts.checkUsage === true && c.usageCheckMinutes > 0 }), now, { source: "file", ...(mode === undefined ? {} : { mode }) });
+    return toStatusJson(await (await localService(c, io, ledger)).inspect({ checkUsage: opts.checkUsage === true && c.usageCheckMinutes > 0 }), now, { source: "file", ...(mode === undefined ? {} : { mode }) });
   };
   const view = await one(config, parseAccountName(opts.account));
   if (opts.account !== undefined) return view;
@@ -105,7 +105,7 @@ export function reportExit(report: Pick<RefreshReport, "kind" | "status">): numb
 export async function refreshCommand(pluginConfig: unknown, opts: { force?: boolean; json?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
   const live = await callPluginMethod<RefreshReport>(METHODS.refresh, { ...accountParam(opts.account), force: opts.force === true });
-  const report = live.reachable ? live.payload : await localService(config, io).refreshNow({ force: opts.force === true });
+  const report = live.reachable ? live.payload : await (await localService(config, io)).refreshNow({ force: opts.force === true });
   if (opts.json) io.out(JSON.stringify({ kind: report.kind, refreshed: report.refreshed, message: report.message, via: live.reachable ? "gateway" : "local", status: toStatusJson(report.status, Date.now(), { source: live.reachable ? "gateway" : "file" }) }, null, 2));
   else io.out(`${report.message}${live.reachable ? " (done by the running gateway)" : ""}`);
   return reportExit(report);
@@ -115,7 +115,7 @@ export async function refreshCommand(pluginConfig: unknown, opts: { force?: bool
 async function publishNewLogin(config: PluginConfig, io: CommandIo, account: string | undefined): Promise<ServiceStatus> {
   const live = await callPluginMethod<ServiceStatus>(METHODS.reload, accountParam(account));
   if (live.reachable) return live.payload;
-  return localService(config, io).reload();
+  return (await localService(config, io)).reload();
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -139,6 +139,8 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
     io.err(`Cannot read ${label}: ${errorMessage(err)}`);
     return 2;
   }
+  // The file's code (parse, locks, atomic write) only for the command that writes it.
+  const [{ parseCredentials }, { defaultStoreDeps, saveDocument }] = await Promise.all([import("../login/credentials.js"), import("../login/credentials-store.js")]);
   let parsed;
   try {
     parsed = parseCredentials(text, label);
@@ -182,6 +184,7 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
     });
   });
   rl.close();
+  const { completeLogin, loginFailureMessage } = await import("../login/login-exchange.js");
   try {
     const code = parsePastedCode(pasted, pkce.state);
     const { tokens, published: status } = await completeLogin(config, code, pkce, () => publishNewLogin(config, io, opts.account));
@@ -196,7 +199,7 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
 export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentials?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
   const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(opts.account), keepCredentials: opts.keepCredentials === true });
-  if (!live.reachable) await localService(config, io).logout(opts);
+  if (!live.reachable) await (await localService(config, io)).logout(opts);
   io.out(
     `Removed OpenClaw profile ${config.profileId}` +
       (opts.keepCredentials
