@@ -410,15 +410,18 @@ export class RefreshService {
     }
   }
 
-  private enterNeedsLogin(deadToken: string | undefined, message: string): void {
+  /**
+   * `message` is what happened (the event log's line); `text` the whole sentence for the log and
+   * the owner, how to log in again included. Every `needs_login` error carries that advice
+   * already (credentials.ts, refresh.ts): nothing here reads or patches its wording.
+   */
+  private enterNeedsLogin(deadToken: string | undefined, message: string, text = message): void {
     this.deadRefreshToken = deadToken;
     this.retryAt = undefined;
     this.attempt = 0;
     if (this.state === "needs-login") return;
     this.state = "needs-login";
     this.events.record(this.clock.now(), "needs-login", message);
-    const withHowTo = message.includes("Log in again") ? message : `${message} ${howToLogInAgain(this.config.credentialsPath)}`;
-    const text = message.startsWith("The Claude login") ? message : `Token refresh failed: ${withHowTo}`;
     this.problem(text);
     void this.alerts.needsLogin(deadToken, text);
   }
@@ -509,8 +512,8 @@ export class RefreshService {
     if (e.code !== "needs_login") this.events.record(now, "refresh-failed", `Refresh failed: ${e.message}`);
     let message: string;
     if (e.code === "needs_login") {
-      this.enterNeedsLogin(this.oauth?.refreshToken, e.message);
       message = `Token refresh failed: ${e.message}`;
+      this.enterNeedsLogin(this.oauth?.refreshToken, e.message, message);
     } else if (e.code === "credentials_missing" || e.code === "credentials_invalid") {
       this.state = this.oauth ? previous : e.code === "credentials_missing" ? "no-credentials" : "invalid-credentials";
       this.attempt += 1;

@@ -22,12 +22,18 @@ export class PluginError extends Error {
   readonly code: ErrorCode;
   /** For `rate_limited`: how long the server asked us to wait. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The message without the advice at its end ("what to do"), for a caller that gives advice of
+   * its own (e.g. `import`, whose own input is the bad file); absent when the message has none.
+   */
+  readonly problem: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number; problem?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "PluginError";
     this.code = code;
     this.retryAfterMs = options?.retryAfterMs;
+    this.problem = options?.problem;
   }
 }
 

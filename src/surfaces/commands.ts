@@ -3,7 +3,7 @@ import { createInterface } from "node:readline/promises";
 import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, listAccounts, parseAccountName } from "../accounts/accounts.js";
 import { AlertLedger } from "../alerts/alerts.js";
 import { resolveConfig, type PluginConfig } from "../core/config.js";
-import { errorMessage } from "../core/errors.js";
+import { PluginError, errorMessage } from "../core/errors.js";
 import { callPluginMethod } from "../openclaw/gateway-client.js";
 import { METHODS } from "./gateway-methods.js";
 import type { Logger } from "../core/logger.js";
@@ -145,7 +145,8 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
   try {
     parsed = parseCredentials(text, label);
   } catch (err) {
-    io.err(redact(errorMessage(err)).replace(/ Put a Claude login there:.*$/, ""));
+    // The file piped in is the problem: its advice ("put a login there") would point back here.
+    io.err(redact(err instanceof PluginError && err.problem !== undefined ? err.problem : errorMessage(err)));
     return 2;
   }
   const now = Date.now();
