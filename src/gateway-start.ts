@@ -3,6 +3,7 @@ import { AccountPool } from "./accounts/account-pool.js";
 import { DEFAULT_ACCOUNT, alertLedgerPath } from "./accounts/accounts.js";
 import { AlertLedger, commandChannel, fanOut, type AlertChannel } from "./alerts/alerts.js";
 import { chatAlertChannel } from "./alerts/chat-alert.js";
+import { accountAlertMessage } from "./alerts/pool-alerts.js";
 import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./alerts/owner-delivery.js";
 import type { PluginConfig } from "./core/config.js";
 import type { Logger } from "./core/logger.js";
@@ -76,7 +77,7 @@ export async function startAccounts(deps: GatewayStartDeps): Promise<RunningAcco
       const ledger = name === DEFAULT_ACCOUNT ? defaultLedger : new AlertLedger(alertLedgerPath(stateDir, name));
       const alert = name === DEFAULT_ACCOUNT ? defaultAlerts : alertsFor(ledger);
       // With several accounts every alert names its account; with one, the seed's wording stays.
-      const named: AlertChannel = (a) => (name === DEFAULT_ACCOUNT && hooks.accountCount() < 2 ? alert(a) : alert({ ...a, account: name, message: `Claude account "${name}": ${a.message}` }));
+      const named: AlertChannel = (a) => (name === DEFAULT_ACCOUNT && hooks.accountCount() < 2 ? alert(a) : alert({ ...a, account: name, message: accountAlertMessage(name, a.message) }));
       const service = new RefreshService({
         config: accountConfig,
         logger: hooks.logger,

@@ -104,6 +104,34 @@ export function decideOrder(accounts: readonly AccountStanding[], previous: read
   return { order, reason: `${first} is first: ${why}` };
 }
 
+/**
+ * Pure: the accounts agents must not use before a moment, by name (OpenClaw's `blockedUntil`,
+ * which also moves sessions pinned to them). Only when the first account can take the load
+ * (serving, not exhausted, under the threshold): blocking the last usable account helps no one.
+ * - a dead login's access token still works until it expires: blocked until then, so sessions
+ *   pinned to it move now (`tokenExpiresAt` says when, by name);
+ * - an account at the threshold (at 100 % when exhausted) of a window: blocked until the latest
+ *   such window resets.
+ */
+export function decideBlocks(accounts: readonly AccountStanding[], firstName: string | undefined, tokenExpiresAt: (name: string) => number | undefined, switchAtPercent: number, now: number): Record<string, number> {
+  const blocked: Record<string, number> = {};
+  const first = accounts.find((a) => a.name === firstName);
+  if (!first || !first.serving || isExhausted(first, now) || fullestPercent(first, now) >= switchAtPercent) return blocked;
+  for (const a of accounts) {
+    if (a === first) continue;
+    const expiresAt = tokenExpiresAt(a.name);
+    if (a.needsLogin && expiresAt !== undefined && expiresAt > now) {
+      blocked[a.name] = expiresAt;
+      continue;
+    }
+    if (!a.usage) continue;
+    const limit = isExhausted(a, now) ? 100 : switchAtPercent;
+    const resets = liveWindows(a.usage, now).flatMap((w) => (w.utilization >= limit && w.resetsAt !== undefined ? [w.resetsAt] : []));
+    if (resets.length) blocked[a.name] = Math.max(...resets);
+  }
+  return blocked;
+}
+
 /** Pure: every account at or above the threshold (nowhere left to switch to), with the soonest reset. */
 export function allNearlyUsedUp(accounts: readonly AccountStanding[], switchAtPercent: number, now: number): { firstResetAt?: number } | undefined {
   const candidates = accounts.filter((a) => !a.needsLogin);

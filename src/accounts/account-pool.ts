@@ -1,8 +1,10 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { allNearlyUsedUp, decideOrder, fullestPercent, isExhausted, type AccountStanding } from "./account-order.js";
+import writeFileAtomic from "write-file-atomic";
+import { allNearlyUsedUp, decideBlocks, decideOrder, type AccountStanding } from "./account-order.js";
 import { DEFAULT_ACCOUNT, accountConfig, listAccounts } from "./accounts.js";
 import type { AlertChannel } from "../alerts/alerts.js";
+import { allNearlyUsedUpMessage } from "../alerts/pool-alerts.js";
 import { systemClock, type Clock, type TimerHandle } from "../core/clock.js";
 import { PLUGIN_ID, type PluginConfig } from "../core/config.js";
 import { errorMessage } from "../core/errors.js";
@@ -11,7 +13,6 @@ import type { ProfileRanking } from "../openclaw/publish.js";
 import { redact } from "../core/redact.js";
 import { CLOCK_PROBE_MS } from "../login/schedule.js";
 import type { RefreshService, ServiceStatus } from "../service.js";
-import { USAGE_WINDOWS } from "./usage.js";
 
 /**
  * Every account the gateway keeps alive, one RefreshService each (its own file, lock, schedule,
@@ -92,6 +93,8 @@ export class AccountPool {
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.all([...this.accounts.values()].map((a) => a.service.stop()));
+    // A ranking pass in flight may be writing order.json: nothing of ours writes after stop().
+    await this.reranking;
     this.accounts.clear();
   }
 
@@ -162,27 +165,8 @@ export class AccountPool {
     const standings = this.standings(statuses, now);
     const decision = decideOrder(standings, this.record.order, this.switchAt, now);
     const profileOf = (name: string) => (statuses.get(name) as ServiceStatus).profileId;
-    const blockedUntil: Record<string, number> = {};
-    // Only when there is somewhere else to go: blocking the last usable account helps no one.
-    const first = standings.find((a) => a.name === decision.order[0]);
-    if (first && first.serving && !isExhausted(first, now) && fullestPercent(first, now) < this.switchAt) {
-      for (const a of standings) {
-        if (a === first) continue;
-        // A dead login's access token still works until it expires; sessions pinned to it must move now.
-        const expiresAt = statuses.get(a.name)?.accessTokenExpiresAt;
-        if (a.needsLogin && expiresAt !== undefined && expiresAt > now) {
-          blockedUntil[profileOf(a.name)] = expiresAt;
-          continue;
-        }
-        if (!a.usage) continue;
-        const limit = isExhausted(a, now) ? 100 : this.switchAt;
-        const resets = USAGE_WINDOWS.flatMap(({ name }) => {
-          const w = a.usage?.windows[name];
-          return w && w.utilization >= limit && w.resetsAt !== undefined && w.resetsAt > now ? [w.resetsAt] : [];
-        });
-        if (resets.length) blockedUntil[profileOf(a.name)] = Math.max(...resets);
-      }
-    }
+    const blocks = decideBlocks(standings, decision.order[0], (name) => statuses.get(name)?.accessTokenExpiresAt, this.switchAt, now);
+    const blockedUntil = Object.fromEntries(Object.entries(blocks).map(([name, until]) => [profileOf(name), until]));
     return { ranking: { order: decision.order.map(profileOf), blockedUntil }, ...(decision.reason ? { reason: decision.reason } : {}), standings, order: decision.order };
   }
 
@@ -234,8 +218,7 @@ export class AccountPool {
     if (this.record.allFullAlertFor === key) return;
     this.record = { ...this.record, allFullAlertFor: key };
     await this.writeRecord();
-    const when = full.firstResetAt !== undefined ? `; the first resets at ${new Date(full.firstResetAt).toISOString()}` : "";
-    const message = `All Claude accounts are nearly used up (every one at ${this.switchAt} % or more of a usage window)${when}. Agents may stop answering until then; add an account with "openclaw claude-oauth login --account NAME".`;
+    const message = allNearlyUsedUpMessage(this.switchAt, full.firstResetAt);
     this.deps.logger.warn(message);
     await this.deps.alert?.({ kind: "all-nearly-used-up", message, credentialsPath: this.deps.config.credentialsPath, profileId: this.deps.config.profileId });
   }
@@ -249,8 +232,9 @@ export class AccountPool {
     }
   }
 
+  /** Atomic (temp file, fsync, rename): a crash mid-write must not leave a torn order behind. */
   private async writeRecord(): Promise<void> {
     await fs.mkdir(path.dirname(this.recordFile), { recursive: true, mode: 0o700 });
-    await fs.writeFile(this.recordFile, JSON.stringify(this.record), { mode: 0o600 });
+    await writeFileAtomic(this.recordFile, JSON.stringify(this.record), { mode: 0o600 });
   }
 }
