@@ -9,7 +9,6 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  CREDENTIALS_FILE,
   CliTranscript,
   bearerOf,
   describeResult,
@@ -17,14 +16,14 @@ import {
   leakedTokens,
   modelCalls,
   readCredentials,
-  writeCredentialsAtomically,
   required,
 } from "../support/e2e-helpers.js";
-import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
-import { startFakeUsageEndpoint, type FakeUsageEndpoint } from "../support/fake-usage-endpoint.js";
-import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, fakeAccessToken, pkceChallenge, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import type { FakeMessagesApi } from "../support/fake-messages-api.js";
+import type { FakeUsageEndpoint } from "../support/fake-usage-endpoint.js";
+import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, fakeAccessToken, pkceChallenge, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
 import { recordFigure } from "../support/figures.js";
-import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
+import { startWorld, type World } from "../support/e2e-world.js";
+import type { CliResult, Gateway } from "../support/gateway.js";
 import { spawnOpenClaw } from "../support/interactive-cli.js";
 
 const PROFILE_ID = "anthropic:subscription";
@@ -52,6 +51,7 @@ describe("cli e2e: operator commands against a running gateway", () => {
   // Every window's reset moment, set before the gateway starts.
   const resetsAt = new Date(Date.now() + 2 * 3600_000 + 30 * 60_000).toISOString();
   let gateway: Gateway | undefined;
+  let world: World | undefined;
   const transcript = new CliTranscript();
   const timings: Record<string, number> = {};
   const suiteStarted = Date.now();
@@ -99,28 +99,24 @@ describe("cli e2e: operator commands against a running gateway", () => {
   }
 
   beforeAll(async () => {
-    fake = await startFakeTokenEndpoint(); // 8 h tokens: nothing is due during the suite
-    const endpoint = fake;
-    messages = await startFakeMessagesApi({ authorize: (bearer) => endpoint.isAccessTokenValid(bearer) });
-    usageApi = await startFakeUsageEndpoint({ knownToken: (bearer) => endpoint.isAccessTokenValid(bearer) });
-    usageApi.fallback = { windows: { fiveHour: 43, sevenDay: 12, sevenDayOpus: null }, resetsAt };
-    authorizeUrl = `${new URL(fake.url).origin}/oauth/authorize`;
-    let started = Date.now();
-    gateway = await createGateway({ messagesBaseUrl: messages.baseUrl, pluginConfig: { tokenUrl: fake.url, authorizeUrl, usageUrl: usageApi.url, usageCheckMinutes: 10 } });
-    timings.createGateway = Date.now() - started;
-    credentialsPath = join(gateway.stateDir, CREDENTIALS_FILE);
-    writeCredentialsAtomically(credentialsPath, claudeCredentialsJson(fake.mintLogin(), { mcpOAuth: MCP_OAUTH }));
-    started = Date.now();
-    await gateway.start();
-    await gateway.waitForOutput(/\[claude-oauth-refresh\] Token still valid for \d+ minutes/, 90_000);
-    timings.gatewayStart = Date.now() - started;
+    // 8 h tokens: nothing is due during the suite
+    world = await startWorld({
+      usage: true,
+      pluginConfig: ({ tokens: t, usage: u }) => {
+        authorizeUrl = `${new URL(t.url).origin}/oauth/authorize`;
+        return { tokenUrl: t.url, authorizeUrl, usageUrl: u?.url, usageCheckMinutes: 10 };
+      },
+      credentials: ({ tokens: t }) => claudeCredentialsJson(t.mintLogin(), { mcpOAuth: MCP_OAUTH }),
+      beforeStart: (w) => void (required(w.usage, "usage endpoint").fallback = { windows: { fiveHour: 43, sevenDay: 12, sevenDayOpus: null }, resetsAt }),
+      waitFor: /\[claude-oauth-refresh\] Token still valid for \d+ minutes/,
+    });
+    ({ tokens: fake, messages, usage: usageApi, gateway, credentialsPath } = world);
+    timings.createGateway = world.timings.createGateway;
+    timings.gatewayStart = world.timings.gatewayStart ?? Number.NaN;
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await messages?.close();
-    await usageApi?.close();
-    await fake?.close();
+    await world?.close();
     timings.suiteMs = Date.now() - suiteStarted;
     console.info(`[e2e cli] timings (ms): ${JSON.stringify({ ...timings, harness: gateway?.timings ?? {} })}`);
     recordFigure("e2e-cli", "timings-ms", { ...timings, cliCalls: transcript.count, posts: fake?.posts.length ?? 0 });
