@@ -70,13 +70,14 @@ export async function statusCommand(pluginConfig: unknown, opts: { json?: boolea
   const config = await loadConfig(pluginConfig, opts.account);
   const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) });
   const now = Date.now();
-  const view = live.reachable ? live.payload : await localStatus(pluginConfig, config, opts, io);
-  if (opts.json) io.out(JSON.stringify(view, null, 2));
-  else io.out(opts.account === undefined ? formatAccountBlocks(view, now) : formatStatusTable(view, now));
+  const answer = live.reachable ? live.payload : await localStatus(pluginConfig, config, opts, io);
   // All accounts: the top-level health is already the worst, so a monitor notices any. One asked
   // for: its own (`--account default` reaches the gateway as no account, for older gateways).
-  const own = opts.account === undefined ? undefined : view.accounts?.find((a) => a.name === parseAccountName(opts.account));
-  return exitCodeFor(own?.health ?? view.health);
+  const own = opts.account === undefined ? undefined : answer.accounts?.find((a) => a.name === parseAccountName(opts.account));
+  const view = own ? { ...answer, health: own.health } : answer;
+  if (opts.json) io.out(JSON.stringify(view, null, 2));
+  else io.out(opts.account === undefined ? formatAccountBlocks(view, now) : formatStatusTable(view, now));
+  return exitCodeFor(view.health);
 }
 
 /** No gateway: the same status value, from the files of every account (or the one asked for). */
