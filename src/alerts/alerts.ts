@@ -5,15 +5,15 @@ import path from "node:path";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { redact } from "../core/redact.js";
+import { DAY_MS } from "../status/durations.js";
+import { LOGIN_WARNING_DAYS } from "../status/thresholds.js";
 
 /**
  * Telling the owner before the login ends, and once when it has ended: in the gateway log, in the
  * chat the owner already uses (an OpenClaw system event to the main agent's session) and through
- * an optional `alertCommand`. Each alert is sent once per login, across restarts.
+ * an optional `alertCommand`. Each alert is sent once per login, across restarts. When (3 and 1
+ * days ahead) is status/thresholds.ts's LOGIN_WARNING_DAYS, the same rule that makes status say "attention".
  */
-
-export const WARN_DAYS_BEFORE_END = [3, 1] as const;
-const DAY_MS = 24 * 3600 * 1000;
 
 export type AlertKind = "login-ending" | "needs-login" | "token-expiring" | "all-nearly-used-up";
 
@@ -32,7 +32,7 @@ export interface Alert {
 export function dueLoginWarning(loginEndsAt: number, now: number, sent: readonly number[]): number | undefined {
   const left = loginEndsAt - now;
   if (left <= 0) return undefined;
-  const crossed = WARN_DAYS_BEFORE_END.filter((d) => left <= d * DAY_MS);
+  const crossed = LOGIN_WARNING_DAYS.filter((d) => left <= d * DAY_MS);
   const smallest = crossed.length ? Math.min(...crossed) : undefined;
   if (smallest === undefined || sent.some((d) => d <= smallest)) return undefined;
   return smallest;

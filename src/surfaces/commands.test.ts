@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // No gateway in a unit test: every command does the work itself, as on a server with none running.
 vi.mock("../openclaw/gateway-client.js", () => ({ callPluginMethod: async () => ({ reachable: false, reason: "not reachable (unit test)" }) }));
 
-const { refreshCommand, reportExit } = await import("./commands.js");
+const { refreshCommand, reportExit, statusCommand } = await import("./commands.js");
 
 let dir: string;
 let out: string[];
@@ -59,5 +59,32 @@ describe("refresh exit codes (0 healthy, 1 attention, 2 broken), as status has t
     expect(reportExit({ kind: "failed", status: { ...status, state: "retrying" } })).toBe(1);
     // The gateway still serves a token, but the file vanished: broken all the same.
     expect(reportExit({ kind: "failed", status: { ...status, lastError: { code: "credentials_missing", message: "m" } } })).toBe(2);
+  });
+});
+
+describe("status with no gateway", () => {
+  const login = (hours: number) => JSON.stringify({ claudeAiOauth: { accessToken: `sk-ant-oat01-FAKE-${"a".repeat(30)}`, refreshToken: `sk-ant-ort01-FAKE-${"r".repeat(30)}`, expiresAt: Date.now() + hours * 3600_000 } });
+
+  it("each account's place is the order agents use (order.json), and the top-level health and the exit code are the worst account's", async () => {
+    const pluginDir = path.join(dir, "claude-oauth-refresh");
+    await fs.mkdir(path.join(pluginDir, "accounts"), { recursive: true, mode: 0o700 });
+    const defaultFile = path.join(dir, "default-creds.json");
+    await fs.writeFile(defaultFile, login(5), { mode: 0o600 });
+    await fs.writeFile(path.join(pluginDir, "accounts", "work.json"), login(-1), { mode: 0o600 });
+    await fs.writeFile(path.join(pluginDir, "accounts", "home.json"), login(6), { mode: 0o600 });
+    await fs.writeFile(path.join(pluginDir, "order.json"), JSON.stringify({ order: ["home", "default", "work"] }));
+    const code = await statusCommand({ credentialsPath: defaultFile, usageCheckMinutes: 0 }, { json: true }, io);
+    const s = JSON.parse(out.join("\n")) as { health: string; state: string; accounts: Array<{ name: string; place: number; health: string }> };
+    expect(s.accounts.map((a) => [a.name, a.place, a.health])).toEqual([
+      ["default", 2, "healthy"],
+      ["home", 1, "healthy"],
+      ["work", 3, "broken"],
+    ]);
+    expect(s.state).toBe("ok");
+    expect(s.health).toBe("broken");
+    expect(code).toBe(2);
+    out = [];
+    expect(await statusCommand({ credentialsPath: defaultFile, usageCheckMinutes: 0 }, { json: true, account: "default" }, io)).toBe(0);
+    expect((JSON.parse(out.join("\n")) as { health: string }).health).toBe("healthy");
   });
 });
