@@ -14,6 +14,11 @@ import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./alerts/o
 import { PendingLogin } from "./login/pending-login.js";
 import { createOpenClawPublisher } from "./openclaw/publish.js";
 import { RefreshService } from "./service.js";
+import { UsageAlerts } from "./alerts/usage-alerts.js";
+import { counterBook, counting } from "./monitoring/counters.js";
+import { registerMetricsRoute } from "./monitoring/metrics-route.js";
+import { livePoolStatusJson } from "./surfaces/gateway-methods.js";
+import { systemClock } from "./core/clock.js";
 
 /**
  * Wiring only. `register` runs several times per process and in CLI-only passes, so it must not
@@ -31,6 +36,8 @@ let active: AccountPool | undefined;
 let activeConfig: PluginConfig | undefined;
 /** Stops the owner-alert retries of the running accounts (the next start resumes them). */
 let stopOwnerAlerts: (() => void) | undefined;
+/** The running usage alerts and daily summary. */
+let usageAlerts: UsageAlerts | undefined;
 /** A login started with `/claude login`, waiting for its code; the verifier stays in this process. */
 const pendingLogin = new PendingLogin();
 
@@ -51,6 +58,7 @@ export default definePluginEntry({
           return;
         }
         stopOwnerAlerts?.();
+        usageAlerts?.stop();
         await active?.stop();
         const liveConfig = (): OpenClawConfig => {
           try {
@@ -62,7 +70,7 @@ export default definePluginEntry({
         const alertTargets = config.alertTargets;
         const owners: Array<ReturnType<typeof ownerAlertChannel>> = [];
         /** One account's alert channels; its ledger records what was sent and whether it arrived. */
-        const alertsFor = (ledger: AlertLedger): AlertChannel => {
+        const alertsFor = (ledger: AlertLedger, account: string): AlertChannel => {
           // Straight to the owner's chat, no model involved; the system event only when no owner is known.
           const owner = ownerAlertChannel({
             targets: () => resolveAlertTargets(liveConfig(), alertTargets),
@@ -70,6 +78,7 @@ export default definePluginEntry({
             fallback: chatAlertChannel(api.runtime.system),
             ledger,
             logger,
+            counting: counting(counterBook.for(account)),
           });
           owners.push(owner);
           const channels: AlertChannel[] = [owner];
@@ -77,13 +86,26 @@ export default definePluginEntry({
           return fanOut(channels, logger);
         };
         const defaultLedger = new AlertLedger(alertLedgerPath(ctx.stateDir, DEFAULT_ACCOUNT));
-        const defaultAlerts = alertsFor(defaultLedger);
+        const defaultAlerts = alertsFor(defaultLedger, DEFAULT_ACCOUNT);
+        /** Each account's ledger and owner channel, for the usage alerts (which name the account themselves). */
+        const channels = new Map<string, { ledger: AlertLedger; alert: AlertChannel }>([[DEFAULT_ACCOUNT, { ledger: defaultLedger, alert: defaultAlerts }]]);
+        const usage = new UsageAlerts({
+          percents: config.usageAlertPercents,
+          ...(config.usageDigestAt ? { digestAt: config.usageDigestAt } : {}),
+          clock: systemClock,
+          log: logger,
+          statuses: () => active?.statuses() ?? [],
+          statusJson: async () => (active ? ((await livePoolStatusJson(active)).accounts ?? []) : []),
+          channelOf: (name) => channels.get(name),
+          digest: () => channels.get(DEFAULT_ACCOUNT),
+        });
         const agents = (await configuredAgents(ctx.config).catch(() => [])).map((a) => a.id);
         const pool = new AccountPool({
           config,
           stateDir: ctx.stateDir,
           logger,
           alert: defaultAlerts,
+          afterRerank: () => void usage.check(),
           createAccount: (name, accountConfig, hooks) => {
             const publisher = createOpenClawPublisher({
               profileId: accountConfig.profileId,
@@ -93,7 +115,8 @@ export default definePluginEntry({
               onAgentViewRebuilt: (dir) => hooks.logger.info(`OpenClaw still showed an older token to the agent in ${dir} after the write; rebuilt that agent's view (needed on OpenClaw before 2026.9.6).`),
             });
             const ledger = name === DEFAULT_ACCOUNT ? defaultLedger : new AlertLedger(alertLedgerPath(ctx.stateDir, name));
-            const alert = name === DEFAULT_ACCOUNT ? defaultAlerts : alertsFor(ledger);
+            const alert = name === DEFAULT_ACCOUNT ? defaultAlerts : alertsFor(ledger, name);
+            channels.set(name, { ledger, alert });
             // With several accounts every alert names its account; with one, the seed's wording stays.
             const named: AlertChannel = (a) => (name === DEFAULT_ACCOUNT && hooks.accountCount() < 2 ? alert(a) : alert({ ...a, account: name, message: `Claude account "${name}": ${a.message}` }));
             const service = new RefreshService({
@@ -105,13 +128,16 @@ export default definePluginEntry({
               alertLedger: ledger,
               onChange: hooks.onChange,
               banner: name === DEFAULT_ACCOUNT,
+              counting: counting(counterBook.for(name)),
             });
             return { service, applyRanking: () => publisher.applyRanking() };
           },
         });
         active = pool;
         activeConfig = config;
+        usageAlerts = usage;
         stopOwnerAlerts = () => owners.forEach((o) => o.stop());
+        usage.start();
         await pool.start();
         // An alert an owner had not received when the gateway stopped is sent now.
         for (const owner of owners) void owner.resume();
@@ -122,6 +148,8 @@ export default definePluginEntry({
         activeConfig = undefined;
         stopOwnerAlerts?.();
         stopOwnerAlerts = undefined;
+        usageAlerts?.stop();
+        usageAlerts = undefined;
         await pool?.stop();
       },
     });
@@ -137,6 +165,7 @@ export default definePluginEntry({
       logger: prefixedLogger(api.logger),
     });
     registerHttpRoutes(api, () => active);
+    registerMetricsRoute(api, () => active);
     registerCli(api);
   },
 });

@@ -38,6 +38,8 @@ export interface AccountPoolDeps {
   createAccount(name: string, config: PluginConfig, hooks: { ranking: () => ProfileRanking; onChange: () => void; logger: Logger; accountCount: () => number }): PooledAccount;
   /** Where the pool's own alert (every account nearly used up) goes. */
   alert?: AlertChannel;
+  /** Told after each ranking pass, once the places are current (usage alerts look then). */
+  afterRerank?: () => void;
 }
 
 export interface AccountStatus extends ServiceStatus {
@@ -217,6 +219,7 @@ export class AccountPool {
       await this.writeRecord();
     }
     await this.alertIfAllNearlyFull(standings);
+    this.deps.afterRerank?.();
     const key = JSON.stringify(ranking);
     if (key === this.applied) return;
     // Every account publishes to the same stores; any of them can write the ranking.

@@ -63,11 +63,18 @@ function localService(config: PluginConfig, io: CommandIo, alertLedger?: AlertLe
   return new RefreshService({ config, logger: cliLogger(io), publisher: createOpenClawPublisher({ profileId: config.profileId }), ...(alertLedger ? { alertLedger } : {}) });
 }
 
-export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
+export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; check?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
   const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) });
   const now = Date.now();
   const view = live.reachable ? live.payload : await localStatus(pluginConfig, config, opts, io, now);
+  if (opts.check) {
+    // One line and OpenClaw's check codes (0 ok, 1 broken, 2 attention), unlike plain status's.
+    const { checkOf } = await import("../monitoring/check.js");
+    const check = checkOf(opts.account === undefined ? view : { ...view, accounts: [] });
+    io.out(check.line);
+    return check.exitCode;
+  }
   if (opts.json) io.out(JSON.stringify(view, null, 2));
   else io.out(opts.account === undefined ? formatAccountBlocks(view, now) : formatStatusTable(view, now));
   // One account asked for: its health. All of them: the worst, so a monitor notices any.

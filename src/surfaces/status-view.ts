@@ -113,7 +113,8 @@ function toUsageJson(report: NonNullable<ServiceStatus["usage"]>): UsageJson {
   return out;
 }
 
-function inWords(ms: number): string {
+/** "in 2 h 5 min", "3.1 days ago". */
+export function inWords(ms: number): string {
   const abs = Math.abs(ms);
   const text = abs >= DAY_MS ? `${(abs / DAY_MS).toFixed(1)} days` : abs >= 60 * MINUTE_MS ? `${Math.floor(abs / (60 * MINUTE_MS))} h ${Math.floor((abs % (60 * MINUTE_MS)) / MINUTE_MS)} min` : `${Math.floor(abs / MINUTE_MS)} min`;
   return ms >= 0 ? `in ${text}` : `${text} ago`;
