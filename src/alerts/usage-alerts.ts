@@ -241,6 +241,8 @@ export class UsageAlerts {
   private queue: Promise<void> = Promise.resolve();
   private timer: TimerHandle | undefined;
   private running = false;
+  /** The readings and places the last pass decided on: the pool re-ranks every minute, mostly with nothing new. */
+  private lastSeen = "";
 
   constructor(private readonly deps: UsageAlertsDeps) {}
 
@@ -252,6 +254,7 @@ export class UsageAlerts {
 
   stop(): void {
     this.running = false;
+    this.lastSeen = "";
     if (this.timer) this.deps.clock.clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -268,9 +271,16 @@ export class UsageAlerts {
     const now = this.deps.clock.now();
     const statuses = this.deps.statuses();
     const all = accountUsages(statuses, now);
+    const seen = JSON.stringify(all);
+    if (seen === this.lastSeen) return;
+    this.lastSeen = seen;
     for (const status of statuses) {
       const target = this.deps.channelOf(status.name);
       if (!target) continue;
+      // Most passes change nothing: decide on what was read, and write the ledger only when they do.
+      const before = await target.ledger.read();
+      const preview = decideUsageAlerts({ account: status.name, accounts: all, percents: this.deps.percents, memory: before.usage ?? {}, now });
+      if (preview.alerts.length === 0 && JSON.stringify(preview.memory) === JSON.stringify(before.usage ?? {})) continue;
       let alerts: UsageAlertMessage[] = [];
       // Decided and marked inside one ledger update: a mark is recorded before its message goes out.
       await target.ledger.update((r) => {
