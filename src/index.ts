@@ -17,7 +17,7 @@ import { RefreshService } from "./service.js";
 import { UsageAlerts } from "./alerts/usage-alerts.js";
 import { counterBook, counting } from "./monitoring/counters.js";
 import { registerMetricsRoute } from "./monitoring/metrics-route.js";
-import { livePoolStatusJson } from "./surfaces/gateway-methods.js";
+import { liveStatus } from "./status/live.js";
 import { systemClock } from "./core/clock.js";
 
 /**
@@ -95,7 +95,7 @@ export default definePluginEntry({
           clock: systemClock,
           log: logger,
           statuses: () => active?.statuses() ?? [],
-          statusJson: async () => (active ? ((await livePoolStatusJson(active)).accounts ?? []) : []),
+          statusJson: async () => (active ? ((await liveStatus(active)).accounts ?? []) : []),
           channelOf: (name) => channels.get(name),
           digest: () => channels.get(DEFAULT_ACCOUNT),
         });

@@ -4,54 +4,21 @@ import type { PluginConfig } from "./core/config.js";
 import type { AlertChannel, AlertLedger } from "./alerts/alerts.js";
 import { LoginAlerts } from "./alerts/login-alerts.js";
 import { howToLogInAgain, readCredentialsFile, tightenMode, type ClaudeOAuth } from "./login/credentials.js";
-import { PluginError, errorMessage, isRetryable, type ErrorCode } from "./core/errors.js";
-import type { LockProtocol } from "./login/lock.js";
+import { PluginError, errorMessage, isRetryable } from "./core/errors.js";
+import type { ServiceState, ServiceStatus } from "./status/types.js";
 import type { Logger } from "./core/logger.js";
 import type { Publisher } from "./openclaw/publish.js";
 import { redact } from "./core/redact.js";
-import { EventLog, type ServiceEvent } from "./alerts/event-log.js";
+import { EventLog } from "./alerts/event-log.js";
 import { defaultRefreshDeps, recoverAtStart, withRefreshLocks, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./login/refresh.js";
-import { UsageMonitor, type UsageReport } from "./accounts/usage-monitor.js";
+import { UsageMonitor } from "./accounts/usage-monitor.js";
 import type { RawAnswer } from "./login/token-endpoint.js";
 import type { UsageRequest } from "./accounts/usage.js";
 import type { RefreshCounting, UsageCounting } from "./monitoring/counters.js";
 import { MINUTE_MS, clockJumped, effectiveMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./login/schedule.js";
 
-export type ServiceState =
-  | "stopped"
-  | "ok"
-  | "refreshing"
-  | "retrying"
-  | "outcome-unknown"
-  | "needs-login"
-  | "no-credentials"
-  | "invalid-credentials";
-
-export interface ServiceStatus {
-  state: ServiceState;
-  credentialsPath: string;
-  profileId: string;
-  /** The configured agents, all of which read the profile (the shared store, or their own copy). */
-  agents?: string[];
-  account?: { email?: string; subscriptionType?: string };
-  accessTokenExpiresAt?: number;
-  loginEndsAt?: number;
-  lastRefresh?: { at: number; result: "ok" | "failed"; message?: string };
-  nextRefreshAt?: number;
-  retryAt?: number;
-  unsavedTokens: boolean;
-  lastError?: { code: ErrorCode | "unknown"; message: string };
-  /** The subscription's usage windows; absent when usage checks are off. */
-  usage?: UsageReport;
-  /** The latest alert and whether every owner target got it (from the alert ledger). */
-  lastAlert?: { kind: string; at: number; delivered: boolean; targets: string[] };
-  /** Whose locks guard the file: Claude Code's (the file is its `.credentials.json`) or ours. */
-  lockProtocol?: LockProtocol;
-  locks?: { refresh: string[]; write?: string };
-  /** The last few refreshes, failures and alerts, newest first (see event-log.ts). */
-  events?: ServiceEvent[];
-}
-
+// The status types live with the status model; re-exported for the code that reads them from here.
+export type { ServiceState, ServiceStatus } from "./status/types.js";
 
 export interface RefreshReport {
   refreshed: boolean;

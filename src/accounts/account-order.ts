@@ -1,4 +1,6 @@
-import { USAGE_WINDOWS, type Usage, type UsageWindowName } from "./usage.js";
+import type { ServiceStatus } from "../status/types.js";
+import type { Usage } from "./usage.js";
+import { windowLabel } from "./usage-windows.js";
 
 /**
  * Which of the plugin's accounts agents should use first, as a pure function of each account's
@@ -28,20 +30,28 @@ export interface OrderDecision {
 }
 
 interface WindowReading {
-  name: UsageWindowName;
+  name: string;
   label: string;
   utilization: number;
   resetsAt?: number;
 }
 
-/** Windows whose reset moment has passed say nothing about now: their count started over. */
-function liveWindows(usage: AccountStanding["usage"], now: number): WindowReading[] {
+/**
+ * Every window the answer had, known or not (any one at its limit throttles the account); windows
+ * whose reset moment has passed say nothing about now: their count started over.
+ */
+export function liveWindows(usage: AccountStanding["usage"], now: number): WindowReading[] {
   if (!usage) return [];
-  return USAGE_WINDOWS.flatMap(({ name, label }) => {
-    const w = usage.windows[name];
-    if (!w || (w.resetsAt !== undefined && w.resetsAt <= now)) return [];
-    return [{ name, label, utilization: w.utilization, ...(w.resetsAt !== undefined ? { resetsAt: w.resetsAt } : {}) }];
+  return Object.entries(usage.windows).flatMap(([name, w]) => {
+    if (w.resetsAt !== undefined && w.resetsAt <= now) return [];
+    return [{ name, label: windowLabel(name), utilization: w.utilization, ...(w.resetsAt !== undefined ? { resetsAt: w.resetsAt } : {}) }];
   });
+}
+
+/** Pure: what the order policy needs of one account's status. */
+export function standingOf(name: string, s: ServiceStatus, now: number): AccountStanding {
+  const serving = s.accessTokenExpiresAt !== undefined && s.accessTokenExpiresAt > now && s.state !== "needs-login" && s.state !== "no-credentials";
+  return { name, serving, needsLogin: s.state === "needs-login", ...(s.usage?.usage ? { usage: s.usage.usage } : {}) };
 }
 
 function fullest(windows: WindowReading[]): WindowReading | undefined {

@@ -1,17 +1,18 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { allNearlyUsedUp, decideOrder, fullestPercent, isExhausted, type AccountStanding } from "./account-order.js";
+import { allNearlyUsedUp, decideOrder, fullestPercent, isExhausted, standingOf, type AccountStanding } from "./account-order.js";
 import { DEFAULT_ACCOUNT, accountConfig, listAccounts } from "./accounts.js";
+import { orderRecordPath, readOrderRecord, type PoolRecord } from "./order-record.js";
 import type { AlertChannel } from "../alerts/alerts.js";
 import { systemClock, type Clock, type TimerHandle } from "../core/clock.js";
-import { PLUGIN_ID, type PluginConfig } from "../core/config.js";
+import type { PluginConfig } from "../core/config.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { ProfileRanking } from "../openclaw/publish.js";
 import { redact } from "../core/redact.js";
 import { CLOCK_PROBE_MS } from "../login/schedule.js";
 import type { RefreshService, ServiceStatus } from "../service.js";
-import { USAGE_WINDOWS } from "./usage.js";
+import type { AccountStatus } from "../status/types.js";
 
 /**
  * Every account the gateway keeps alive, one RefreshService each (its own file, lock, schedule,
@@ -42,17 +43,7 @@ export interface AccountPoolDeps {
   afterRerank?: () => void;
 }
 
-export interface AccountStatus extends ServiceStatus {
-  name: string;
-  /** 1 = agents use it first. */
-  place: number;
-}
-
-interface PoolRecord {
-  order: string[];
-  /** The reset moment of the "all accounts nearly used up" alert already sent. */
-  allFullAlertFor?: number;
-}
+export type { AccountStatus } from "../status/types.js";
 
 export class AccountPool {
   private readonly deps: AccountPoolDeps;
@@ -70,7 +61,7 @@ export class AccountPool {
   constructor(deps: AccountPoolDeps) {
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
-    this.recordFile = path.join(deps.stateDir, PLUGIN_ID, "order.json");
+    this.recordFile = orderRecordPath(deps.stateDir);
   }
 
   names(): string[] {
@@ -84,7 +75,7 @@ export class AccountPool {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.record = await this.readRecord();
+    this.record = await readOrderRecord(this.recordFile);
     await this.discover();
     this.arm();
   }
@@ -149,19 +140,11 @@ export class AccountPool {
     this.scheduleRerank();
   }
 
-  /** Pure over one status snapshot per account: what the order policy needs of each. */
-  private standings(statuses: ReadonlyMap<string, ServiceStatus>, now: number): AccountStanding[] {
-    return [...statuses].map(([name, s]) => {
-      const serving = s.accessTokenExpiresAt !== undefined && s.accessTokenExpiresAt > now && s.state !== "needs-login" && s.state !== "no-credentials";
-      return { name, serving, needsLogin: s.state === "needs-login", ...(s.usage?.usage ? { usage: s.usage.usage } : {}) };
-    });
-  }
-
   private computeRanking(): { ranking: ProfileRanking; reason?: string; standings: AccountStanding[]; order: string[] } {
     const now = this.clock.now();
     // One snapshot per account for the whole pass: a status is built afresh on every call.
     const statuses = new Map(this.names().map((name) => [name, (this.accounts.get(name) as PooledAccount).service.status()] as const));
-    const standings = this.standings(statuses, now);
+    const standings = [...statuses].map(([name, s]) => standingOf(name, s, now));
     const decision = decideOrder(standings, this.record.order, this.switchAt, now);
     const profileOf = (name: string) => (statuses.get(name) as ServiceStatus).profileId;
     const blockedUntil: Record<string, number> = {};
@@ -178,10 +161,7 @@ export class AccountPool {
         }
         if (!a.usage) continue;
         const limit = isExhausted(a, now) ? 100 : this.switchAt;
-        const resets = USAGE_WINDOWS.flatMap(({ name }) => {
-          const w = a.usage?.windows[name];
-          return w && w.utilization >= limit && w.resetsAt !== undefined && w.resetsAt > now ? [w.resetsAt] : [];
-        });
+        const resets = Object.values(a.usage.windows).flatMap((w) => (w.utilization >= limit && w.resetsAt !== undefined && w.resetsAt > now ? [w.resetsAt] : []));
         if (resets.length) blockedUntil[profileOf(a.name)] = Math.max(...resets);
       }
     }
@@ -241,15 +221,6 @@ export class AccountPool {
     const message = `All Claude accounts are nearly used up (every one at ${this.switchAt} % or more of a usage window)${when}. Agents may stop answering until then; add an account with "openclaw claude-oauth login --account NAME".`;
     this.deps.logger.warn(message);
     await this.deps.alert?.({ kind: "all-nearly-used-up", message, credentialsPath: this.deps.config.credentialsPath, profileId: this.deps.config.profileId });
-  }
-
-  private async readRecord(): Promise<PoolRecord> {
-    try {
-      const v = JSON.parse(await fs.readFile(this.recordFile, "utf8")) as Partial<PoolRecord>;
-      return { order: Array.isArray(v.order) ? v.order.filter((n): n is string => typeof n === "string") : [], ...(typeof v.allFullAlertFor === "number" ? { allFullAlertFor: v.allFullAlertFor } : {}) };
-    } catch {
-      return { order: [] };
-    }
   }
 
   private async writeRecord(): Promise<void> {

@@ -2,11 +2,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { AccountStatus } from "../accounts/account-pool.js";
+import type { AccountStatus, AccountStatusJson } from "../status/types.js";
 import type { Clock } from "../core/clock.js";
 import { AlertLedger, type Alert } from "./alerts.js";
 import { UsageAlerts, alertLevels, clockTime, decideUsageAlerts, digestDue, digestMessage, localDay, periodOver, type AccountUsage, type UsageMemory } from "./usage-alerts.js";
-import type { AccountStatusJson } from "../surfaces/status-view.js";
 
 const NOW = Date.parse("2026-12-06T12:00:00Z");
 const H = 3600_000;

@@ -1,10 +1,12 @@
-import type { AccountStatus } from "../accounts/account-pool.js";
-import { USAGE_WINDOWS, type Usage } from "../accounts/usage.js";
+import type { Usage } from "../accounts/usage.js";
+import { windowLabel, windowsInOrder } from "../accounts/usage-windows.js";
 import type { Clock, TimerHandle } from "../core/clock.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { redact } from "../core/redact.js";
-import { formatUsageWindows, inWords, type AccountStatusJson } from "../surfaces/status-view.js";
+import { relative } from "../status/durations.js";
+import type { AccountStatus, AccountStatusJson } from "../status/types.js";
+import { formatUsageWindows } from "../surfaces/status-view.js";
 import type { AlertChannel, AlertLedger } from "./alerts.js";
 
 /**
@@ -66,13 +68,9 @@ export function alertLevels(percents: readonly number[]): number[] {
   return percents.length === 0 ? [] : [...new Set([...percents, 100])].sort((a, b) => a - b);
 }
 
-/** Pure: the windows an answer holds, in reading order. */
+/** Pure: every window an answer holds (known or not), in reading order. */
 export function readingsOf(usage: Pick<Usage, "windows"> | undefined): WindowReading[] {
-  if (!usage) return [];
-  return USAGE_WINDOWS.flatMap(({ name, label }) => {
-    const w = usage.windows[name];
-    return w ? [{ key: name, label, utilization: w.utilization, ...(w.resetsAt !== undefined ? { resetsAt: w.resetsAt } : {}) }] : [];
-  });
+  return windowsInOrder(usage?.windows).map(([key, w]) => ({ key, label: windowLabel(key), utilization: w.utilization, ...(w.resetsAt !== undefined ? { resetsAt: w.resetsAt } : {}) }));
 }
 
 /** A reading whose reset has passed is old news: its count has started over. */
@@ -122,7 +120,7 @@ function whereAgentsGo(account: AccountUsage, all: readonly AccountUsage[], now:
 }
 
 function resetWords(resetsAt: number | undefined, now: number): string {
-  return resetsAt === undefined ? "" : `, resets ${clockTime(resetsAt, now)} (${inWords(resetsAt - now)})`;
+  return resetsAt === undefined ? "" : `, resets ${clockTime(resetsAt, now)} (${relative(resetsAt, now)})`;
 }
 
 /** Pure: the message for a window that crossed `percent` (below 100). */
@@ -137,7 +135,7 @@ export function usedUpMessage(account: AccountUsage, w: WindowReading, all: read
   if (serving) return `${head}; agents use ${serving.name} now (${Math.round(fullest(serving, now))} %).`;
   const resets = all.flatMap((a) => a.windows.filter((x) => live(x, now) && x.utilization >= 100 && x.resetsAt !== undefined).map((x) => x.resetsAt as number));
   const first = resets.length ? Math.min(...resets) : undefined;
-  const when = first !== undefined ? `: the first window resets ${clockTime(first, now)} (${inWords(first - now)})` : "";
+  const when = first !== undefined ? `: the first window resets ${clockTime(first, now)} (${relative(first, now)})` : "";
   return `${head}; no account is left${when}. Agents get "rate limited" answers until then.`;
 }
 
@@ -210,7 +208,7 @@ export function digestDue(now: number, at: string, sentOn: string | undefined): 
 export function digestMessage(accounts: readonly AccountStatusJson[], now: number): string {
   const lines = accounts.map((a) => {
     const windows = a.usage ? (formatUsageWindows(a.usage, now) ?? (a.usage.error ? `usage unknown (${a.usage.error.message})` : "usage not checked yet")) : "usage checks off";
-    const login = a.login ? `login ends ${inWords(Date.parse(a.login.endsAt) - now)}` : "login end unknown";
+    const login = a.login ? `login ends ${relative(Date.parse(a.login.endsAt), now)}` : "login end unknown";
     const inUse = a.place === 1 && accounts.length > 1 ? " (in use)" : "";
     return `${accounts.length > 1 ? a.name : "Claude"}${inUse}: ${windows}; ${login}; ${a.health}.`;
   });

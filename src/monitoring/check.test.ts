@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AccountStatusJson, StatusJson } from "../surfaces/status-view.js";
+import type { AccountStatusJson, StatusJson } from "../status/types.js";
 import { checkOf } from "./check.js";
 
 const NOW = Date.parse("2026-12-06T12:00:00Z");

@@ -1,4 +1,5 @@
-import type { StatusJson } from "../surfaces/status-view.js";
+import { worstHealth } from "../status/health.js";
+import type { StatusJson } from "../status/types.js";
 
 /**
  * `openclaw claude-oauth status --check` and the status route's `?check=1`: one line and one code
@@ -17,10 +18,6 @@ export interface CheckResult {
   line: string;
 }
 
-type Health = StatusJson["health"];
-
-const RANK: Record<Health, number> = { healthy: 0, attention: 1, broken: 2 };
-
 /** Pure: why one account has the health it has, in a few words. */
 export function reasonOf(a: StatusJson): string {
   if (a.state === "needs-login") return "the login has ended, log in again";
@@ -36,7 +33,7 @@ export function reasonOf(a: StatusJson): string {
 /** Pure: the check's answer for a status view (every account when it has them). */
 export function checkOf(view: StatusJson): CheckResult {
   const accounts: Array<StatusJson & { name?: string }> = view.accounts?.length ? view.accounts : [view];
-  const worst = accounts.reduce<Health>((w, a) => (RANK[a.health] > RANK[w] ? a.health : w), "healthy");
+  const worst = worstHealth(accounts.map((a) => a.health));
   const named = (a: StatusJson & { name?: string }) => (accounts.length > 1 ? `${a.name ?? "default"}: ` : "");
   const detail = accounts
     .filter((a) => a.health === worst)

@@ -3,6 +3,7 @@ import type { AccountPool } from "../accounts/account-pool.js";
 import { PLUGIN_ID } from "../core/config.js";
 import { errorMessage } from "../core/errors.js";
 import { redact } from "../core/redact.js";
+import { NOT_RUNNING } from "../status/messages.js";
 import { counterBook } from "./counters.js";
 
 /**
@@ -39,13 +40,13 @@ export function registerMetricsRoute(api: Api, current: () => AccountPool | unde
       }
       const pool = current();
       if (!pool) {
-        answer(res, head, 503, "text/plain; charset=utf-8", "claude-oauth-refresh is not running in this gateway (disabled, or its config is invalid: see the gateway log).\n");
+        answer(res, head, 503, "text/plain; charset=utf-8", `${NOT_RUNNING}\n`);
         return true;
       }
       try {
-        const [{ renderMetrics }, { livePoolStatusJson }] = await Promise.all([import("./metrics.js"), import("../surfaces/gateway-methods.js")]);
+        const [{ renderMetrics }, { liveStatus }] = await Promise.all([import("./metrics.js"), import("../status/live.js")]);
         const now = Date.now();
-        const status = await livePoolStatusJson(pool);
+        const status = await liveStatus(pool, undefined, () => now);
         const text = await renderMetrics(status.accounts ?? [], (name) => counterBook.get(name), now);
         answer(res, head, 200, text.contentType, text.body);
       } catch (err) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseMetrics, sample } from "../../test/support/prometheus.js";
-import type { AccountStatusJson } from "../surfaces/status-view.js";
+import type { AccountStatusJson } from "../status/types.js";
 import { counting, newCounters } from "./counters.js";
 import { HEALTH_VALUE, SERIES, renderMetrics } from "./metrics.js";
 
@@ -42,7 +42,7 @@ describe("renderMetrics", () => {
     expect(sample(m, SERIES.accessTokenSecondsLeft, { account: "work" })).toBe(-60);
     expect(sample(m, SERIES.loginSecondsLeft, d)).toBe(20 * 86_400);
     expect(sample(m, SERIES.loginSecondsLeft, { account: "work" })).toBeUndefined();
-    expect(sample(m, SERIES.health, d)).toBe(HEALTH_VALUE.healthy);
+    expect(sample(m, SERIES.health, d)).toBe(HEALTH_VALUE("healthy"));
     expect(sample(m, SERIES.health, { account: "work" })).toBe(2);
     expect(sample(m, SERIES.orderPlace, { account: "work" })).toBe(2);
     expect(sample(m, SERIES.usageUtilization, { account: "default", window: "fiveHour" })).toBe(0.43);

@@ -1,4 +1,5 @@
-import type { AccountStatusJson } from "../surfaces/status-view.js";
+import { exitCodeFor } from "../status/health.js";
+import type { AccountStatusJson } from "../status/types.js";
 import type { AccountCounters } from "./counters.js";
 
 /**
@@ -40,8 +41,8 @@ export const SERIES = {
   alertsUndelivered: `${METRIC_PREFIX}alerts_undelivered`,
 } as const;
 
-/** Health as a number, so an alert rule can compare it: 0 ok, 1 attention, 2 broken. */
-export const HEALTH_VALUE: Record<AccountStatusJson["health"], number> = { healthy: 0, attention: 1, broken: 2 };
+/** Health as a number, so an alert rule can compare it: 0 ok, 1 attention, 2 broken (as plain `status` exits). */
+export const HEALTH_VALUE = (health: AccountStatusJson["health"]): number => exitCodeFor(health);
 
 const seconds = (iso: string, now: number) => Math.round((Date.parse(iso) - now) / 1000);
 
@@ -76,7 +77,7 @@ export async function renderMetrics(accounts: readonly AccountStatusJson[], coun
     const account = { account: a.name };
     if (a.accessToken) tokenLeft.set(account, seconds(a.accessToken.expiresAt, now));
     if (a.login) loginLeft.set(account, seconds(a.login.endsAt, now));
-    health.set(account, HEALTH_VALUE[a.health]);
+    health.set(account, HEALTH_VALUE(a.health));
     place.set(account, a.place);
     for (const [window, w] of Object.entries(a.usage?.windows ?? {})) {
       if (!w) continue;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CHAT_HELP, duration, formatChatAccounts, formatChatStatus, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand, whatToDo } from "./chat-reply.js";
-import type { StatusJson } from "./status-view.js";
+import { duration } from "../status/durations.js";
+import type { StatusJson } from "../status/types.js";
+import { CHAT_HELP, formatChatAccounts, formatChatStatus, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand, whatToDo } from "./chat-reply.js";
 
 const NOW = Date.parse("2026-12-01T12:00:00.000Z");
 const MIN = 60_000;
@@ -76,7 +77,7 @@ describe("formatChatStatus", () => {
   it("expired token, login ending soon, no credentials, unsaved tokens: each has its advice", () => {
     expect(whatToDo(status({ accessToken: { expiresAt: iso(NOW - 5 * MIN), validForMinutes: 0, expired: true }, health: "broken" }), NOW)).toMatch(/has expired.*\/claude refresh/);
     expect(formatChatStatus(status({ accessToken: { expiresAt: iso(NOW - 5 * MIN), validForMinutes: 0, expired: true } }), NOW)).toMatch(/^Token expired 5 min ago$/m);
-    expect(whatToDo(status({ login: { endsAt: iso(NOW + 2 * 1440 * MIN), endsInDays: 2 } }), NOW)).toMatch(/^The login ends in 2 days.*\/claude login before then/);
+    expect(whatToDo(status({ login: { endsAt: iso(NOW + 2 * 1440 * MIN), endsInDays: 2 } }), NOW)).toMatch(/^The login ends in 2\.0 days.*\/claude login before then/);
     expect(whatToDo(status({ state: "no-credentials", health: "broken", account: undefined, accessToken: undefined }), NOW)).toMatch(/no Claude login.*\/claude login/);
     expect(whatToDo(status({ unsavedTokens: true }), NOW)).toMatch(/cannot be written/);
     expect(whatToDo(status(), NOW)).toBeUndefined();
@@ -88,7 +89,7 @@ describe("the other replies", () => {
     expect(duration(0)).toBe("0 min");
     expect(duration(59 * MIN)).toBe("59 min");
     expect(duration(61 * MIN)).toBe("1 h 1 min");
-    expect(duration(1440 * MIN)).toBe("1 days");
+    expect(duration(1440 * MIN)).toBe("1.0 days");
     expect(duration(-5)).toBe("0 min");
   });
 
@@ -127,7 +128,7 @@ describe("usage and several accounts in the reply", () => {
     const blocks = text.split("\n\n");
     expect(blocks).toHaveLength(2);
     expect(blocks[0]).toMatch(/^Account work \(agents use it first\)\nClaude login: healthy/);
-    expect(blocks[1]).toMatch(/^Account default \(number 2 in line\)\nClaude login: broken/);
+    expect(blocks[1]).toMatch(/^Account default \(2nd in line\)\nClaude login: broken/);
     expect(blocks[1]).toContain("What to do: The login has ended");
   });
 });

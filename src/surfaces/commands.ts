@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, listAccounts, parseAccountName } from "../accounts/accounts.js";
+import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, parseAccountName } from "../accounts/accounts.js";
 import { AlertLedger } from "../alerts/alerts.js";
 import { resolveConfig, type PluginConfig } from "../core/config.js";
 import { parseCredentials } from "../login/credentials.js";
@@ -14,7 +14,11 @@ import { createOpenClawPublisher } from "../openclaw/publish.js";
 import { redact } from "../core/redact.js";
 import { defaultRefreshDeps, persist, withRefreshLocks } from "../login/refresh.js";
 import { RefreshService, type RefreshReport, type ServiceStatus } from "../service.js";
-import { exitCodeFor, fileMode, formatAccountBlocks, formatStatusTable, toStatusJson, type StatusJson } from "./status-view.js";
+import { toStatusJson } from "../status/build.js";
+import { exitCodeFor } from "../status/health.js";
+import { statusFromFiles } from "../status/local.js";
+import type { StatusJson } from "../status/types.js";
+import { formatAccountBlocks, formatStatusTable } from "./status-view.js";
 import { parseTokenAnswer, postToken } from "../login/token-endpoint.js";
 
 /**
@@ -67,36 +71,33 @@ export async function statusCommand(pluginConfig: unknown, opts: { json?: boolea
   const config = await loadConfig(pluginConfig, opts.account);
   const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) });
   const now = Date.now();
-  const view = live.reachable ? live.payload : await localStatus(pluginConfig, config, opts, io, now);
+  const view = live.reachable ? live.payload : await localStatus(pluginConfig, config, opts, io);
   if (opts.check) {
     // One line and OpenClaw's check codes (0 ok, 1 broken, 2 attention), unlike plain status's.
     const { checkOf } = await import("../monitoring/check.js");
-    const check = checkOf(opts.account === undefined ? view : { ...view, accounts: [] });
+    const own = opts.account === undefined ? undefined : view.accounts?.find((a) => a.name === parseAccountName(opts.account));
+    const check = checkOf(own ? { ...own, accounts: [] } : opts.account === undefined ? view : { ...view, accounts: [] });
     io.out(check.line);
     return check.exitCode;
   }
   if (opts.json) io.out(JSON.stringify(view, null, 2));
   else io.out(opts.account === undefined ? formatAccountBlocks(view, now) : formatStatusTable(view, now));
-  // One account asked for: its health. All of them: the worst, so a monitor notices any.
-  const healths = opts.account === undefined && view.accounts?.length ? view.accounts.map((a) => a.health) : [view.health];
-  return Math.max(...healths.map(exitCodeFor));
+  // All accounts: the top-level health is already the worst, so a monitor notices any. One asked
+  // for: its own (`--account default` reaches the gateway as no account, for older gateways).
+  const own = opts.account === undefined ? undefined : view.accounts?.find((a) => a.name === parseAccountName(opts.account));
+  return exitCodeFor(own?.health ?? view.health);
 }
 
-/** No gateway: read the files of every account (or the one asked for) the way the gateway would. */
-async function localStatus(pluginConfig: unknown, config: PluginConfig, opts: { checkUsage?: boolean; account?: string }, io: CommandIo, now: number): Promise<StatusJson> {
+/** No gateway: the same status value, from the files of every account (or the one asked for). */
+async function localStatus(pluginConfig: unknown, config: PluginConfig, opts: { checkUsage?: boolean; account?: string }, io: CommandIo): Promise<StatusJson> {
   const stateDir = await stateDirOf();
-  const one = async (c: PluginConfig, name: string): Promise<StatusJson> => {
-    const mode = await fileMode(c.credentialsPath);
+  const inspect = async (name: string) => {
+    const c = name === parseAccountName(opts.account) ? config : await loadConfig(pluginConfig, name);
     // The gateway's alert ledger, read only: status shows the last alert with no gateway too.
     const ledger = new AlertLedger(alertLedgerPath(stateDir, name));
-    return toStatusJson(await localService(c, io, ledger).inspect({ checkUsage: opts.checkUsage === true && c.usageCheckMinutes > 0 }), now, { source: "file", ...(mode === undefined ? {} : { mode }) });
+    return localService(c, io, ledger).inspect({ checkUsage: opts.checkUsage === true && c.usageCheckMinutes > 0 });
   };
-  const view = await one(config, parseAccountName(opts.account));
-  if (opts.account !== undefined) return view;
-  const names = await listAccounts(stateDir);
-  const accounts = [];
-  for (const [i, name] of names.entries()) accounts.push({ name, place: i + 1, ...(name === DEFAULT_ACCOUNT ? view : await one(await loadConfig(pluginConfig, name), name)) });
-  return { ...view, accounts };
+  return statusFromFiles({ stateDir, inspect, switchAtPercent: config.switchAtPercent, now: Date.now }, opts.account === undefined ? undefined : parseAccountName(opts.account));
 }
 
 /** Codes whose fix is a human's (a login, a good file), as `status` reports them: exit 2. */

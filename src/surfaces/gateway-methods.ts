@@ -1,23 +1,9 @@
 import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
 import type { AccountPool, AccountService } from "../accounts/account-pool.js";
-import { DEFAULT_ACCOUNT, parseAccountName } from "../accounts/accounts.js";
+import { parseAccountName } from "../accounts/accounts.js";
 import { errorMessage } from "../core/errors.js";
-import { fileMode, toStatusJson, type AccountStatusJson, type StatusJson } from "./status-view.js";
-
-/** The documented status JSON: one account's fields at the top level, and every account in `accounts`. */
-export async function livePoolStatusJson(pool: AccountPool, account: string = DEFAULT_ACCOUNT): Promise<StatusJson> {
-  const now = Date.now();
-  const accounts: AccountStatusJson[] = [];
-  for (const s of pool.statuses()) {
-    const mode = await fileMode(s.credentialsPath);
-    accounts.push({ name: s.name, place: s.place, ...toStatusJson(s, now, { source: "gateway", ...(mode === undefined ? {} : { mode }) }) });
-  }
-  // The asked-for account's own entry, from the same snapshot: no second status or stat.
-  const entry = accounts.find((a) => a.name === account);
-  if (!entry) throw new Error(`No Claude account named "${account}" in this gateway (accounts: ${pool.names().join(", ")}). Add it with: openclaw claude-oauth login --account ${account}`);
-  const { name: _name, place: _place, ...fields } = entry;
-  return { ...fields, accounts };
-}
+import { NOT_RUNNING } from "../status/messages.js";
+import { liveStatus } from "../status/live.js";
 
 /**
  * RPC methods on the running gateway. CLI commands run in their own process, and OpenClaw does
@@ -38,7 +24,7 @@ export function registerGatewayMethods(api: OpenClawPluginApi, current: () => Ac
   const withPool = async (respond: Respond, fn: (pool: AccountPool) => Promise<unknown> | unknown) => {
     const pool = current();
     if (!pool) {
-      respond(false, undefined, { code: "UNAVAILABLE", message: "claude-oauth-refresh is not running in this gateway (disabled, or its config is invalid: see the gateway log)." });
+      respond(false, undefined, { code: "UNAVAILABLE", message: NOT_RUNNING });
       return;
     }
     try {
@@ -58,9 +44,9 @@ export function registerGatewayMethods(api: OpenClawPluginApi, current: () => Ac
     METHODS.status,
     ({ respond, params }) =>
       withPool(respond, async (pool) => {
-        const name = parseAccountName(params.account);
-        if (params.checkUsage === true) await Promise.all(pool.names().filter((n) => params.account === undefined || n === name).map((n) => pool.get(n)?.checkUsage()));
-        return livePoolStatusJson(pool, name);
+        const name = params.account === undefined ? undefined : parseAccountName(params.account);
+        if (params.checkUsage === true) await Promise.all(pool.names().filter((n) => name === undefined || n === name).map((n) => pool.get(n)?.checkUsage()));
+        return liveStatus(pool, name);
       }),
     { scope: "operator.read" },
   );

@@ -3,9 +3,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
 import { PLUGIN_ID } from "../core/config.js";
 import { renderDashboardPage } from "./dashboard-page.js";
+import { joinModules } from "./dashboard-script.js";
 import { errorMessage } from "../core/errors.js";
 import type { AccountPool } from "../accounts/account-pool.js";
-import { livePoolStatusJson } from "./gateway-methods.js";
+import { liveStatus } from "../status/live.js";
+import { NOT_RUNNING } from "../status/messages.js";
 import { redact } from "../core/redact.js";
 
 /**
@@ -25,15 +27,12 @@ type Api = Pick<OpenClawPluginApi, "registerHttpRoute" | "session" | "logger">;
 
 let viewModule: Promise<string | undefined> | undefined;
 
-/** The compiled dashboard-view.js beside this file, to inline into the page; undefined when absent. */
+/** The compiled dashboard-view.js beside this file and what it imports, as one script to inline into the page; undefined when absent. */
 function loadViewModule(onMissing: (why: string) => void): Promise<string | undefined> {
-  viewModule ??= fs.readFile(new URL("./dashboard-view.js", import.meta.url), "utf8").then(
-    (source) => source.replace(/^\/\/# sourceMappingURL=.*$/m, "").replace(/<\/script/gi, "<\\/script"),
-    (err: unknown) => {
-      onMissing(errorMessage(err));
-      return undefined;
-    },
-  );
+  viewModule ??= joinModules(new URL("./dashboard-view.js", import.meta.url), (url) => fs.readFile(url, "utf8")).catch((err: unknown) => {
+    onMissing(errorMessage(err));
+    return undefined;
+  });
   return viewModule;
 }
 
@@ -55,8 +54,6 @@ function corsFor(req: IncomingMessage): Record<string, string> {
   return req.headers.origin === "null" ? { "Access-Control-Allow-Origin": "null", "Access-Control-Allow-Credentials": "true", Vary: "Origin" } : { Vary: "Origin" };
 }
 
-const NOT_RUNNING = "claude-oauth-refresh is not running in this gateway (disabled, or its config is invalid: see the gateway log).";
-
 export function registerHttpRoutes(api: Api, current: () => AccountPool | undefined): void {
   api.registerHttpRoute({
     path: ROUTE_ROOT,
@@ -74,20 +71,20 @@ export function registerHttpRoutes(api: Api, current: () => AccountPool | undefi
         if (pathname === STATUS_PATH && new URL(req.url ?? "/", "http://gateway.invalid").searchParams.get("check") === "1") {
           // For uptime monitors that see only the HTTP code: 200 ok or attention, 503 broken (monitoring/check.ts).
           const { checkOf } = await import("../monitoring/check.js");
-          const check = pool ? checkOf(await livePoolStatusJson(pool)) : { httpStatus: 503, line: `CRITICAL claude-oauth: ${NOT_RUNNING}` };
+          const check = pool ? checkOf(await liveStatus(pool)) : { httpStatus: 503, line: `CRITICAL claude-oauth: ${NOT_RUNNING.trim()}` };
           send(res, req, check.httpStatus, "text/plain; charset=utf-8", `${check.line}\n`);
           return true;
         }
         if (pathname === STATUS_PATH) {
           if (!pool) send(res, req, 503, "application/json; charset=utf-8", `${JSON.stringify({ error: { code: "UNAVAILABLE", message: NOT_RUNNING } })}\n`, corsFor(req));
-          else send(res, req, 200, "application/json; charset=utf-8", `${JSON.stringify(await livePoolStatusJson(pool), null, 2)}\n`, corsFor(req));
+          else send(res, req, 200, "application/json; charset=utf-8", `${JSON.stringify(await liveStatus(pool), null, 2)}\n`, corsFor(req));
           return true;
         }
         if (!pool) {
           send(res, req, 503, "text/html; charset=utf-8", `<!doctype html><meta charset="utf-8"><title>Claude login</title><p>${NOT_RUNNING}</p>\n`);
           return true;
         }
-        const status = await livePoolStatusJson(pool);
+        const status = await liveStatus(pool);
         const view = await loadViewModule((why) => api.logger.warn(`[${PLUGIN_ID}] The dashboard page will not update by itself: ${redact(why)}`));
         const html = renderDashboardPage(status, { now: Date.now(), statusPath: STATUS_PATH, pollMs: POLL_MS, ...(view === undefined ? {} : { viewModule: view }) });
         send(res, req, 200, "text/html; charset=utf-8", html, { "Content-Security-Policy": "object-src 'none'; base-uri 'none'; form-action 'none'" });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ServiceStatus } from "../service.js";
-import { exitCodeFor, formatStatusTable, healthOf, toStatusJson } from "./status-view.js";
+import { toStatusJson } from "../status/build.js";
+import { exitCodeFor, healthOf } from "../status/health.js";
+import type { ServiceStatus } from "../status/types.js";
+import { formatStatusTable } from "./status-view.js";
 
 const NOW = 1_767_225_600_000;
 const MIN = 60_000;
