@@ -12,6 +12,23 @@ function account(name: string, fiveHour?: number, options: { resetsIn?: number; 
   return { name, serving: options.serving ?? true, needsLogin: options.needsLogin ?? false, ...(fiveHour !== undefined || options.week !== undefined ? { usage: { windows } } : {}) };
 }
 
+describe("every window counts, known or not", () => {
+  const withWindow = (name: string, key: string, utilization: number): AccountStanding => ({ name, serving: true, needsLogin: false, usage: { windows: { fiveHour: { utilization: 10 }, [key]: { utilization, resetsAt: NOW + 2 * HOUR } } } });
+
+  it("an account at 100 % of a window Anthropic added is exhausted and gives way, with the window's label", () => {
+    const full = withWindow("default", "seven_day_oauth_apps", 100);
+    expect(isExhausted(full, NOW)).toBe(true);
+    expect(fullestPercent(full, NOW)).toBe(100);
+    const d = decideOrder([full, account("work", 30)], ["default", "work"], SWITCH, NOW);
+    expect(d.order).toEqual(["work", "default"]);
+    expect(d.reason).toBe("work is first: default reached 100 % of its week OAuth apps window, resets 14:00 UTC");
+  });
+
+  it("a model-scoped window at the threshold moves the first account too", () => {
+    expect(decideOrder([withWindow("default", "five_hour_opus", 96), account("work", 30)], ["default", "work"], SWITCH, NOW).order).toEqual(["work", "default"]);
+  });
+});
+
 describe("decideOrder", () => {
   it("one account: always first, nothing to log", () => {
     expect(decideOrder([account("default", 99)], ["default"], SWITCH, NOW)).toEqual({ order: ["default"] });

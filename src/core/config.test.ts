@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { CREDENTIALS_FILE_NAME, DEFAULTS, PLUGIN_ID, checkEndpointUrl, defaultStateDir, expandHome, resolveConfig } from "./config.js";
+import { CREDENTIALS_FILE_NAME, DEFAULTS, PLUGIN_ID, checkEndpointUrl, expandHome, resolveConfig } from "./config.js";
 import { PluginError } from "./errors.js";
 
 const env = { stateDir: "/srv/openclaw-state", homeDir: "/home/tester" };
@@ -56,13 +56,6 @@ describe("resolveConfig defaults", () => {
     expect(expandHome("~", "/h")).toBe("/h");
     expect(expandHome("~other/a", "/h")).toBe("~other/a");
     expect(expandHome("/x/y", "/h")).toBe("/x/y");
-  });
-
-  it("defaultStateDir honours OPENCLAW_STATE_DIR, else ~/.openclaw", () => {
-    expect(defaultStateDir({}, "/home/u")).toBe("/home/u/.openclaw");
-    expect(defaultStateDir({ OPENCLAW_STATE_DIR: "  " }, "/home/u")).toBe("/home/u/.openclaw");
-    expect(defaultStateDir({ OPENCLAW_STATE_DIR: "~/state" }, "/home/u")).toBe("/home/u/state");
-    expect(defaultStateDir({ OPENCLAW_STATE_DIR: "/var/oc" }, "/home/u")).toBe("/var/oc");
   });
 });
 

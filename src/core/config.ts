@@ -208,10 +208,3 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
     ...(usageDigestAt ? { usageDigestAt } : {}),
   };
 }
-
-/** OpenClaw's own rule for its state dir, for code that runs outside a service context. */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, homeDir: string = os.homedir()): string {
-  const fromEnv = env.OPENCLAW_STATE_DIR?.trim();
-  if (fromEnv) return path.resolve(expandHome(fromEnv, homeDir));
-  return path.join(homeDir, ".openclaw");
-}

@@ -117,6 +117,12 @@ describe("usage and several accounts in the reply", () => {
     expect(formatChatStatus(status(), NOW)).not.toContain("Usage");
   });
 
+  it("windows Anthropic added, by a readable name or their field name, and extra usage when on", () => {
+    const reply = formatChatStatus(status({ usage: { checkedAt: iso(NOW - MIN), windows: { fiveHour: { utilization: 61 }, seven_day_oauth_apps: { utilization: 97 }, iguana_necktie: { utilization: 5 } }, extraUsage: { enabled: true, utilization: 24.68 } } }), NOW);
+    expect(reply).toMatch(/^Usage: 5-hour 61 %; iguana_necktie 5 %; week OAuth apps 97 %; extra usage on \(25 % of its monthly limit\)$/m);
+    expect(formatChatStatus(status({ usage: { checkedAt: iso(NOW - MIN), windows: {} } }), NOW)).toMatch(/^Usage: no usage recorded yet$/m);
+  });
+
   it("several accounts: one block each, the one agents use first on top", () => {
     const text = formatChatAccounts(
       [

@@ -4,7 +4,7 @@ import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, parseAccountName } fro
 import { AlertLedger } from "../alerts/alerts.js";
 import { resolveConfig, type PluginConfig } from "../core/config.js";
 import { parseCredentials } from "../login/credentials.js";
-import { PluginError, errorMessage } from "../core/errors.js";
+import { errorMessage } from "../core/errors.js";
 import { callPluginMethod } from "../openclaw/gateway-client.js";
 import { METHODS } from "./gateway-methods.js";
 import type { Logger } from "../core/logger.js";
@@ -19,7 +19,6 @@ import { exitCodeFor } from "../status/health.js";
 import { statusFromFiles } from "../status/local.js";
 import type { StatusJson } from "../status/types.js";
 import { formatAccountBlocks, formatStatusTable } from "./status-view.js";
-import { parseTokenAnswer, postToken } from "../login/token-endpoint.js";
 
 /**
  * `openclaw claude-oauth ...`: each command asks the running gateway first (so the gateway

@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { relative } from "../status/durations.js";
 import { absolute, esc, explain, renderDashboard, renderStaleNotice, type DashboardStatus } from "./dashboard-view.js";
 import { joinModules } from "./dashboard-script.js";
+import { parseUsageAnswer } from "../accounts/usage.js";
+import { toUsageJson } from "../status/build.js";
 
 const NOW = Date.parse("2026-12-05T00:00:00.000Z");
 const MIN = 60_000;
@@ -120,6 +122,21 @@ describe("dashboard view", () => {
     expect(t).toContain("Checked 2 min ago");
     expect(html).toContain('aria-valuenow="95"');
     expect(html).toContain('<span class="bad" style="width:95.0%">');
+  });
+
+  it("windows Anthropic added get a bar each under a readable name or their field name; extra usage when on", () => {
+    const html = renderDashboard(status({ usage: { checkedAt: iso(NOW - MIN), windows: { fiveHour: { utilization: 61 }, seven_day_oauth_apps: { utilization: 97 }, iguana_necktie: { utilization: 5 } }, extraUsage: { enabled: true, utilization: 24.68 } } }), NOW);
+    const t = text(html);
+    expect(t).toContain("week OAuth apps: 97% used");
+    expect(t).toContain("iguana_necktie: 5% used");
+    expect(t).toContain("Extra usage is on: 25% of its monthly limit used.");
+    expect(html.match(/role="meter"/g)?.length).toBe(3);
+  });
+
+  it("a check that found every window null (recorded answer) says so instead of showing nothing", () => {
+    const body = readFileSync(new URL("../../test/fixtures/usage/all-null.json", import.meta.url), "utf8");
+    const usage = toUsageJson({ usage: parseUsageAnswer({ status: 200, headers: new Headers(), body }, NOW - MIN) });
+    expect(text(renderDashboard(status({ usage }), NOW))).toMatch(/Usage No usage recorded yet\. Checked 1 min ago ?\./);
   });
 
   it("a failed usage check says so beside the last numbers, or alone", () => {

@@ -112,13 +112,17 @@ function usage(s: DashboardStatus, now: number): string {
   const problem = s.usage?.error ? `<p class="muted" data-field="usage-error">Usage unavailable: ${esc(s.usage.error.message)}</p>` : "";
   const x = s.usage?.extraUsage;
   const extra = x ? `<p data-field="extra-usage">Extra usage is on${x.utilization !== undefined ? `: ${esc(Math.round(Number(x.utilization) || 0))}% of its monthly limit used` : ""}.</p>` : "";
-  if (windows.length === 0) return problem || extra ? `<section><h2>Usage</h2>${extra}${problem}</section>` : "";
+  const checked = s.usage?.checkedAt ? `<p class="muted">Checked ${time(s.usage.checkedAt, "usage-checked", relative(Math.min(Date.parse(s.usage.checkedAt), now), now))}.</p>` : "";
+  if (windows.length === 0) {
+    // A check that found every window empty (a fresh account, or all null) says so, like the CLI and chat.
+    const none = checked ? `<p class="muted" data-field="usage-none">No usage recorded yet.</p>` : "";
+    return none || extra || problem ? `<section><h2>Usage</h2>${none}${extra}${checked}${problem}</section>` : "";
+  }
   const bars = windows.map((w) => {
     const tone = w.pct >= 90 ? "bad" : w.pct >= 70 ? "warn" : "good";
     const reset = w.resetsAt ? `, resets ${relative(Date.parse(w.resetsAt), now)}` : "";
     return `<div class="usage"><div class="usage-label">${esc(w.label)}: ${esc(w.pct.toFixed(0))}% used${esc(reset)}</div><div class="bar" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${esc(w.pct.toFixed(0))}"><span class="${tone}" style="width:${esc(w.pct.toFixed(1))}%"></span></div></div>`;
   });
-  const checked = s.usage?.checkedAt ? `<p class="muted">Checked ${time(s.usage.checkedAt, "usage-checked", relative(Math.min(Date.parse(s.usage.checkedAt), now), now))}.</p>` : "";
   return `<section><h2>Usage</h2>${bars.join("")}${extra}${checked}${problem}</section>`;
 }
 
