@@ -262,6 +262,27 @@ describe("monitoring e2e: usage alerts in the owner's chat, status --check, the 
     timings.metricsBytes = body.length;
   });
 
+  it("latency, one run: the metrics route next to the status route, alternated request by request", async () => {
+    const headers = { authorization: `Bearer ${gatewayToken()}` };
+    const timed = async (path: string): Promise<number> => {
+      const started = performance.now();
+      const res = await fetch(`${base()}${path}`, { headers });
+      await res.text();
+      expect(res.status, path).toBe(200);
+      return performance.now() - started;
+    };
+    const status: number[] = [];
+    const metrics: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      status.push(await timed(`${ROUTE}/status`));
+      metrics.push(await timed(`${ROUTE}/metrics`));
+    }
+    const p = (xs: number[], q: number) => Math.round([...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] as number);
+    const figures = { n: 40, statusP50: p(status, 0.5), statusP95: p(status, 0.95), statusMax: p(status, 1), metricsP50: p(metrics, 0.5), metricsP95: p(metrics, 0.95), metricsMax: p(metrics, 1) };
+    console.info(`[e2e monitoring] route latency (ms, three accounts): ${JSON.stringify(figures)}`);
+    recordFigure("e2e-monitoring", "route-latency-ms", figures);
+  });
+
   it("after the window's reset passes, crossing 80 again is told again; nothing was sent after the restart", async () => {
     const wait = firstReset - Date.now();
     timings.waitedForResetMs = Math.max(0, wait);
