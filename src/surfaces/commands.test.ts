@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // No gateway in a unit test: every command does the work itself, as on a server with none running.
 vi.mock("../openclaw/gateway-client.js", () => ({ callPluginMethod: async () => ({ reachable: false, reason: "not reachable (unit test)" }) }));
 
-const { refreshCommand, reportExit } = await import("./commands.js");
+const { refreshCommand, reportExit, statusCommand } = await import("./commands.js");
 
 let dir: string;
 let out: string[];
@@ -59,5 +59,29 @@ describe("refresh exit codes (0 healthy, 1 attention, 2 broken), as status has t
     expect(reportExit({ kind: "failed", status: { ...status, state: "retrying" } })).toBe(1);
     // The gateway still serves a token, but the file vanished: broken all the same.
     expect(reportExit({ kind: "failed", status: { ...status, lastError: { code: "credentials_missing", message: "m" } } })).toBe(2);
+  });
+});
+
+describe("status --check with no gateway: one line, OpenClaw's check codes (0 ok, 1 broken, 2 attention)", () => {
+  const DAY = 86_400_000;
+  const login = (loginEndsIn: number) => JSON.stringify({ claudeAiOauth: { accessToken: "a".repeat(30), refreshToken: "r".repeat(30), expiresAt: Date.now() + 3 * 3600_000, refreshTokenExpiresAt: Date.now() + loginEndsIn } });
+
+  it("ok: exit 0; a login ending in 2 days: exit 2; no credentials: exit 1 (plain status: 0, 1, 2)", async () => {
+    const file = path.join(dir, "creds.json");
+    await fs.writeFile(file, login(20 * DAY), { mode: 0o600 });
+    const config = { credentialsPath: file, usageCheckMinutes: 0 };
+    expect(await statusCommand(config, { check: true }, io)).toBe(0);
+    expect(out).toEqual([expect.stringMatching(/^OK claude-oauth: login ends in 19\.9 days$/)]);
+    await fs.writeFile(file, login(2 * DAY), { mode: 0o600 });
+    out = [];
+    expect(await statusCommand(config, { check: true }, io)).toBe(2);
+    expect(out).toEqual([expect.stringMatching(/^WARNING claude-oauth: login ends in 1\.9 days$/)]);
+    expect(await statusCommand(config, {}, io), "plain status: 1 for attention").toBe(1);
+    await fs.rm(file);
+    out = [];
+    expect(await statusCommand(config, { check: true }, io)).toBe(1);
+    // stdout carries the one line; the reason for the operator goes to stderr as always.
+    expect(out.filter((l) => !l.startsWith("error: "))).toEqual(["CRITICAL claude-oauth: no credentials, log in"]);
+    expect(await statusCommand(config, {}, io), "plain status: 2 for broken").toBe(2);
   });
 });
