@@ -11,6 +11,7 @@ import { registerChatCommand } from "./surfaces/chat-command.js";
 import { registerCli } from "./surfaces/cli.js";
 import { registerGatewayMethods } from "./surfaces/gateway-methods.js";
 import { registerHttpRoutes } from "./surfaces/http-routes.js";
+import { registerMetricsRoute } from "./monitoring/metrics-route.js";
 
 /**
  * Wiring only. `register` runs several times per process and in CLI-only passes (every
@@ -34,6 +35,7 @@ async function stopRunning(): Promise<void> {
   const current = running;
   running = undefined;
   current?.stopOwnerAlerts();
+  current?.stopUsageAlerts();
   await current?.pool.stop();
 }
 
@@ -88,6 +90,7 @@ export default definePluginEntry({
       logger: prefixedLogger(api.logger),
     });
     registerHttpRoutes(waiting, pool);
+    registerMetricsRoute(waiting, pool);
     registerCli(api);
   },
 });

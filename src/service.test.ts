@@ -9,6 +9,7 @@ import { PluginError } from "./core/errors.js";
 import type { Logger } from "./core/logger.js";
 import type { PublishedToken, Publisher } from "./openclaw/publish.js";
 import type { RefreshDeps } from "./login/refresh.js";
+import { counting, newCounters } from "./monitoring/counters.js";
 import { RefreshService, type ServiceDeps } from "./service.js";
 import { AlertLedger, type Alert, type AlertChannel } from "./alerts/alerts.js";
 import type { RawAnswer, TokenRequest } from "./login/token-endpoint.js";
@@ -134,7 +135,7 @@ interface Harness {
   lines(level?: LogLine["level"]): string[];
 }
 
-function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; config?: Record<string, unknown>; alert?: AlertChannel; alertLedger?: AlertLedger; usageGet?: ServiceDeps["usageGet"] } = {}): Harness {
+function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; config?: Record<string, unknown>; alert?: AlertChannel; alertLedger?: AlertLedger; usageGet?: ServiceDeps["usageGet"]; counting?: ServiceDeps["counting"] } = {}): Harness {
   const clock = new FakeClock(T0);
   const endpoint = new FakeEndpoint(clock, options.live ?? "none");
   const publisher = new FakePublisher();
@@ -154,6 +155,7 @@ function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; confi
     ...(options.alert ? { alert: options.alert } : {}),
     ...(options.alertLedger ? { alertLedger: options.alertLedger } : {}),
     ...(options.usageGet ? { usageGet: options.usageGet } : {}),
+    ...(options.counting ? { counting: options.counting } : {}),
   });
   services.push(service);
   return {
@@ -348,9 +350,10 @@ describe("RefreshService failures", () => {
     expect(h.endpoint.requests).toHaveLength(0);
   });
 
-  it("5xx -> state retrying with growing back-off, then recovers", async () => {
+  it("5xx -> state retrying with growing back-off, then recovers (and the metrics counters say so)", async () => {
     const login = await writeLogin(T0 + 30 * MINUTE);
-    const h = harness({ live: login.refresh });
+    const counters = newCounters();
+    const h = harness({ live: login.refresh, counting: counting(counters) });
     const fail = (): RawAnswer => ({ status: 502, headers: new Headers(), body: "<html>Bad gateway</html>" });
     h.endpoint.script.push(fail, fail);
     await start(h);
@@ -379,6 +382,7 @@ describe("RefreshService failures", () => {
     expect(s.retryAt).toBeUndefined();
     expect(s.lastError).toBeUndefined();
     expect((await readCredentialsFile(file)).oauth.refreshToken).toBe(h.endpoint.live);
+    expect([counters.refreshAttempts, counters.refreshSuccesses, Object.fromEntries(counters.refreshFailures)]).toEqual([3, 1, { server_error: 2 }]);
   });
 
   it("a server that echoes the refresh token in its error body does not get it into the log", async () => {

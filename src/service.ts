@@ -15,6 +15,7 @@ import { defaultRefreshDeps, runRefresh, type RefreshDeps, type RefreshResult, t
 import { UsageMonitor } from "./accounts/usage-monitor.js";
 import type { RawAnswer } from "./login/token-endpoint.js";
 import type { UsageRequest } from "./accounts/usage.js";
+import type { RefreshCounting, UsageCounting } from "./monitoring/counters.js";
 import { MINUTE_MS, clockJumped, effectiveMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./login/schedule.js";
 
 // The status types live with the status model; re-exported for the code that reads them from here.
@@ -45,6 +46,8 @@ export interface ServiceDeps {
   onChange?: () => void;
   /** The seed's start-up lines; only the first account prints them. Default true. */
   banner?: boolean;
+  /** Counts refreshes and usage-check failures for the metrics route. */
+  counting?: RefreshCounting & UsageCounting;
 }
 
 /**
@@ -63,6 +66,7 @@ export class RefreshService {
   private readonly usage: UsageMonitor | undefined;
   private readonly onChange: () => void;
   private readonly banner: boolean;
+  private readonly counting: (RefreshCounting & UsageCounting) | undefined;
 
   private state: ServiceState = "stopped";
   private oauth: ClaudeOAuth | undefined;
@@ -98,6 +102,7 @@ export class RefreshService {
     this.agents = deps.agents;
     this.onChange = deps.onChange ?? (() => undefined);
     this.banner = deps.banner ?? true;
+    this.counting = deps.counting;
     this.usage =
       deps.config.usageCheckMinutes > 0
         ? new UsageMonitor({
@@ -107,6 +112,7 @@ export class RefreshService {
             log: this.log,
             currentToken: () => this.usableToken(),
             onReport: () => this.onChange(),
+            ...(deps.counting ? { counting: deps.counting } : {}),
             ...(deps.usageGet ? { get: deps.usageGet } : {}),
           })
         : undefined;
@@ -413,6 +419,7 @@ export class RefreshService {
   private async doRefresh(force: boolean): Promise<RefreshReport> {
     const previous = this.state;
     this.state = "refreshing";
+    this.counting?.refreshAttempted();
     try {
       const result = await runRefresh(this.refreshDeps, {
         force,
@@ -446,6 +453,7 @@ export class RefreshService {
         message = `The credentials file already holds a newer token (refreshed by another process, or a new login); valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes`;
         break;
       case "refreshed":
+        this.counting?.refreshSucceeded();
         this.lifetimeMs = result.oauth.expiresAt - now;
         this.unsaved = undefined;
         this.lastRefresh = { at: now, result: "ok" };
@@ -453,6 +461,7 @@ export class RefreshService {
         this.events.record(now, "refreshed", message);
         break;
       case "refreshed-unsaved":
+        this.counting?.refreshSucceeded();
         this.unsaved = result.unsaved;
         this.lastRefresh = { at: now, result: "ok", message: "saved in memory only" };
         this.attempt += 1;
@@ -476,6 +485,7 @@ export class RefreshService {
     const e = err instanceof PluginError ? err : new PluginError("server_error", redact(errorMessage(err)), { cause: err });
     this.lastError = { code: e.code, message: e.message };
     this.lastRefresh = { at: now, result: "failed", message: e.message };
+    this.counting?.refreshFailed(e.code);
     if (e.code !== "needs_login") this.events.record(now, "refresh-failed", `Refresh failed: ${e.message}`);
     let message: string;
     if (e.code === "needs_login") {

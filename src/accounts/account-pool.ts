@@ -41,6 +41,8 @@ export interface AccountPoolDeps {
   createAccount(name: string, config: PluginConfig, hooks: { ranking: () => ProfileRanking; onChange: () => void; logger: Logger; accountCount: () => number }): PooledAccount;
   /** Where the pool's own alert (every account nearly used up) goes. */
   alert?: AlertChannel;
+  /** Told after each ranking pass, once the places are current (usage alerts look then). */
+  afterRerank?: () => void;
 }
 
 export type { AccountStatus } from "../status/types.js";
@@ -185,6 +187,7 @@ export class AccountPool {
       await this.writeRecord();
     }
     await this.alertIfAllNearlyFull(standings);
+    this.deps.afterRerank?.();
     const key = JSON.stringify(ranking);
     if (key === this.applied) return;
     // Every account publishes to the same stores; any of them can write the ranking.

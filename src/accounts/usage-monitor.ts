@@ -4,6 +4,7 @@ import type { Logger } from "../core/logger.js";
 import { redact } from "../core/redact.js";
 import { MINUTE_MS } from "../login/schedule.js";
 import type { RawAnswer } from "../login/token-endpoint.js";
+import type { UsageCounting } from "../monitoring/counters.js";
 import { buildUsageRequest, getUsage, nextUsageCheckDelay, parseUsageAnswer, type Usage, type UsageRequest } from "./usage.js";
 
 /**
@@ -30,6 +31,8 @@ export interface UsageMonitorDeps {
   get?: (request: UsageRequest) => Promise<RawAnswer>;
   /** Told after every check, so whoever ranks accounts can look again. */
   onReport?: () => void;
+  /** Counts failed checks for the metrics route. */
+  counting?: UsageCounting;
 }
 
 /** After a refresh the new token is checked at once, but never more often than this. */
@@ -120,6 +123,7 @@ export class UsageMonitor {
       this.rateLimitedInARow = e.code === "rate_limited" ? this.rateLimitedInARow + 1 : 0;
       this.retryAfterMs = e.retryAfterMs;
       this.last = { ...this.last, error: { code: e.code, message: e.message, at: now } };
+      this.deps.counting?.usageCheckFailed(e.code);
       // Once per kind of trouble, not at every check: usage is a nicety, the log is for the login.
       if (this.loggedProblem !== e.code) this.deps.log.warn(`Usage unavailable: ${redact(e.message)} Refreshing is not affected.`);
       this.loggedProblem = e.code;

@@ -7,6 +7,7 @@ import type { Logger } from "../core/logger.js";
 import { redact } from "../core/redact.js";
 import { DAY_MS } from "../status/durations.js";
 import { LOGIN_WARNING_DAYS } from "../status/thresholds.js";
+import { parseUsageMemory, type UsageMemory } from "./usage-alerts.js";
 
 /**
  * Telling the owner before the login ends, and once when it has ended: in the gateway log, in the
@@ -15,7 +16,7 @@ import { LOGIN_WARNING_DAYS } from "../status/thresholds.js";
  * days ahead) is status/thresholds.ts's LOGIN_WARNING_DAYS, the same rule that makes status say "attention".
  */
 
-export type AlertKind = "login-ending" | "needs-login" | "token-expiring" | "all-nearly-used-up";
+export type AlertKind = "login-ending" | "needs-login" | "token-expiring" | "all-nearly-used-up" | "usage" | "usage-digest";
 
 export interface Alert {
   kind: AlertKind;
@@ -53,6 +54,10 @@ export interface AlertRecord {
   expiringFor?: string;
   /** The latest alert and where it reached (owner delivery). */
   lastAlert?: LastAlert;
+  /** Usage marks already told, per window, for the window period they belong to (usage-alerts.ts). */
+  usage?: UsageMemory;
+  /** The local day ("YYYY-MM-DD") whose daily usage summary was sent. */
+  digestSentOn?: string;
 }
 
 export interface LastAlert {
@@ -86,12 +91,15 @@ export class AlertLedger {
     try {
       const v = JSON.parse(await fs.readFile(this.file, "utf8")) as Partial<AlertRecord>;
       const lastAlert = parseLastAlert(v.lastAlert);
+      const usage = parseUsageMemory(v.usage);
       record = {
         warned: Array.isArray(v.warned) ? v.warned.filter((d): d is number => typeof d === "number") : [],
         ...(typeof v.loginEndsAt === "number" ? { loginEndsAt: v.loginEndsAt } : {}),
         ...(typeof v.needsLoginFor === "string" ? { needsLoginFor: v.needsLoginFor } : {}),
         ...(typeof v.expiringFor === "string" ? { expiringFor: v.expiringFor } : {}),
         ...(lastAlert ? { lastAlert } : {}),
+        ...(usage ? { usage } : {}),
+        ...(typeof v.digestSentOn === "string" ? { digestSentOn: v.digestSentOn } : {}),
       };
     } catch {
       record = { warned: [] };

@@ -165,7 +165,7 @@ describe("resolveConfig validation", () => {
 
 interface SchemaProperty {
   type: string;
-  items?: { type: string; pattern?: string };
+  items?: { type: string; pattern?: string; minimum?: number; maximum?: number };
   minimum?: number;
   maximum?: number;
   default?: unknown;
@@ -207,11 +207,11 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
   it("same set of keys; unknown keys refused by both", () => {
     expect(schema.additionalProperties).toBe(false);
     const schemaKeys = Object.keys(schema.properties).sort();
-    // alertCommand and alertTargets have no default: they are present only when set.
-    expect(schemaKeys).toEqual(Object.keys(resolveConfig({ alertCommand: "true", alertTargets: ["telegram:1"] }, env)).sort());
+    // alertCommand, alertTargets and usageDigestAt have no default: they are present only when set.
+    expect(schemaKeys).toEqual(Object.keys(resolveConfig({ alertCommand: "true", alertTargets: ["telegram:1"], usageDigestAt: "08:30" }, env)).sort());
     // every schema key is accepted by resolveConfig with its own default (or a valid value)
     for (const key of schemaKeys) {
-      const value = prop(key).default ?? ({ credentialsPath: "/tmp/x.json", alertCommand: "true", alertTargets: ["telegram:1"] } as Record<string, unknown>)[key];
+      const value = prop(key).default ?? ({ credentialsPath: "/tmp/x.json", alertCommand: "true", alertTargets: ["telegram:1"], usageDigestAt: "08:30" } as Record<string, unknown>)[key];
       expect(accepts({ [key]: value }), key).toBe(true);
     }
     expect(Object.keys(manifest.uiHints).sort()).toEqual(schemaKeys);
@@ -302,5 +302,35 @@ describe("alertTargets", () => {
     for (const sample of ["telegram:123", "whatsapp:+15551234567", "discord:1-2", "telegram:", ":1", "Telegram:1", "telegram:*", "telegram: 1", " telegram:1", "matrix:@me:example.org"]) {
       expect(accepts({ alertTargets: [sample] }), sample).toBe(pattern.test(sample));
     }
+  });
+});
+
+describe("usageAlertPercents and usageDigestAt", () => {
+  it("usageAlertPercents: default [80, 95]; [] turns it off; sorted, duplicates dropped", () => {
+    expect(resolveConfig({}, env).usageAlertPercents).toEqual([80, 95]);
+    expect(resolveConfig({ usageAlertPercents: [] }, env).usageAlertPercents).toEqual([]);
+    expect(resolveConfig({ usageAlertPercents: [90, 50, 90] }, env).usageAlertPercents).toEqual([50, 90]);
+  });
+
+  it("usageAlertPercents: the schema and resolveConfig agree on the range", () => {
+    const items = prop("usageAlertPercents").items;
+    expect(prop("usageAlertPercents").type).toBe("array");
+    expect(items?.type).toBe("integer");
+    for (const sample of [[1], [100], [0], [101], [50.5]]) {
+      const v = sample[0] as number;
+      const schemaOk = Number.isInteger(v) && v >= (items?.minimum ?? Number.NaN) && v <= (items?.maximum ?? Number.NaN);
+      expect(accepts({ usageAlertPercents: sample }), String(v)).toBe(schemaOk);
+    }
+    for (const bad of ["80", 80, [80, "95"], {}]) expectRefused("usageAlertPercents", bad);
+  });
+
+  it("usageDigestAt: HH:MM, 24-hour; unset means no summary; the schema pattern agrees", () => {
+    expect(resolveConfig({}, env).usageDigestAt).toBeUndefined();
+    expect(resolveConfig({ usageDigestAt: "08:30" }, env).usageDigestAt).toBe("08:30");
+    const pattern = new RegExp(prop("usageDigestAt").pattern ?? "");
+    for (const sample of ["00:00", "08:30", "23:59", "24:00", "8:30", "08:60", "08:30:00", " 08:30", "noon"]) {
+      expect(accepts({ usageDigestAt: sample }), sample).toBe(pattern.test(sample));
+    }
+    expect(expectRefused("usageDigestAt", "8am").message).toMatch(/HH:MM/);
   });
 });

@@ -25,6 +25,10 @@ export interface PluginConfig {
   switchAtPercent: number;
   /** `channel:id` chats that get every alert; unset: the owners in `commands.ownerAllowFrom`. */
   alertTargets?: string[];
+  /** Percent marks of any usage window that tell the owner once per window period; [] = off. */
+  usageAlertPercents: number[];
+  /** "HH:MM" local time of the daily usage summary; unset = no summary. */
+  usageDigestAt?: string;
 }
 
 export const PLUGIN_ID = "claude-oauth-refresh";
@@ -46,6 +50,8 @@ export const DEFAULTS = {
   usageUrl: "https://api.anthropic.com/api/oauth/usage",
   // Leaves a little room for the turn in flight: a window at 100 % answers every request with 429.
   switchAtPercent: 95,
+  // A word before the account moves on (95, the default switchAtPercent) and one while there is still room.
+  usageAlertPercents: [80, 95] as number[],
 } as const;
 
 const KEYS = new Set([
@@ -61,6 +67,8 @@ const KEYS = new Set([
   "usageUrl",
   "switchAtPercent",
   "alertTargets",
+  "usageAlertPercents",
+  "usageDigestAt",
 ]);
 
 /** OpenClaw manages this one from Claude Code's own files; writing it would fight OpenClaw. */
@@ -131,6 +139,26 @@ function targetList(key: string, value: unknown): string[] {
   });
 }
 
+function percentList(key: string, value: unknown, fallback: readonly number[]): number[] {
+  if (value === undefined) return [...fallback];
+  const fix = `openclaw config set ${CONFIG_PATH}.${key} '[80, 95]' (or '[]' for none)`;
+  if (!Array.isArray(value)) fail(key, `expected a list of whole numbers from 1 to 100, got ${JSON.stringify(value)}`, fix);
+  const out = value.map((v) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 100) fail(key, `each entry must be a whole number from 1 to 100, got ${JSON.stringify(v)}`, fix);
+    return v;
+  });
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+/** "HH:MM", 24-hour clock; the same rule as the manifest's pattern. */
+export const DIGEST_TIME_PATTERN = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+
+function digestTime(key: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !DIGEST_TIME_PATTERN.test(value)) fail(key, `expected a local time as "HH:MM" (24-hour, e.g. "08:30"), got ${JSON.stringify(value)}`, `openclaw config set ${CONFIG_PATH}.${key} 08:30 (or "openclaw config unset ${CONFIG_PATH}.${key}" for no summary)`);
+  return value;
+}
+
 export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfig {
   const input: Record<string, unknown> =
     raw === undefined || raw === null ? {} : typeof raw === "object" && !Array.isArray(raw) ? (raw as Record<string, unknown>) : failRoot("expected an object of settings");
@@ -160,6 +188,23 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
   const alertCommand = input.alertCommand === undefined ? undefined : nonEmptyString("alertCommand", input.alertCommand, "");
 
   const alertTargets = input.alertTargets === undefined ? undefined : targetList("alertTargets", input.alertTargets);
+  const usageAlertPercents = percentList("usageAlertPercents", input.usageAlertPercents, DEFAULTS.usageAlertPercents);
+  const usageDigestAt = digestTime("usageDigestAt", input.usageDigestAt);
 
-  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, usageCheckMinutes, usageUrl, switchAtPercent, ...(alertCommand ? { alertCommand } : {}), ...(alertTargets ? { alertTargets } : {}) };
+  return {
+    credentialsPath,
+    refreshIntervalMinutes,
+    refreshBeforeExpiryMinutes,
+    profileId,
+    tokenUrl,
+    clientId,
+    authorizeUrl,
+    usageCheckMinutes,
+    usageUrl,
+    switchAtPercent,
+    usageAlertPercents,
+    ...(alertCommand ? { alertCommand } : {}),
+    ...(alertTargets ? { alertTargets } : {}),
+    ...(usageDigestAt ? { usageDigestAt } : {}),
+  };
 }

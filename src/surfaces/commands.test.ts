@@ -88,3 +88,27 @@ describe("status with no gateway", () => {
     expect((JSON.parse(out.join("\n")) as { health: string }).health).toBe("healthy");
   });
 });
+
+describe("status --check with no gateway: one line, OpenClaw's check codes (0 ok, 1 broken, 2 attention)", () => {
+  const DAY = 86_400_000;
+  const login = (loginEndsIn: number) => JSON.stringify({ claudeAiOauth: { accessToken: "a".repeat(30), refreshToken: "r".repeat(30), expiresAt: Date.now() + 3 * 3600_000, refreshTokenExpiresAt: Date.now() + loginEndsIn } });
+
+  it("ok: exit 0; a login ending in 2 days: exit 2; no credentials: exit 1 (plain status: 0, 1, 2)", async () => {
+    const file = path.join(dir, "creds.json");
+    await fs.writeFile(file, login(20 * DAY), { mode: 0o600 });
+    const config = { credentialsPath: file, usageCheckMinutes: 0 };
+    expect(await statusCommand(config, { check: true }, io)).toBe(0);
+    expect(out).toEqual([expect.stringMatching(/^OK claude-oauth: login ends in 19\.9 days$/)]);
+    await fs.writeFile(file, login(2 * DAY), { mode: 0o600 });
+    out = [];
+    expect(await statusCommand(config, { check: true }, io)).toBe(2);
+    expect(out).toEqual([expect.stringMatching(/^WARNING claude-oauth: login ends in 1\.9 days$/)]);
+    expect(await statusCommand(config, {}, io), "plain status: 1 for attention").toBe(1);
+    await fs.rm(file);
+    out = [];
+    expect(await statusCommand(config, { check: true }, io)).toBe(1);
+    // stdout carries the one line; the reason for the operator goes to stderr as always.
+    expect(out.filter((l) => !l.startsWith("error: "))).toEqual(["CRITICAL claude-oauth: no credentials, log in"]);
+    expect(await statusCommand(config, {}, io), "plain status: 2 for broken").toBe(2);
+  });
+});

@@ -67,7 +67,7 @@ async function localService(config: PluginConfig, io: CommandIo, alertLedger?: A
   return new RefreshService({ config, logger: cliLogger(io), publisher: createOpenClawPublisher({ profileId: config.profileId }), ...(alertLedger ? { alertLedger } : {}) });
 }
 
-export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
+export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; check?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
   const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) });
   const now = Date.now();
@@ -75,6 +75,13 @@ export async function statusCommand(pluginConfig: unknown, opts: { json?: boolea
   // All accounts: the top-level health is already the worst, so a monitor notices any. One asked
   // for: its own (`--account default` reaches the gateway as no account, for older gateways).
   const own = opts.account === undefined ? undefined : answer.accounts?.find((a) => a.name === parseAccountName(opts.account));
+  if (opts.check) {
+    // One line and OpenClaw's check codes (0 ok, 1 broken, 2 attention), unlike plain status's.
+    const { checkOf } = await import("../monitoring/check.js");
+    const check = checkOf(own ? { ...own, accounts: [] } : opts.account === undefined ? answer : { ...answer, accounts: [] });
+    io.out(check.line);
+    return check.exitCode;
+  }
   const view = own ? { ...answer, health: own.health } : answer;
   if (opts.json) io.out(JSON.stringify(view, null, 2));
   else io.out(opts.account === undefined ? formatAccountBlocks(view, now) : formatStatusTable(view, now));

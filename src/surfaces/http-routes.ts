@@ -13,6 +13,7 @@ import { redact } from "../core/redact.js";
 /**
  * The gateway's HTTP face of the plugin, behind gateway auth (401 without it):
  *   GET /plugins/claude-oauth-refresh/status  the status JSON, as `status --json` from the live service
+ *   GET /plugins/claude-oauth-refresh/status?check=1  one line, 200 ok/attention, 503 broken (as `status --check`)
  *   GET /plugins/claude-oauth-refresh/        the dashboard's "Claude" tab
  * One prefix route for both, because the Control UI's cookie grant for a tab covers the route
  * that serves the tab's path: the page's own polls must fall under the same route.
@@ -67,6 +68,13 @@ export function registerHttpRoutes(api: Api, current: () => AccountPool | undefi
       }
       const pool = current();
       try {
+        if (pathname === STATUS_PATH && new URL(req.url ?? "/", "http://gateway.invalid").searchParams.get("check") === "1") {
+          // For uptime monitors that see only the HTTP code: 200 ok or attention, 503 broken (monitoring/check.ts).
+          const { checkOf } = await import("../monitoring/check.js");
+          const check = pool ? checkOf(await liveStatus(pool)) : { httpStatus: 503, line: `CRITICAL claude-oauth: ${NOT_RUNNING.trim()}` };
+          send(res, req, check.httpStatus, "text/plain; charset=utf-8", `${check.line}\n`);
+          return true;
+        }
         if (pathname === STATUS_PATH) {
           if (!pool) send(res, req, 503, "application/json; charset=utf-8", `${JSON.stringify({ error: { code: "UNAVAILABLE", message: NOT_RUNNING } })}\n`, corsFor(req));
           else send(res, req, 200, "application/json; charset=utf-8", `${JSON.stringify(await liveStatus(pool), null, 2)}\n`, corsFor(req));
