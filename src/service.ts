@@ -52,6 +52,20 @@ export interface ServiceStatus {
 }
 
 
+export interface LogoutOptions {
+  /** Keep the credentials file (any file). */
+  keepCredentials?: boolean;
+  /** Delete the credentials file even when it is Claude Code's own. */
+  deleteCredentials?: boolean;
+}
+
+/** Pure: whether logout leaves the credentials file. Claude Code's file stays unless asked. */
+export function keepsCredentialsOnLogout(protocol: LockProtocol, options: LogoutOptions): boolean {
+  if (options.keepCredentials) return true;
+  if (options.deleteCredentials) return false;
+  return protocol === "claude-code";
+}
+
 export interface RefreshReport {
   refreshed: boolean;
   kind: RefreshResult["kind"] | "failed";
@@ -233,10 +247,15 @@ export class RefreshService {
     return this.status();
   }
 
-  /** Removes our profile from OpenClaw and, unless kept, the credentials file. */
-  async logout(options: { keepCredentials?: boolean } = {}): Promise<ServiceStatus> {
+  /**
+   * Removes our profile from OpenClaw and, unless kept, the credentials file. Claude Code's own
+   * file (`.credentials.json`) is kept unless `deleteCredentials` says otherwise: it is Claude
+   * Code's login too, and logging the plugin out must not log Claude Code out.
+   */
+  async logout(options: LogoutOptions = {}): Promise<ServiceStatus> {
     await this.inFlight?.catch(() => undefined);
-    if (!options.keepCredentials) {
+    const keep = keepsCredentialsOnLogout(this.refreshDeps.lockPlan.protocol, options);
+    if (!keep) {
       await withRefreshLocks(this.refreshDeps, () => fs.rm(this.config.credentialsPath, { force: true }));
     }
     await this.publisher.unpublish();
@@ -245,7 +264,7 @@ export class RefreshService {
     this.retryAt = undefined;
     this.state = "no-credentials";
     this.fileSignature = await this.signature();
-    this.log.info(`Logged out: removed OpenClaw profile ${this.config.profileId}${options.keepCredentials ? "" : ` and ${this.config.credentialsPath}`}.`);
+    this.log.info(`Logged out: removed OpenClaw profile ${this.config.profileId}${keep ? `; kept ${this.config.credentialsPath}` : ` and ${this.config.credentialsPath}`}.`);
     return this.status();
   }
 

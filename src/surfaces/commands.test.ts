@@ -6,7 +6,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 // No gateway in a unit test: every command does the work itself, as on a server with none running.
 vi.mock("../openclaw/gateway-client.js", () => ({ callPluginMethod: async () => ({ reachable: false, reason: "not reachable (unit test)" }) }));
 
-const { refreshCommand, reportExit } = await import("./commands.js");
+// OpenClaw's auth store needs Node 24; these tests are about the credentials file.
+vi.mock("../openclaw/publish.js", () => ({ createOpenClawPublisher: () => ({ publish: async () => undefined, unpublish: async () => undefined, applyRanking: async () => undefined }) }));
+
+const { refreshCommand, reportExit, logoutCommand } = await import("./commands.js");
 
 let dir: string;
 let out: string[];
@@ -59,5 +62,34 @@ describe("refresh exit codes (0 healthy, 1 attention, 2 broken), as status has t
     expect(reportExit({ kind: "failed", status: { ...status, state: "retrying" } })).toBe(1);
     // The gateway still serves a token, but the file vanished: broken all the same.
     expect(reportExit({ kind: "failed", status: { ...status, lastError: { code: "credentials_missing", message: "m" } } })).toBe(2);
+  });
+});
+
+describe("logout and Claude Code's own file (issue 16, item 3)", () => {
+  const login = JSON.stringify({ claudeAiOauth: { accessToken: "a".repeat(30), refreshToken: "r".repeat(30), expiresAt: Date.now() + 3_600_000 } });
+
+  it("a .credentials.json is Claude Code's login: logout keeps it, says so, and names the flag that deletes it", async () => {
+    await fs.mkdir(path.join(dir, "claude"), { mode: 0o700 });
+    const file = path.join(dir, "claude", ".credentials.json");
+    await fs.writeFile(file, login, { mode: 0o600 });
+    expect(await logoutCommand({ credentialsPath: file }, {}, io)).toBe(0);
+    expect(await fs.readFile(file, "utf8")).toBe(login);
+    const text = out.join("\n");
+    expect(text).toContain(`kept ${file}: it is Claude Code's own login, and Claude Code stays logged in`);
+    expect(text).toContain("openclaw claude-oauth logout --delete-credentials");
+    out = [];
+    expect(await logoutCommand({ credentialsPath: file }, { deleteCredentials: true }, io)).toBe(0);
+    await expect(fs.stat(file)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(out.join("\n")).toMatch(/deleted .*Claude Code on this machine is logged out too/);
+  });
+
+  it("the plugin's own file is deleted as before, unless --keep-credentials; both flags at once are refused", async () => {
+    const file = path.join(dir, "claude-credentials.json");
+    await fs.writeFile(file, login, { mode: 0o600 });
+    expect(await logoutCommand({ credentialsPath: file }, { keepCredentials: true, deleteCredentials: true }, io)).toBe(2);
+    expect(await logoutCommand({ credentialsPath: file }, { keepCredentials: true }, io)).toBe(0);
+    expect(await fs.readFile(file, "utf8")).toBe(login);
+    expect(await logoutCommand({ credentialsPath: file }, {}, io)).toBe(0);
+    await expect(fs.stat(file)).rejects.toMatchObject({ code: "ENOENT" });
   });
 });

@@ -13,7 +13,8 @@ import { buildAuthorizeUrl, createPkce, parsePastedCode } from "../login/pkce.js
 import { createOpenClawPublisher } from "../openclaw/publish.js";
 import { redact } from "../core/redact.js";
 import { defaultRefreshDeps, persist, withRefreshLocks } from "../login/refresh.js";
-import { RefreshService, type RefreshReport, type ServiceStatus } from "../service.js";
+import { RefreshService, keepsCredentialsOnLogout, type RefreshReport, type ServiceStatus } from "../service.js";
+import { lockPlanFor, realPathOf, type LockProtocol } from "../login/lock.js";
 import { exitCodeFor, fileMode, formatAccountBlocks, formatStatusTable, toStatusJson, type StatusJson } from "./status-view.js";
 import { parseTokenAnswer, postToken } from "../login/token-endpoint.js";
 
@@ -194,15 +195,28 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
   }
 }
 
-export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentials?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
+export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentials?: boolean; deleteCredentials?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
-  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(opts.account), keepCredentials: opts.keepCredentials === true });
-  if (!live.reachable) await localService(config, io).logout(opts);
-  io.out(
-    `Removed OpenClaw profile ${config.profileId}` +
-      (opts.keepCredentials
-        ? `; kept ${config.credentialsPath}. While the plugin is enabled it will use that file again at its next check: disable it with "openclaw plugins disable claude-oauth-refresh" or move the file away.`
-        : ` and deleted ${config.credentialsPath}.`),
-  );
+  if (opts.keepCredentials && opts.deleteCredentials) {
+    io.err("Choose one: --keep-credentials or --delete-credentials.");
+    return 2;
+  }
+  const options = { keepCredentials: opts.keepCredentials === true, deleteCredentials: opts.deleteCredentials === true };
+  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(opts.account), ...options });
+  const status = live.reachable ? live.payload : await localService(config, io).logout(options);
+  const protocol = status.lockProtocol ?? lockPlanFor(realPathOf(config.credentialsPath)).protocol;
+  const kept = keepsCredentialsOnLogout(protocol, options);
+  io.out(logoutMessage(config, protocol, options, kept));
   return 0;
+}
+
+/** Pure: what logout did to the file, and what that means. */
+export function logoutMessage(config: Pick<PluginConfig, "profileId" | "credentialsPath">, protocol: LockProtocol, options: { keepCredentials?: boolean; deleteCredentials?: boolean }, kept: boolean): string {
+  const head = `Removed OpenClaw profile ${config.profileId}`;
+  if (!kept) return `${head} and deleted ${config.credentialsPath}${protocol === "claude-code" ? " (Claude Code's login file: Claude Code on this machine is logged out too)" : ""}.`;
+  const again = `While the plugin is enabled with this file it uses it again when the file changes: disable it with "openclaw plugins disable claude-oauth-refresh" or move the file away.`;
+  if (protocol === "claude-code" && !options.keepCredentials) {
+    return `${head}; kept ${config.credentialsPath}: it is Claude Code's own login, and Claude Code stays logged in. To delete it too: openclaw claude-oauth logout --delete-credentials. ${again}`;
+  }
+  return `${head}; kept ${config.credentialsPath}. ${again}`;
 }
