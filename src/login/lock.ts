@@ -14,6 +14,13 @@ import { PluginError } from "../core/errors.js";
  * (a gateway restarted by systemd would otherwise wait out the stale period before refreshing).
  */
 
+/**
+ * Every directory the plugin creates (its state folder, `accounts/`, a lock's parent) is created
+ * with this mode in the mkdir call itself: created 0755 and tightened later would leave a window
+ * in which others can list the folder.
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+
 /** Whose lock protocol guards the credentials file. */
 export type LockProtocol = "claude-code" | "plugin";
 
@@ -203,7 +210,7 @@ async function takeOverDeadLock(lockPath: string, options: LockOptions): Promise
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function acquireLock(lockPath: string, options: LockOptions): Promise<Release> {
-  await fs.mkdir(path.dirname(lockPath), { recursive: true });
+  await fs.mkdir(path.dirname(lockPath), { recursive: true, mode: PRIVATE_DIR_MODE });
   const deadline = Date.now() + options.waitMs;
   for (;;) {
     const release = (await tryLock(lockPath, options)) ?? (await takeOverDeadLock(lockPath, options));
@@ -230,7 +237,7 @@ export async function acquireLocks(lockPaths: readonly string[], options: LockOp
     let busy: string | undefined;
     try {
       for (const lockPath of lockPaths) {
-        await fs.mkdir(path.dirname(lockPath), { recursive: true });
+        await fs.mkdir(path.dirname(lockPath), { recursive: true, mode: PRIVATE_DIR_MODE });
         const release = (await tryLock(lockPath, options)) ?? (await takeOverDeadLock(lockPath, options));
         if (!release) {
           busy = lockPath;
