@@ -73,7 +73,7 @@ export default definePluginEntry({
           });
           owners.push(owner);
           const channels: AlertChannel[] = [owner];
-          if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger));
+          if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger, undefined, config.alertCommandEnv));
           return fanOut(channels, logger);
         };
         const defaultLedger = new AlertLedger(alertLedgerPath(ctx.stateDir, DEFAULT_ACCOUNT));

@@ -214,11 +214,11 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
   it("same set of keys; unknown keys refused by both", () => {
     expect(schema.additionalProperties).toBe(false);
     const schemaKeys = Object.keys(schema.properties).sort();
-    // alertCommand and alertTargets have no default: they are present only when set.
-    expect(schemaKeys).toEqual(Object.keys(resolveConfig({ alertCommand: "true", alertTargets: ["telegram:1"] }, env)).sort());
+    // alertCommand, alertCommandEnv and alertTargets have no default: they are present only when set.
+    expect(schemaKeys).toEqual(Object.keys(resolveConfig({ alertCommand: "true", alertCommandEnv: ["X"], alertTargets: ["telegram:1"] }, env)).sort());
     // every schema key is accepted by resolveConfig with its own default (or a valid value)
     for (const key of schemaKeys) {
-      const value = prop(key).default ?? ({ credentialsPath: "/tmp/x.json", alertCommand: "true", alertTargets: ["telegram:1"] } as Record<string, unknown>)[key];
+      const value = prop(key).default ?? ({ credentialsPath: "/tmp/x.json", alertCommand: "true", alertCommandEnv: ["X"], alertTargets: ["telegram:1"] } as Record<string, unknown>)[key];
       expect(accepts({ [key]: value }), key).toBe(true);
     }
     expect(Object.keys(manifest.uiHints).sort()).toEqual(schemaKeys);
@@ -285,6 +285,14 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
     const pattern = new RegExp(prop("tokenUrl").pattern ?? "");
     const sample = "http://[::1]:8787/v1/oauth/token";
     expect(accepts({ tokenUrl: sample })).toBe(pattern.test(sample));
+  });
+});
+
+describe("alertCommandEnv", () => {
+  it("a list of environment variable names; anything else refused with the fix", () => {
+    expect(resolveConfig({ alertCommandEnv: ["NTFY_TOKEN", "_X1"] }, env).alertCommandEnv).toEqual(["NTFY_TOKEN", "_X1"]);
+    expect(resolveConfig({}, env).alertCommandEnv).toBeUndefined();
+    for (const bad of ["NTFY_TOKEN", ["A B"], ["1X"], [3]]) expect(() => resolveConfig({ alertCommandEnv: bad }, env)).toThrow(/alertCommandEnv.*Fix it with/);
   });
 });
 

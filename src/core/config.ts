@@ -18,6 +18,8 @@ export interface PluginConfig {
   authorizeUrl: string;
   /** Run with each alert as JSON on stdin; none when unset. */
   alertCommand?: string;
+  /** Names of gateway environment variables passed on to alertCommand, besides the minimal set. */
+  alertCommandEnv?: string[];
   /** How often to read the subscription's usage windows; 0 turns it off. */
   usageCheckMinutes: number;
   usageUrl: string;
@@ -57,6 +59,7 @@ const KEYS = new Set([
   "clientId",
   "authorizeUrl",
   "alertCommand",
+  "alertCommandEnv",
   "usageCheckMinutes",
   "usageUrl",
   "switchAtPercent",
@@ -121,6 +124,18 @@ export function checkEndpointUrl(key: string, value: string): string {
 /** The same rule as the manifest's pattern: a channel id, ":", then a non-empty chat/user id. */
 export const ALERT_TARGET_PATTERN = /^[a-z0-9][a-z0-9_-]*:[^\s*]+$/;
 
+/** An environment variable's name, as a shell accepts it. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function envNameList(key: string, value: unknown): string[] {
+  const fix = `openclaw config set ${CONFIG_PATH}.${key} '["NTFY_TOKEN"]'`;
+  if (!Array.isArray(value)) fail(key, `expected a list of environment variable names, got ${JSON.stringify(value)}`, fix);
+  return value.map((entry) => {
+    if (typeof entry !== "string" || !ENV_NAME_PATTERN.test(entry)) fail(key, `each entry must be an environment variable name like "NTFY_TOKEN", got ${JSON.stringify(entry)}`, fix);
+    return entry;
+  });
+}
+
 function targetList(key: string, value: unknown): string[] {
   if (!Array.isArray(value)) fail(key, `expected a list of "channel:id" strings, got ${JSON.stringify(value)}`, `openclaw config set ${CONFIG_PATH}.${key} '["telegram:123456789"]'`);
   return value.map((entry) => {
@@ -159,9 +174,11 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
 
   const alertCommand = input.alertCommand === undefined ? undefined : nonEmptyString("alertCommand", input.alertCommand, "");
 
+  const alertCommandEnv = input.alertCommandEnv === undefined ? undefined : envNameList("alertCommandEnv", input.alertCommandEnv);
+
   const alertTargets = input.alertTargets === undefined ? undefined : targetList("alertTargets", input.alertTargets);
 
-  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, usageCheckMinutes, usageUrl, switchAtPercent, ...(alertCommand ? { alertCommand } : {}), ...(alertTargets ? { alertTargets } : {}) };
+  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, usageCheckMinutes, usageUrl, switchAtPercent, ...(alertCommand ? { alertCommand } : {}), ...(alertCommandEnv ? { alertCommandEnv } : {}), ...(alertTargets ? { alertTargets } : {}) };
 }
 
 /** OpenClaw's own rule for its state dir, for code that runs outside a service context. */
