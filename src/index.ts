@@ -1,6 +1,6 @@
 import { definePluginEntry, type OpenClawConfig } from "openclaw/plugin-sdk/plugin-entry";
 import { AccountPool } from "./accounts/account-pool.js";
-import { DEFAULT_ACCOUNT, alertLedgerPath } from "./accounts/accounts.js";
+import { DEFAULT_ACCOUNT, alertLedgerPath, listAccounts } from "./accounts/accounts.js";
 import { AlertLedger, commandChannel, fanOut, type AlertChannel } from "./alerts/alerts.js";
 import { chatAlertChannel } from "./alerts/chat-alert.js";
 import { registerChatCommand } from "./surfaces/chat-command.js";
@@ -45,7 +45,7 @@ export default definePluginEntry({
         const logger = prefixedLogger(ctx.logger);
         let config;
         try {
-          config = resolveConfig(api.pluginConfig, { stateDir: ctx.stateDir });
+          config = resolveConfig(api.pluginConfig, { stateDir: ctx.stateDir, accounts: await listAccounts(ctx.stateDir) });
         } catch (err) {
           logger.error(`Not starting: ${errorMessage(err)}`);
           return;

@@ -288,6 +288,17 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
   });
 });
 
+describe("profileId and the accounts' own profiles (issue 16, item 6)", () => {
+  it("a profileId that is another account's profile is refused, naming the account and the fix", () => {
+    const bad = () => resolveConfig({ profileId: "anthropic:subscription-work" }, { ...env, accounts: ["default", "work"] });
+    expect(bad).toThrow(PluginError);
+    expect(bad).toThrow(/profileId: anthropic:subscription-work is the OpenClaw profile of the account "work" .*Fix it with: openclaw config set/);
+    // No such account: the same id is fine.
+    expect(resolveConfig({ profileId: "anthropic:subscription-work" }, { ...env, accounts: ["default", "home"] }).profileId).toBe("anthropic:subscription-work");
+    expect(resolveConfig({}, { ...env, accounts: ["default", "work"] }).profileId).toBe("anthropic:subscription");
+  });
+});
+
 describe("alertCommandEnv", () => {
   it("a list of environment variable names; anything else refused with the fix", () => {
     expect(resolveConfig({ alertCommandEnv: ["NTFY_TOKEN", "_X1"] }, env).alertCommandEnv).toEqual(["NTFY_TOKEN", "_X1"]);

@@ -73,6 +73,18 @@ export interface ConfigEnvironment {
   /** OpenClaw's state dir (`~/.openclaw`, or `$OPENCLAW_STATE_DIR`). */
   stateDir: string;
   homeDir?: string;
+  /** The accounts that exist (accounts.ts `listAccounts`): `profileId` must not be one of theirs. */
+  accounts?: readonly string[];
+}
+
+/** The OpenClaw profile of an added account NAME (the `default` account's is `profileId`). */
+export function accountProfileId(name: string): string {
+  return `${DEFAULTS.profileId}-${name}`;
+}
+
+/** Pure: the account other than `default` whose profile `profileId` is, if any. */
+export function accountOwningProfile(profileId: string, accounts: readonly string[]): string | undefined {
+  return accounts.find((name) => name !== "default" && accountProfileId(name) === profileId);
 }
 
 const CONFIG_PATH = `plugins.entries.${PLUGIN_ID}.config`;
@@ -162,6 +174,11 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
   const profileId = nonEmptyString("profileId", input.profileId, DEFAULTS.profileId);
   if (!/^anthropic:[A-Za-z0-9._-]+$/.test(profileId)) fail("profileId", `expected "anthropic:<name>", got ${JSON.stringify(profileId)}`);
   if (RESERVED_PROFILE_IDS.has(profileId)) fail("profileId", `${profileId} belongs to OpenClaw itself; choose another id`);
+  // Two logins publishing into one profile would overwrite each other's token on every refresh.
+  const owner = accountOwningProfile(profileId, env.accounts ?? []);
+  if (owner !== undefined) {
+    fail("profileId", `${profileId} is the OpenClaw profile of the account "${owner}" (an added account NAME always uses ${accountProfileId("NAME")}), and two logins in one profile overwrite each other's token`, `openclaw config set ${CONFIG_PATH}.profileId <another id> (or "openclaw config unset ${CONFIG_PATH}.profileId" for ${DEFAULTS.profileId})`);
+  }
 
   const tokenUrl = checkEndpointUrl("tokenUrl", nonEmptyString("tokenUrl", input.tokenUrl, DEFAULTS.tokenUrl));
   const clientId = nonEmptyString("clientId", input.clientId, DEFAULTS.clientId);

@@ -9,7 +9,7 @@ vi.mock("../openclaw/gateway-client.js", () => ({ callPluginMethod: async () => 
 // OpenClaw's auth store needs Node 24; these tests are about the credentials file.
 vi.mock("../openclaw/publish.js", () => ({ createOpenClawPublisher: () => ({ publish: async () => undefined, unpublish: async () => undefined, applyRanking: async () => undefined }) }));
 
-const { refreshCommand, reportExit, logoutCommand } = await import("./commands.js");
+const { refreshCommand, reportExit, logoutCommand, importCommand, loginCommand } = await import("./commands.js");
 
 let dir: string;
 let out: string[];
@@ -91,5 +91,21 @@ describe("logout and Claude Code's own file (issue 16, item 3)", () => {
     expect(await fs.readFile(file, "utf8")).toBe(login);
     expect(await logoutCommand({ credentialsPath: file }, {}, io)).toBe(0);
     await expect(fs.stat(file)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
+
+describe("an account whose profile is the config's profileId is refused (issue 16, item 6)", () => {
+  it("import --account work and login --account work with profileId anthropic:subscription-work: refused before anything is written", async () => {
+    const source = path.join(dir, "pc.json");
+    await fs.writeFile(source, JSON.stringify({ claudeAiOauth: { accessToken: "a".repeat(30), refreshToken: "r".repeat(30), expiresAt: Date.now() + 3_600_000 } }), { mode: 0o600 });
+    const config = { profileId: "anthropic:subscription-work" };
+    await expect(importCommand(config, source, io, { account: "work" })).rejects.toMatchObject({ code: "config_invalid", message: expect.stringMatching(/Account "work" would use OpenClaw profile anthropic:subscription-work, which the config's profileId already gives the default account/) });
+    await expect(loginCommand(config, io, { account: "work" })).rejects.toMatchObject({ code: "config_invalid" });
+    await expect(fs.stat(path.join(dir, "claude-oauth-refresh", "accounts", "work.json"))).rejects.toMatchObject({ code: "ENOENT" });
+    expect(out.join("\n")).not.toContain("Open this URL");
+    // Another name is fine.
+    expect(await importCommand(config, source, io, { account: "home" })).toBe(0);
+    // And once account "home" exists, a profileId naming it is refused for every command.
+    await expect(refreshCommand({ profileId: "anthropic:subscription-home" }, {}, io)).rejects.toMatchObject({ code: "config_invalid", message: expect.stringContaining('the account "home"') });
   });
 });

@@ -46,7 +46,7 @@ async function stateDirOf(): Promise<string> {
 /** One account's settings (`default`: the plugin's own); a bad name is refused before anything runs. */
 async function loadConfig(pluginConfig: unknown, account?: string): Promise<PluginConfig> {
   const stateDir = await stateDirOf();
-  return accountConfig(resolveConfig(pluginConfig, { stateDir }), parseAccountName(account), stateDir);
+  return accountConfig(resolveConfig(pluginConfig, { stateDir, accounts: await listAccounts(stateDir) }), parseAccountName(account), stateDir);
 }
 
 /** The gateway methods' `account` parameter: absent for `default`, so older gateways understand it. */
