@@ -6,7 +6,7 @@ import { resolveConfig, type PluginConfig } from "../core/config.js";
 import { parseCredentials } from "../login/credentials.js";
 import { PluginError, errorMessage } from "../core/errors.js";
 import { callPluginMethod } from "../openclaw/gateway-client.js";
-import { METHODS } from "./gateway-methods.js";
+import { METHODS, METHOD_SCOPES } from "./gateway-methods.js";
 import type { Logger } from "../core/logger.js";
 import { completeLogin, loginFailureMessage } from "../login/login-exchange.js";
 import { buildAuthorizeUrl, createPkce, parsePastedCode } from "../login/pkce.js";
@@ -66,7 +66,8 @@ function localService(config: PluginConfig, io: CommandIo, alertLedger?: AlertLe
 
 export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
-  const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) });
+  // A usage check on demand is unlimited only for the owner (operator.admin); read-only callers get one a minute.
+  const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) }, undefined, opts.checkUsage ? [METHOD_SCOPES[METHODS.refresh]] : [METHOD_SCOPES[METHODS.status]]);
   const now = Date.now();
   const view = live.reachable ? live.payload : await localStatus(pluginConfig, config, opts, io, now);
   if (opts.json) io.out(JSON.stringify(view, null, 2));
@@ -105,7 +106,7 @@ export function reportExit(report: Pick<RefreshReport, "kind" | "status">): numb
 
 export async function refreshCommand(pluginConfig: unknown, opts: { force?: boolean; json?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
-  const live = await callPluginMethod<RefreshReport>(METHODS.refresh, { ...accountParam(opts.account), force: opts.force === true });
+  const live = await callPluginMethod<RefreshReport>(METHODS.refresh, { ...accountParam(opts.account), force: opts.force === true }, undefined, [METHOD_SCOPES[METHODS.refresh]]);
   const report = live.reachable ? live.payload : await localService(config, io).refreshNow({ force: opts.force === true });
   if (opts.json) io.out(JSON.stringify({ kind: report.kind, refreshed: report.refreshed, message: report.message, via: live.reachable ? "gateway" : "local", status: toStatusJson(report.status, Date.now(), { source: live.reachable ? "gateway" : "file" }) }, null, 2));
   else io.out(`${report.message}${live.reachable ? " (done by the running gateway)" : ""}`);
@@ -114,7 +115,7 @@ export async function refreshCommand(pluginConfig: unknown, opts: { force?: bool
 
 /** After a new login reached the file: the running gateway publishes it, or we do. */
 async function publishNewLogin(config: PluginConfig, io: CommandIo, account: string | undefined): Promise<ServiceStatus> {
-  const live = await callPluginMethod<ServiceStatus>(METHODS.reload, accountParam(account));
+  const live = await callPluginMethod<ServiceStatus>(METHODS.reload, accountParam(account), undefined, [METHOD_SCOPES[METHODS.reload]]);
   if (live.reachable) return live.payload;
   return localService(config, io).reload();
 }
@@ -202,7 +203,7 @@ export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentia
     return 2;
   }
   const options = { keepCredentials: opts.keepCredentials === true, deleteCredentials: opts.deleteCredentials === true };
-  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(opts.account), ...options });
+  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(opts.account), ...options }, undefined, [METHOD_SCOPES[METHODS.logout]]);
   const status = live.reachable ? live.payload : await localService(config, io).logout(options);
   const protocol = status.lockProtocol ?? lockPlanFor(realPathOf(config.credentialsPath)).protocol;
   const kept = keepsCredentialsOnLogout(protocol, options);
