@@ -1,4 +1,5 @@
 import { promises as fs } from "node:fs";
+import path from "node:path";
 import { systemClock, type Clock, type TimerHandle } from "./core/clock.js";
 import type { PluginConfig } from "./core/config.js";
 import type { AlertChannel, AlertLedger } from "./alerts/alerts.js";
@@ -46,7 +47,7 @@ export interface ServiceStatus {
   lastAlert?: { kind: string; at: number; delivered: boolean; targets: string[] };
   /** Whose locks guard the file: Claude Code's (the file is its `.credentials.json`) or ours. */
   lockProtocol?: LockProtocol;
-  locks?: { refresh: string[]; write?: string };
+  locks?: { refresh: string[]; write?: string; skipped?: Array<{ path: string; code: "lock_unavailable"; message: string }> };
   /** The last few refreshes, failures and alerts, newest first (see event-log.ts). */
   events?: ServiceEvent[];
 }
@@ -132,13 +133,15 @@ export class RefreshService {
   private lifetimeMs: number | undefined;
   private lastMono = 0;
   private readonly events = new EventLog();
+  /** Optional locks that could not be created (Claude Code's legacy lock), by path: told once each. */
+  private readonly skippedLocks = new Map<string, { path: string; code: "lock_unavailable"; message: string }>();
 
   constructor(deps: ServiceDeps) {
     this.config = deps.config;
     this.log = deps.logger;
     this.publisher = deps.publisher;
     this.clock = deps.clock ?? systemClock;
-    this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), ...deps.refresh });
+    this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), onLockSkipped: (lockPath, err) => this.lockSkipped(lockPath, err), ...deps.refresh });
     this.stopGraceMs = deps.stopGraceMs ?? 20_000;
     this.alerts = new LoginAlerts({ alert: deps.alert, ledger: deps.alertLedger, credentialsPath: deps.config.credentialsPath, profileId: deps.config.profileId, log: this.log, clock: this.clock, events: this.events });
     this.agents = deps.agents;
@@ -268,6 +271,23 @@ export class RefreshService {
     return this.status();
   }
 
+  /**
+   * Claude Code's legacy lock cannot be created (its folder's parent is read-only for us): every
+   * refresh would otherwise fail on it and retry forever. We refresh under Claude Code's main lock
+   * alone, and say once what is wrong and what to do (log, and `locks.skipped` in status).
+   */
+  private lockSkipped(lockPath: string, err: NodeJS.ErrnoException): void {
+    if (this.skippedLocks.has(lockPath)) return;
+    const parent = path.dirname(lockPath);
+    const main = this.refreshDeps.lockPlan.refreshLocks[0];
+    const message =
+      `Claude Code's legacy lock ${lockPath} cannot be created (${err.code ?? "error"}: ${parent} is not writable by the gateway's user). ` +
+      `Refreshing under Claude Code's main lock ${main} alone, which current Claude Code releases take first. ` +
+      `A Claude Code release that takes only the legacy lock could race with the plugin: make ${parent} writable by this user, or keep Claude Code up to date.`;
+    this.skippedLocks.set(lockPath, { path: lockPath, code: "lock_unavailable", message });
+    this.log.warn(message);
+  }
+
   status(): ServiceStatus {
     const o = this.oauth;
     const s: ServiceStatus = {
@@ -280,7 +300,7 @@ export class RefreshService {
     if (this.agents) s.agents = [...this.agents];
     const plan = this.refreshDeps.lockPlan;
     s.lockProtocol = plan.protocol;
-    s.locks = { refresh: [...plan.refreshLocks], ...(plan.writeLock ? { write: plan.writeLock } : {}) };
+    s.locks = { refresh: [...plan.refreshLocks], ...(plan.writeLock ? { write: plan.writeLock } : {}), ...(this.skippedLocks.size ? { skipped: [...this.skippedLocks.values()] } : {}) };
     if (o) {
       s.accessTokenExpiresAt = o.expiresAt;
       if (o.refreshTokenExpiresAt !== undefined) s.loginEndsAt = o.refreshTokenExpiresAt;

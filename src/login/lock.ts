@@ -33,6 +33,14 @@ export interface LockPlan {
   refreshLocks: string[];
   /** Held around the file write only, when Claude Code also writes this file. */
   writeLock?: string;
+  /**
+   * Refresh locks taken when they can be: Claude Code's legacy `<dir>.lock` lives in the folder
+   * above its config folder, which may not be writable by the gateway's user (a read-only home, a
+   * config folder mounted into a container). Claude Code itself could not create it there either,
+   * and its current releases take `<dir>/.oauth_refresh.lock` first, which we always hold; so we go
+   * on without it and say so once, instead of failing every refresh forever.
+   */
+  optionalLocks?: string[];
 }
 
 /** The name Claude Code gives its credentials file inside its config directory. */
@@ -57,6 +65,7 @@ export function lockPlanFor(realCredentialsPath: string): LockPlan {
       protocol: "claude-code",
       refreshLocks: [path.join(dir, ".oauth_refresh.lock"), `${dir}.lock`],
       writeLock: path.join(dir, ".storage-write.lock"),
+      optionalLocks: [`${dir}.lock`],
     };
   }
   return { protocol: "plugin", refreshLocks: [`${resolved}.lock`] };
@@ -222,12 +231,25 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
   }
 }
 
+/** A lock that cannot be created where it must live (not a busy one): the folder refuses writes. */
+export function isUncreatable(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EACCES" || code === "EPERM" || code === "EROFS";
+}
+
+export interface OptionalLocks {
+  /** Locks skipped when they cannot be created (see LockPlan.optionalLocks). */
+  optional?: readonly string[];
+  /** Told each time an optional lock was skipped, with the file system's error. */
+  onSkipped?: (lockPath: string, err: NodeJS.ErrnoException) => void;
+}
+
 /**
  * Takes every lock in `lockPaths`, in order, or none: when one is busy the ones already taken are
  * released before waiting, as Claude Code does, so a peer taking the same locks in the same order
  * is never blocked by a half-held set.
  */
-export async function acquireLocks(lockPaths: readonly string[], options: LockOptions): Promise<Release> {
+export async function acquireLocks(lockPaths: readonly string[], options: LockOptions, optional: OptionalLocks = {}): Promise<Release> {
   const deadline = Date.now() + options.waitMs;
   for (;;) {
     const held: Release[] = [];
@@ -237,8 +259,15 @@ export async function acquireLocks(lockPaths: readonly string[], options: LockOp
     let busy: string | undefined;
     try {
       for (const lockPath of lockPaths) {
-        await fs.mkdir(path.dirname(lockPath), { recursive: true, mode: PRIVATE_DIR_MODE });
-        const release = (await tryLock(lockPath, options)) ?? (await takeOverDeadLock(lockPath, options));
+        let release: Release | undefined;
+        try {
+          await fs.mkdir(path.dirname(lockPath), { recursive: true, mode: PRIVATE_DIR_MODE });
+          release = (await tryLock(lockPath, options)) ?? (await takeOverDeadLock(lockPath, options));
+        } catch (err) {
+          if (!optional.optional?.includes(lockPath) || !isUncreatable(err)) throw err;
+          optional.onSkipped?.(lockPath, err as NodeJS.ErrnoException);
+          continue;
+        }
         if (!release) {
           busy = lockPath;
           break;
@@ -258,8 +287,8 @@ export async function acquireLocks(lockPaths: readonly string[], options: LockOp
   }
 }
 
-export async function withLocks<T>(lockPaths: readonly string[], options: LockOptions, fn: () => Promise<T>): Promise<T> {
-  const release = await acquireLocks(lockPaths, options);
+export async function withLocks<T>(lockPaths: readonly string[], options: LockOptions, fn: () => Promise<T>, optional: OptionalLocks = {}): Promise<T> {
+  const release = await acquireLocks(lockPaths, options, optional);
   try {
     return await fn();
   } finally {

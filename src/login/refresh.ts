@@ -58,6 +58,8 @@ export interface RefreshDeps {
   refreshLockOptions: LockOptions;
   writeLockOptions: LockOptions;
   at?: (point: CrashPoint) => void | Promise<void>;
+  /** Told when an optional refresh lock (Claude Code's legacy one) could not be created and was skipped. */
+  onLockSkipped?: (lockPath: string, err: NodeJS.ErrnoException) => void;
 }
 
 export function defaultRefreshDeps(config: PluginConfig, overrides: Partial<RefreshDeps> = {}): RefreshDeps {
@@ -85,7 +87,7 @@ export function defaultRefreshDeps(config: PluginConfig, overrides: Partial<Refr
 /** Runs `fn` holding every refresh lock of the plan (Claude Code's, when the file is its). */
 export function withRefreshLocks<T>(deps: RefreshDeps, fn: () => Promise<T>): Promise<T> {
   const { lockPlan, refreshLockOptions } = deps;
-  return withLocks(lockPlan.refreshLocks, refreshLockOptions, fn);
+  return withLocks(lockPlan.refreshLocks, refreshLockOptions, fn, { ...(lockPlan.optionalLocks ? { optional: lockPlan.optionalLocks } : {}), ...(deps.onLockSkipped ? { onSkipped: deps.onLockSkipped } : {}) });
 }
 
 /** Writes the file under the write lock when there is one; call it holding the refresh locks. */

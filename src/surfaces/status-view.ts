@@ -32,7 +32,8 @@ export interface StatusJson {
   events?: Array<{ at: string; kind: string; message: string }>;
   /** "claude-code": the file is Claude Code's and its locks are taken; "plugin": our own lock. */
   lockProtocol?: "claude-code" | "plugin";
-  locks?: { refresh: string[]; write?: string };
+  /** `skipped`: an optional lock (Claude Code's legacy one) that cannot be created, with what to do. */
+  locks?: { refresh: string[]; write?: string; skipped?: Array<{ path: string; code: string; message: string }> };
   /** The latest alert: its kind, when, where it was sent and whether every target got it. */
   lastAlert?: { kind: string; at: string; delivered: boolean; targets: string[] };
   usage?: UsageJson;
@@ -92,7 +93,7 @@ export function toStatusJson(status: ServiceStatus, now: number, extra: { source
   // Events are what the running service saw; a status read from the file has none to tell.
   if (status.events && extra.source === "gateway") out.events = status.events.map((e) => ({ at: iso(e.at), kind: e.kind, message: e.message }));
   if (status.lockProtocol) out.lockProtocol = status.lockProtocol;
-  if (status.locks) out.locks = { refresh: [...status.locks.refresh], ...(status.locks.write ? { write: status.locks.write } : {}) };
+  if (status.locks) out.locks = { refresh: [...status.locks.refresh], ...(status.locks.write ? { write: status.locks.write } : {}), ...(status.locks.skipped?.length ? { skipped: status.locks.skipped.map((l) => ({ ...l })) } : {}) };
   if (status.lastAlert) out.lastAlert = { kind: status.lastAlert.kind, at: iso(status.lastAlert.at), delivered: status.lastAlert.delivered, targets: status.lastAlert.targets };
   if (status.usage) out.usage = toUsageJson(status.usage);
   return out;
@@ -147,6 +148,7 @@ export function formatStatusTable(s: StatusJson, now: number): string {
   if (s.lockProtocol && s.locks) {
     const paths = [...s.locks.refresh, ...(s.locks.write ? [s.locks.write] : [])].join(", ");
     rows.push(["Locks", s.lockProtocol === "claude-code" ? `Claude Code's, shared with it (${paths})` : `the plugin's own (${paths})`]);
+    for (const skipped of s.locks.skipped ?? []) rows.push(["Lock skipped", skipped.message]);
   }
   rows.push(["OpenClaw profile", `${s.profileId}${s.agents?.length ? ` (agents: ${s.agents.join(", ")})` : ""}`]);
   rows.push(["Source", s.source === "gateway" ? "running gateway (live)" : "credentials file (no gateway reachable)"]);
