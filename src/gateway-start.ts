@@ -62,7 +62,7 @@ export async function startAccounts(deps: GatewayStartDeps): Promise<RunningAcco
     });
     owners.push(owner);
     const channels: AlertChannel[] = [owner];
-    if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger));
+    if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger, undefined, config.alertCommandEnv));
     return fanOut(channels, logger);
   };
   const defaultLedger = new AlertLedger(alertLedgerPath(stateDir, DEFAULT_ACCOUNT));

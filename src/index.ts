@@ -1,6 +1,6 @@
 import { definePluginEntry, type OpenClawConfig } from "openclaw/plugin-sdk/plugin-entry";
 import type { AccountPool } from "./accounts/account-pool.js";
-import { DEFAULT_ACCOUNT } from "./accounts/accounts.js";
+import { DEFAULT_ACCOUNT, listAccounts } from "./accounts/accounts.js";
 import { PLUGIN_ID, resolveConfig, type PluginConfig } from "./core/config.js";
 import { errorMessage } from "./core/errors.js";
 import { prefixedLogger } from "./core/logger.js";
@@ -50,7 +50,7 @@ export default definePluginEntry({
         const logger = prefixedLogger(ctx.logger);
         let config: PluginConfig;
         try {
-          config = resolveConfig(api.pluginConfig, { stateDir: ctx.stateDir });
+          config = resolveConfig(api.pluginConfig, { stateDir: ctx.stateDir, accounts: await listAccounts(ctx.stateDir) });
         } catch (err) {
           logger.error(`Not starting: ${errorMessage(err)}`);
           return;

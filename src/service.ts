@@ -1,4 +1,5 @@
 import { promises as fs } from "node:fs";
+import path from "node:path";
 import { systemClock, type Clock, type TimerHandle } from "./core/clock.js";
 import type { PluginConfig } from "./core/config.js";
 import type { AlertChannel, AlertLedger } from "./alerts/alerts.js";
@@ -10,6 +11,7 @@ import type { Logger } from "./core/logger.js";
 import type { Publisher } from "./openclaw/publish.js";
 import { redact } from "./core/redact.js";
 import { EventLog } from "./alerts/event-log.js";
+import { keepsCredentialsOnLogout, type LogoutOptions } from "./login/logout-policy.js";
 import { deleteCredentials, recoverAtStart } from "./login/credentials-store.js";
 import { defaultRefreshDeps, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./login/refresh.js";
 import { UsageMonitor } from "./accounts/usage-monitor.js";
@@ -20,6 +22,9 @@ import { MINUTE_MS, clockJumped, effectiveMarginMs, isRefreshDue, minutesLeft, n
 
 // The status types live with the status model; re-exported for the code that reads them from here.
 export type { ServiceState, ServiceStatus } from "./status/types.js";
+
+export type { LogoutOptions } from "./login/logout-policy.js";
+export { keepsCredentialsOnLogout } from "./login/logout-policy.js";
 
 export interface RefreshReport {
   refreshed: boolean;
@@ -90,13 +95,15 @@ export class RefreshService {
   private lifetimeMs: number | undefined;
   private lastMono = 0;
   private readonly events = new EventLog();
+  /** Optional locks that could not be created (Claude Code's legacy lock), by path: told once each. */
+  private readonly skippedLocks = new Map<string, { path: string; code: "lock_unavailable"; message: string }>();
 
   constructor(deps: ServiceDeps) {
     this.config = deps.config;
     this.log = deps.logger;
     this.publisher = deps.publisher;
     this.clock = deps.clock ?? systemClock;
-    this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), ...deps.refresh });
+    this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), onLockSkipped: (lockPath, err) => this.lockSkipped(lockPath, err), ...deps.refresh });
     this.stopGraceMs = deps.stopGraceMs ?? 20_000;
     this.alerts = new LoginAlerts({ alert: deps.alert, ledger: deps.alertLedger, credentialsPath: deps.config.credentialsPath, profileId: deps.config.profileId, log: this.log, clock: this.clock, events: this.events });
     this.agents = deps.agents;
@@ -207,10 +214,15 @@ export class RefreshService {
     return this.status();
   }
 
-  /** Removes our profile from OpenClaw and, unless kept, the credentials file. */
-  async logout(options: { keepCredentials?: boolean } = {}): Promise<ServiceStatus> {
+  /**
+   * Removes our profile from OpenClaw and, unless kept, the credentials file. Claude Code's own
+   * file (`.credentials.json`) is kept unless `deleteCredentials` says otherwise: it is Claude
+   * Code's login too, and logging the plugin out must not log Claude Code out.
+   */
+  async logout(options: LogoutOptions = {}): Promise<ServiceStatus> {
     await this.inFlight?.catch(() => undefined);
-    if (!options.keepCredentials) {
+    const keep = keepsCredentialsOnLogout(this.refreshDeps.lockPlan.protocol, options);
+    if (!keep) {
       await deleteCredentials(this.refreshDeps);
     }
     await this.publisher.unpublish();
@@ -219,8 +231,25 @@ export class RefreshService {
     this.retryAt = undefined;
     this.state = "no-credentials";
     this.fileSignature = await this.signature();
-    this.log.info(`Logged out: removed OpenClaw profile ${this.config.profileId}${options.keepCredentials ? "" : ` and ${this.config.credentialsPath}`}.`);
+    this.log.info(`Logged out: removed OpenClaw profile ${this.config.profileId}${keep ? `; kept ${this.config.credentialsPath}` : ` and ${this.config.credentialsPath}`}.`);
     return this.status();
+  }
+
+  /**
+   * Claude Code's legacy lock cannot be created (its folder's parent is read-only for us): every
+   * refresh would otherwise fail on it and retry forever. We refresh under Claude Code's main lock
+   * alone, and say once what is wrong and what to do (log, and `locks.skipped` in status).
+   */
+  private lockSkipped(lockPath: string, err: NodeJS.ErrnoException): void {
+    if (this.skippedLocks.has(lockPath)) return;
+    const parent = path.dirname(lockPath);
+    const main = this.refreshDeps.lockPlan.refreshLocks[0];
+    const message =
+      `Claude Code's legacy lock ${lockPath} cannot be created (${err.code ?? "error"}: ${parent} is not writable by the gateway's user). ` +
+      `Refreshing under Claude Code's main lock ${main} alone, which current Claude Code releases take first. ` +
+      `A Claude Code release that takes only the legacy lock could race with the plugin: make ${parent} writable by this user, or keep Claude Code up to date.`;
+    this.skippedLocks.set(lockPath, { path: lockPath, code: "lock_unavailable", message });
+    this.log.warn(message);
   }
 
   status(): ServiceStatus {
@@ -235,7 +264,7 @@ export class RefreshService {
     if (this.agents) s.agents = [...this.agents];
     const plan = this.refreshDeps.lockPlan;
     s.lockProtocol = plan.protocol;
-    s.locks = { refresh: [...plan.refreshLocks], ...(plan.writeLock ? { write: plan.writeLock } : {}) };
+    s.locks = { refresh: [...plan.refreshLocks], ...(plan.writeLock ? { write: plan.writeLock } : {}), ...(this.skippedLocks.size ? { skipped: [...this.skippedLocks.values()] } : {}) };
     if (o) {
       s.accessTokenExpiresAt = o.expiresAt;
       if (o.refreshTokenExpiresAt !== undefined) s.loginEndsAt = o.refreshTokenExpiresAt;

@@ -134,13 +134,22 @@ export class AccountPool {
     }, CLOCK_PROBE_MS);
   }
 
+  private readonly refusedNames = new Set<string>();
+
+  /** An account that cannot run (its profile collides with the config's): said once, not every minute. */
+  private refused(name: string, err: unknown): void {
+    if (this.refusedNames.has(name)) return;
+    this.refusedNames.add(name);
+    this.deps.logger.error(`Not starting account ${name}: ${redact(errorMessage(err))}`);
+  }
+
   /** Accounts whose file was added by hand (or by a command while the gateway was down). */
   private async discover(): Promise<void> {
     const found = (await listAccounts(this.deps.stateDir)).filter((name) => !this.accounts.has(name));
     if (!this.running) return;
     // Side by side, not one after another: OpenClaw is not ready until plugin services have started,
     // and each account's start is mostly waiting on the gateway's busy start-up (bench part 7).
-    await Promise.all(found.map((name) => this.ensure(name)));
+    await Promise.all(found.map((name) => this.ensure(name).catch((err: unknown) => this.refused(name, err))));
     this.scheduleRerank();
   }
 

@@ -133,12 +133,32 @@ export class AlertLedger {
 
 export type AlertChannel = (alert: Alert) => Promise<void>;
 
+/**
+ * What alertCommand's process sees of the gateway's environment: enough to find programs, write
+ * temp files and format text, and nothing else, because the gateway's environment holds its own
+ * token, chat bot tokens and provider keys. A command that needs a secret of its own gets it
+ * through `alertCommandEnv` (by name) or reads it from a file.
+ */
+export const ALERT_COMMAND_BASE_ENV = ["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TMPDIR"] as const;
+const FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+/** Pure: the environment alertCommand runs with. */
+export function alertCommandEnv(parent: NodeJS.ProcessEnv, passThrough: readonly string[] = []): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of [...ALERT_COMMAND_BASE_ENV, ...passThrough]) {
+    const value = parent[name];
+    if (value !== undefined) env[name] = value;
+  }
+  env.PATH ??= FALLBACK_PATH;
+  return env;
+}
+
 /** Runs the operator's command with the alert as JSON on stdin; bounded, never throws. */
-export function commandChannel(command: string, log: Logger, timeoutMs = 30_000): AlertChannel {
+export function commandChannel(command: string, log: Logger, timeoutMs = 30_000, passThroughEnv: readonly string[] = []): AlertChannel {
   return (alert) =>
     new Promise<void>((resolve) => {
       // Its own process group, so a timeout also ends whatever the shell started.
-      const child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "ignore", "pipe"], detached: true });
+      const child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "ignore", "pipe"], detached: true, env: alertCommandEnv(process.env, passThroughEnv) });
       let stderr = "";
       const timer = setTimeout(() => {
         log.warn(`alertCommand did not finish within ${Math.round(timeoutMs / 1000)} s; stopped it.`);

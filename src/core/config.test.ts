@@ -207,11 +207,11 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
   it("same set of keys; unknown keys refused by both", () => {
     expect(schema.additionalProperties).toBe(false);
     const schemaKeys = Object.keys(schema.properties).sort();
-    // alertCommand, alertTargets and usageDigestAt have no default: they are present only when set.
-    expect(schemaKeys).toEqual(Object.keys(resolveConfig({ alertCommand: "true", alertTargets: ["telegram:1"], usageDigestAt: "08:30" }, env)).sort());
+    // alertCommand, alertCommandEnv, alertTargets and usageDigestAt have no default: they are present only when set.
+    expect(schemaKeys).toEqual(Object.keys(resolveConfig({ alertCommand: "true", alertCommandEnv: ["X"], alertTargets: ["telegram:1"], usageDigestAt: "08:30" }, env)).sort());
     // every schema key is accepted by resolveConfig with its own default (or a valid value)
     for (const key of schemaKeys) {
-      const value = prop(key).default ?? ({ credentialsPath: "/tmp/x.json", alertCommand: "true", alertTargets: ["telegram:1"], usageDigestAt: "08:30" } as Record<string, unknown>)[key];
+      const value = prop(key).default ?? ({ credentialsPath: "/tmp/x.json", alertCommand: "true", alertCommandEnv: ["X"], alertTargets: ["telegram:1"], usageDigestAt: "08:30" } as Record<string, unknown>)[key];
       expect(accepts({ [key]: value }), key).toBe(true);
     }
     expect(Object.keys(manifest.uiHints).sort()).toEqual(schemaKeys);
@@ -278,6 +278,25 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
     const pattern = new RegExp(prop("tokenUrl").pattern ?? "");
     const sample = "http://[::1]:8787/v1/oauth/token";
     expect(accepts({ tokenUrl: sample })).toBe(pattern.test(sample));
+  });
+});
+
+describe("profileId and the accounts' own profiles (issue 16, item 6)", () => {
+  it("a profileId that is another account's profile is refused, naming the account and the fix", () => {
+    const bad = () => resolveConfig({ profileId: "anthropic:subscription-work" }, { ...env, accounts: ["default", "work"] });
+    expect(bad).toThrow(PluginError);
+    expect(bad).toThrow(/profileId: anthropic:subscription-work is the OpenClaw profile of the account "work" .*Fix it with: openclaw config set/);
+    // No such account: the same id is fine.
+    expect(resolveConfig({ profileId: "anthropic:subscription-work" }, { ...env, accounts: ["default", "home"] }).profileId).toBe("anthropic:subscription-work");
+    expect(resolveConfig({}, { ...env, accounts: ["default", "work"] }).profileId).toBe("anthropic:subscription");
+  });
+});
+
+describe("alertCommandEnv", () => {
+  it("a list of environment variable names; anything else refused with the fix", () => {
+    expect(resolveConfig({ alertCommandEnv: ["NTFY_TOKEN", "_X1"] }, env).alertCommandEnv).toEqual(["NTFY_TOKEN", "_X1"]);
+    expect(resolveConfig({}, env).alertCommandEnv).toBeUndefined();
+    for (const bad of ["NTFY_TOKEN", ["A B"], ["1X"], [3]]) expect(() => resolveConfig({ alertCommandEnv: bad }, env)).toThrow(/alertCommandEnv.*Fix it with/);
   });
 });
 

@@ -18,6 +18,8 @@ export interface PluginConfig {
   authorizeUrl: string;
   /** Run with each alert as JSON on stdin; none when unset. */
   alertCommand?: string;
+  /** Names of gateway environment variables passed on to alertCommand, besides the minimal set. */
+  alertCommandEnv?: string[];
   /** How often to read the subscription's usage windows; 0 turns it off. */
   usageCheckMinutes: number;
   usageUrl: string;
@@ -63,6 +65,7 @@ const KEYS = new Set([
   "clientId",
   "authorizeUrl",
   "alertCommand",
+  "alertCommandEnv",
   "usageCheckMinutes",
   "usageUrl",
   "switchAtPercent",
@@ -78,6 +81,18 @@ export interface ConfigEnvironment {
   /** OpenClaw's state dir (`~/.openclaw`, or `$OPENCLAW_STATE_DIR`). */
   stateDir: string;
   homeDir?: string;
+  /** The accounts that exist (accounts.ts `listAccounts`): `profileId` must not be one of theirs. */
+  accounts?: readonly string[];
+}
+
+/** The OpenClaw profile of an added account NAME (the `default` account's is `profileId`). */
+export function accountProfileId(name: string): string {
+  return `${DEFAULTS.profileId}-${name}`;
+}
+
+/** Pure: the account other than `default` whose profile `profileId` is, if any. */
+export function accountOwningProfile(profileId: string, accounts: readonly string[]): string | undefined {
+  return accounts.find((name) => name !== "default" && accountProfileId(name) === profileId);
 }
 
 const CONFIG_PATH = `plugins.entries.${PLUGIN_ID}.config`;
@@ -129,6 +144,18 @@ export function checkEndpointUrl(key: string, value: string): string {
 /** The same rule as the manifest's pattern: a channel id, ":", then a non-empty chat/user id. */
 export const ALERT_TARGET_PATTERN = /^[a-z0-9][a-z0-9_-]*:[^\s*]+$/;
 
+/** An environment variable's name, as a shell accepts it. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function envNameList(key: string, value: unknown): string[] {
+  const fix = `openclaw config set ${CONFIG_PATH}.${key} '["NTFY_TOKEN"]'`;
+  if (!Array.isArray(value)) fail(key, `expected a list of environment variable names, got ${JSON.stringify(value)}`, fix);
+  return value.map((entry) => {
+    if (typeof entry !== "string" || !ENV_NAME_PATTERN.test(entry)) fail(key, `each entry must be an environment variable name like "NTFY_TOKEN", got ${JSON.stringify(entry)}`, fix);
+    return entry;
+  });
+}
+
 function targetList(key: string, value: unknown): string[] {
   if (!Array.isArray(value)) fail(key, `expected a list of "channel:id" strings, got ${JSON.stringify(value)}`, `openclaw config set ${CONFIG_PATH}.${key} '["telegram:123456789"]'`);
   return value.map((entry) => {
@@ -175,6 +202,11 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
   const profileId = nonEmptyString("profileId", input.profileId, DEFAULTS.profileId);
   if (!/^anthropic:[A-Za-z0-9._-]+$/.test(profileId)) fail("profileId", `expected "anthropic:<name>", got ${JSON.stringify(profileId)}`);
   if (RESERVED_PROFILE_IDS.has(profileId)) fail("profileId", `${profileId} belongs to OpenClaw itself; choose another id`);
+  // Two logins publishing into one profile would overwrite each other's token on every refresh.
+  const owner = accountOwningProfile(profileId, env.accounts ?? []);
+  if (owner !== undefined) {
+    fail("profileId", `${profileId} is the OpenClaw profile of the account "${owner}" (an added account NAME always uses ${accountProfileId("NAME")}), and two logins in one profile overwrite each other's token`, `openclaw config set ${CONFIG_PATH}.profileId <another id> (or "openclaw config unset ${CONFIG_PATH}.profileId" for ${DEFAULTS.profileId})`);
+  }
 
   const tokenUrl = checkEndpointUrl("tokenUrl", nonEmptyString("tokenUrl", input.tokenUrl, DEFAULTS.tokenUrl));
   const clientId = nonEmptyString("clientId", input.clientId, DEFAULTS.clientId);
@@ -186,6 +218,8 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
   const switchAtPercent = integerIn("switchAtPercent", input.switchAtPercent, 50, 100, DEFAULTS.switchAtPercent);
 
   const alertCommand = input.alertCommand === undefined ? undefined : nonEmptyString("alertCommand", input.alertCommand, "");
+
+  const alertCommandEnv = input.alertCommandEnv === undefined ? undefined : envNameList("alertCommandEnv", input.alertCommandEnv);
 
   const alertTargets = input.alertTargets === undefined ? undefined : targetList("alertTargets", input.alertTargets);
   const usageAlertPercents = percentList("usageAlertPercents", input.usageAlertPercents, DEFAULTS.usageAlertPercents);
@@ -204,6 +238,7 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
     switchAtPercent,
     usageAlertPercents,
     ...(alertCommand ? { alertCommand } : {}),
+    ...(alertCommandEnv ? { alertCommandEnv } : {}),
     ...(alertTargets ? { alertTargets } : {}),
     ...(usageDigestAt ? { usageDigestAt } : {}),
   };

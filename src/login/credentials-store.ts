@@ -21,6 +21,8 @@ export interface StoreDeps {
   lockPlan: LockPlan;
   refreshLockOptions: LockOptions;
   writeLockOptions: LockOptions;
+  /** Told when an optional refresh lock (Claude Code's legacy one) could not be created and was skipped. */
+  onLockSkipped?: (lockPath: string, err: NodeJS.ErrnoException) => void;
 }
 
 /** Whether the file is Claude Code's: then its locks and its short lock hold apply. */
@@ -49,7 +51,7 @@ export function defaultStoreDeps(config: Pick<PluginConfig, "credentialsPath">):
 /** Runs `fn` holding every refresh lock of the plan (Claude Code's, when the file is its). */
 export function withRefreshLocks<T>(deps: StoreDeps, fn: () => Promise<T>): Promise<T> {
   const { lockPlan, refreshLockOptions } = deps;
-  return withLocks(lockPlan.refreshLocks, refreshLockOptions, fn);
+  return withLocks(lockPlan.refreshLocks, refreshLockOptions, fn, { ...(lockPlan.optionalLocks ? { optional: lockPlan.optionalLocks } : {}), ...(deps.onLockSkipped ? { onSkipped: deps.onLockSkipped } : {}) });
 }
 
 /** Writes the file under the write lock when there is one; call it holding the refresh locks. */

@@ -282,6 +282,7 @@ describe("runRefresh", () => {
       protocol: "claude-code",
       refreshLocks: [path.join(claudeDir, ".oauth_refresh.lock"), `${claudeDir}.lock`],
       writeLock: path.join(claudeDir, ".storage-write.lock"),
+      optionalLocks: [`${claudeDir}.lock`],
     });
     expect(d.refreshLockOptions).toBe(CLAUDE_CODE_REFRESH_LOCK);
   });

@@ -53,6 +53,8 @@ export interface RefreshDeps extends StoreDeps {
   now(): number;
   post(request: TokenRequest): Promise<RawAnswer>;
   at?: (point: CrashPoint) => void | Promise<void>;
+  /** Told when an optional refresh lock (Claude Code's legacy one) could not be created and was skipped. */
+  onLockSkipped?: (lockPath: string, err: NodeJS.ErrnoException) => void;
 }
 
 export function defaultRefreshDeps(config: PluginConfig, overrides: Partial<RefreshDeps> = {}): RefreshDeps {

@@ -23,10 +23,15 @@ export function meansNoGateway(err: unknown): boolean {
   return code === "UNAVAILABLE" || code === "INVALID_REQUEST";
 }
 
-export async function callPluginMethod<T>(method: string, params: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<GatewayAnswer<T>> {
+/** The operator scopes a caller asks for (OpenClaw's OperatorScope, the ones this plugin uses). */
+export type MethodScope = "operator.read" | "operator.write" | "operator.admin";
+
+export async function callPluginMethod<T>(method: string, params: Record<string, unknown> = {}, timeoutMs = 60_000, scopes?: MethodScope[]): Promise<GatewayAnswer<T>> {
   const { callGatewayFromCli } = await import("openclaw/plugin-sdk/gateway-runtime");
   try {
-    const payload = await callGatewayFromCli(method, { json: true, timeout: String(timeoutMs) }, params, { progress: false });
+    // The scopes the method needs, asked for explicitly: a CLI process may not know the plugin's
+    // methods, and then OpenClaw would guess (all scopes, or the least it can find).
+    const payload = await callGatewayFromCli(method, { json: true, timeout: String(timeoutMs) }, params, { progress: false, ...(scopes ? { scopes } : {}) });
     return { reachable: true, payload: payload as T };
   } catch (err) {
     if (meansNoGateway(err)) return { reachable: false, reason: errorMessage(err) };

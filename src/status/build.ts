@@ -45,7 +45,7 @@ export function toStatusJson(status: ServiceStatus, now: number, extra: BuildOpt
   // Events are what the running service saw; a status read from the file has none to tell.
   if (status.events && extra.source === "gateway") out.events = status.events.map((e) => ({ at: iso(e.at), kind: e.kind, message: e.message }));
   if (status.lockProtocol) out.lockProtocol = status.lockProtocol;
-  if (status.locks) out.locks = { refresh: [...status.locks.refresh], ...(status.locks.write ? { write: status.locks.write } : {}) };
+  if (status.locks) out.locks = { refresh: [...status.locks.refresh], ...(status.locks.write ? { write: status.locks.write } : {}), ...(status.locks.skipped?.length ? { skipped: status.locks.skipped.map((l) => ({ ...l })) } : {}) };
   if (status.lastAlert) out.lastAlert = { kind: status.lastAlert.kind, at: iso(status.lastAlert.at), delivered: status.lastAlert.delivered, targets: status.lastAlert.targets };
   if (status.usage) out.usage = toUsageJson(status.usage);
   return out;

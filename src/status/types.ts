@@ -32,7 +32,7 @@ export interface ServiceStatus {
   lastAlert?: { kind: string; at: number; delivered: boolean; targets: string[] };
   /** Whose locks guard the file: Claude Code's (the file is its `.credentials.json`) or ours. */
   lockProtocol?: LockProtocol;
-  locks?: { refresh: string[]; write?: string };
+  locks?: { refresh: string[]; write?: string; skipped?: Array<{ path: string; code: "lock_unavailable"; message: string }> };
   /** The last few refreshes, failures and alerts, newest first (see event-log.ts). */
   events?: ServiceEvent[];
 }
@@ -70,7 +70,7 @@ export interface StatusJson {
   events?: Array<{ at: string; kind: string; message: string }>;
   /** "claude-code": the file is Claude Code's and its locks are taken; "plugin": our own lock. */
   lockProtocol?: "claude-code" | "plugin";
-  locks?: { refresh: string[]; write?: string };
+  locks?: { refresh: string[]; write?: string; skipped?: Array<{ path: string; code: "lock_unavailable"; message: string }> };
   /** The latest alert: its kind, when, where it was sent and whether every target got it. */
   lastAlert?: { kind: string; at: string; delivered: boolean; targets: string[] };
   usage?: UsageJson;

@@ -55,10 +55,11 @@ export function registerCli(api: Api): void {
         .action((opts: { account?: string }) => run((c) => c.loginCommand(pluginConfig(), undefined, opts)));
       root
         .command("logout")
-        .description("Remove the account's OpenClaw profile and delete its credentials file")
+        .description("Remove the account's OpenClaw profile and delete its credentials file (Claude Code's own .credentials.json is kept unless --delete-credentials)")
         .option("--keep-credentials", "keep the credentials file")
+        .option("--delete-credentials", "delete the credentials file even when it is Claude Code's own login (logs Claude Code out too)")
         .option(...ACCOUNT_OPTION)
-        .action((opts: { keepCredentials?: boolean; account?: string }) => run((c) => c.logoutCommand(pluginConfig(), opts)));
+        .action((opts: { keepCredentials?: boolean; deleteCredentials?: boolean; account?: string }) => run((c) => c.logoutCommand(pluginConfig(), opts)));
     },
     { descriptors: [{ name: CLI_ROOT, description: "Claude subscription login: status, refresh, import, login, logout", hasSubcommands: true }] },
   );

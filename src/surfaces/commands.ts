@@ -1,15 +1,17 @@
 import { promises as fs } from "node:fs";
 import { createInterface } from "node:readline/promises";
-import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, parseAccountName } from "../accounts/accounts.js";
+import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, listAccounts, parseAccountName } from "../accounts/accounts.js";
+import type { LockProtocol } from "../login/lock.js";
 import { AlertLedger } from "../alerts/alerts.js";
 import { resolveConfig, type PluginConfig } from "../core/config.js";
 import { PluginError, errorMessage } from "../core/errors.js";
 import { callPluginMethod } from "../openclaw/gateway-client.js";
-import { METHODS } from "./gateway-methods.js";
+import { METHODS, METHOD_SCOPES } from "./gateway-methods.js";
 import type { Logger } from "../core/logger.js";
 import { buildAuthorizeUrl, createPkce, parsePastedCode } from "../login/pkce.js";
 import { redact } from "../core/redact.js";
 import type { RefreshService, RefreshReport, ServiceStatus } from "../service.js";
+import { keepsCredentialsOnLogout } from "../login/logout-policy.js";
 import { toStatusJson } from "../status/build.js";
 import { exitCodeFor } from "../status/health.js";
 import { statusFromFiles } from "../status/local.js";
@@ -44,7 +46,7 @@ async function stateDirOf(): Promise<string> {
 /** One account's settings (`default`: the plugin's own); a bad name is refused before anything runs. */
 async function loadConfig(pluginConfig: unknown, account?: string): Promise<PluginConfig> {
   const stateDir = await stateDirOf();
-  return accountConfig(resolveConfig(pluginConfig, { stateDir }), parseAccountName(account), stateDir);
+  return accountConfig(resolveConfig(pluginConfig, { stateDir, accounts: await listAccounts(stateDir) }), parseAccountName(account), stateDir);
 }
 
 /** The gateway methods' `account` parameter: absent for `default`, so older gateways understand it. */
@@ -69,7 +71,8 @@ async function localService(config: PluginConfig, io: CommandIo, alertLedger?: A
 
 export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; check?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
-  const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) });
+  // A usage check on demand is unlimited only for the owner (operator.admin); read-only callers get one a minute.
+  const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) }, undefined, opts.checkUsage ? [METHOD_SCOPES[METHODS.refresh]] : [METHOD_SCOPES[METHODS.status]]);
   const now = Date.now();
   const answer = live.reachable ? live.payload : await localStatus(pluginConfig, config, opts, io);
   // All accounts: the top-level health is already the worst, so a monitor notices any. One asked
@@ -112,7 +115,7 @@ export function reportExit(report: Pick<RefreshReport, "kind" | "status">): numb
 
 export async function refreshCommand(pluginConfig: unknown, opts: { force?: boolean; json?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
-  const live = await callPluginMethod<RefreshReport>(METHODS.refresh, { ...accountParam(opts.account), force: opts.force === true });
+  const live = await callPluginMethod<RefreshReport>(METHODS.refresh, { ...accountParam(opts.account), force: opts.force === true }, undefined, [METHOD_SCOPES[METHODS.refresh]]);
   const report = live.reachable ? live.payload : await (await localService(config, io)).refreshNow({ force: opts.force === true });
   if (opts.json) io.out(JSON.stringify({ kind: report.kind, refreshed: report.refreshed, message: report.message, via: live.reachable ? "gateway" : "local", status: toStatusJson(report.status, Date.now(), { source: live.reachable ? "gateway" : "file" }) }, null, 2));
   else io.out(`${report.message}${live.reachable ? " (done by the running gateway)" : ""}`);
@@ -121,7 +124,7 @@ export async function refreshCommand(pluginConfig: unknown, opts: { force?: bool
 
 /** After a new login reached the file: the running gateway publishes it, or we do. */
 async function publishNewLogin(config: PluginConfig, io: CommandIo, account: string | undefined): Promise<ServiceStatus> {
-  const live = await callPluginMethod<ServiceStatus>(METHODS.reload, accountParam(account));
+  const live = await callPluginMethod<ServiceStatus>(METHODS.reload, accountParam(account), undefined, [METHOD_SCOPES[METHODS.reload]]);
   if (live.reachable) return live.payload;
   return (await localService(config, io)).reload();
 }
@@ -205,15 +208,29 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
   }
 }
 
-export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentials?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
+export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentials?: boolean; deleteCredentials?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
-  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(opts.account), keepCredentials: opts.keepCredentials === true });
-  if (!live.reachable) await (await localService(config, io)).logout(opts);
-  io.out(
-    `Removed OpenClaw profile ${config.profileId}` +
-      (opts.keepCredentials
-        ? `; kept ${config.credentialsPath}. While the plugin is enabled it will use that file again at its next check: disable it with "openclaw plugins disable claude-oauth-refresh" or move the file away.`
-        : ` and deleted ${config.credentialsPath}.`),
-  );
+  if (opts.keepCredentials && opts.deleteCredentials) {
+    io.err("Choose one: --keep-credentials or --delete-credentials.");
+    return 2;
+  }
+  const options = { keepCredentials: opts.keepCredentials === true, deleteCredentials: opts.deleteCredentials === true };
+  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(opts.account), ...options }, undefined, [METHOD_SCOPES[METHODS.logout]]);
+  const status = live.reachable ? live.payload : await (await localService(config, io)).logout(options);
+  const { lockPlanFor, realPathOf } = await import("../login/lock.js");
+  const protocol = status.lockProtocol ?? lockPlanFor(realPathOf(config.credentialsPath)).protocol;
+  const kept = keepsCredentialsOnLogout(protocol, options);
+  io.out(logoutMessage(config, protocol, options, kept));
   return 0;
+}
+
+/** Pure: what logout did to the file, and what that means. */
+export function logoutMessage(config: Pick<PluginConfig, "profileId" | "credentialsPath">, protocol: LockProtocol, options: { keepCredentials?: boolean; deleteCredentials?: boolean }, kept: boolean): string {
+  const head = `Removed OpenClaw profile ${config.profileId}`;
+  if (!kept) return `${head} and deleted ${config.credentialsPath}${protocol === "claude-code" ? " (Claude Code's login file: Claude Code on this machine is logged out too)" : ""}.`;
+  const again = `While the plugin is enabled with this file it uses it again when the file changes: disable it with "openclaw plugins disable claude-oauth-refresh" or move the file away.`;
+  if (protocol === "claude-code" && !options.keepCredentials) {
+    return `${head}; kept ${config.credentialsPath}: it is Claude Code's own login, and Claude Code stays logged in. To delete it too: openclaw claude-oauth logout --delete-credentials. ${again}`;
+  }
+  return `${head}; kept ${config.credentialsPath}. ${again}`;
 }

@@ -33,6 +33,7 @@ export function formatStatusTable(s: StatusJson, now: number): string {
   if (s.lockProtocol && s.locks) {
     const paths = [...s.locks.refresh, ...(s.locks.write ? [s.locks.write] : [])].join(", ");
     rows.push(["Locks", s.lockProtocol === "claude-code" ? `Claude Code's, shared with it (${paths})` : `the plugin's own (${paths})`]);
+    for (const skipped of s.locks.skipped ?? []) rows.push(["Lock skipped", skipped.message]);
   }
   rows.push(["OpenClaw profile", `${s.profileId}${s.agents?.length ? ` (agents: ${s.agents.join(", ")})` : ""}`]);
   rows.push(["Source", s.source === "gateway" ? "running gateway (live)" : "credentials file (no gateway reachable)"]);
