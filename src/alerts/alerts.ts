@@ -15,7 +15,7 @@ import { redact } from "../core/redact.js";
 export const WARN_DAYS_BEFORE_END = [3, 1] as const;
 const DAY_MS = 24 * 3600 * 1000;
 
-export type AlertKind = "login-ending" | "needs-login" | "token-expiring" | "all-nearly-used-up";
+export type AlertKind = "login-ending" | "needs-login" | "token-expiring" | "all-nearly-used-up" | "refresh-outcome-unknown";
 
 export interface Alert {
   kind: AlertKind;
@@ -49,6 +49,8 @@ export interface AlertRecord {
   warned: number[];
   /** Fingerprint of the refresh token whose rejection was already reported. */
   needsLoginFor?: string;
+  /** Fingerprint of the refresh token whose unknown outcome was already reported. */
+  maybeSpentFor?: string;
   /** Fingerprint of the access token whose "expires soon, refreshes failing" alert was sent. */
   expiringFor?: string;
   /** The latest alert and where it reached (owner delivery). */
@@ -90,6 +92,7 @@ export class AlertLedger {
         warned: Array.isArray(v.warned) ? v.warned.filter((d): d is number => typeof d === "number") : [],
         ...(typeof v.loginEndsAt === "number" ? { loginEndsAt: v.loginEndsAt } : {}),
         ...(typeof v.needsLoginFor === "string" ? { needsLoginFor: v.needsLoginFor } : {}),
+        ...(typeof v.maybeSpentFor === "string" ? { maybeSpentFor: v.maybeSpentFor } : {}),
         ...(typeof v.expiringFor === "string" ? { expiringFor: v.expiringFor } : {}),
         ...(lastAlert ? { lastAlert } : {}),
       };

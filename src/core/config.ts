@@ -25,6 +25,8 @@ export interface PluginConfig {
   switchAtPercent: number;
   /** `channel:id` chats that get every alert; unset: the owners in `commands.ownerAllowFrom`. */
   alertTargets?: string[];
+  /** User-Agent of every request to Anthropic (token refresh, login code exchange, usage). */
+  userAgent: string;
 }
 
 export const PLUGIN_ID = "claude-oauth-refresh";
@@ -46,6 +48,9 @@ export const DEFAULTS = {
   usageUrl: "https://api.anthropic.com/api/oauth/usage",
   // Leaves a little room for the turn in flight: a window at 100 % answers every request with 429.
   switchAtPercent: 95,
+  // Anthropic's edge has refused some client identities and not others; a user can follow a
+  // change with this key without waiting for a release (docs/token-endpoint.md).
+  userAgent: "claude-oauth-refresh (OpenClaw plugin)",
 } as const;
 
 const KEYS = new Set([
@@ -61,6 +66,7 @@ const KEYS = new Set([
   "usageUrl",
   "switchAtPercent",
   "alertTargets",
+  "userAgent",
 ]);
 
 /** OpenClaw manages this one from Claude Code's own files; writing it would fight OpenClaw. */
@@ -161,7 +167,11 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
 
   const alertTargets = input.alertTargets === undefined ? undefined : targetList("alertTargets", input.alertTargets);
 
-  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, usageCheckMinutes, usageUrl, switchAtPercent, ...(alertCommand ? { alertCommand } : {}), ...(alertTargets ? { alertTargets } : {}) };
+  const userAgent = nonEmptyString("userAgent", input.userAgent, DEFAULTS.userAgent);
+  // A header value with a line break would be refused by fetch (or, worse, split the request).
+  if (!/^[\x20-\x7e]{1,256}$/.test(userAgent)) fail("userAgent", "expected printable ASCII, at most 256 characters, on one line");
+
+  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, usageCheckMinutes, usageUrl, switchAtPercent, userAgent, ...(alertCommand ? { alertCommand } : {}), ...(alertTargets ? { alertTargets } : {}) };
 }
 
 /** OpenClaw's own rule for its state dir, for code that runs outside a service context. */
