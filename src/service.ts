@@ -18,7 +18,7 @@ import { UsageMonitor } from "./accounts/usage-monitor.js";
 import type { RawAnswer } from "./login/token-endpoint.js";
 import type { UsageRequest } from "./accounts/usage.js";
 import type { RefreshCounting, UsageCounting } from "./monitoring/counters.js";
-import { MINUTE_MS, clockJumped, effectiveMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./login/schedule.js";
+import { MINUTE_MS, clockJumped, effectiveMarginMs, sharedFileMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./login/schedule.js";
 
 // The status types live with the status model; re-exported for the code that reads them from here.
 export type { ServiceState, ServiceStatus } from "./status/types.js";
@@ -79,6 +79,11 @@ export class RefreshService {
   private fileSignature: string | undefined;
   /** The refresh token the server rejected; a file holding another one means a new login. */
   private deadRefreshToken: string | undefined;
+  /**
+   * The refresh token whose last POST had an unknown outcome: the server may have spent it, so it
+   * is never sent again (see maybe-spent.ts); a file holding another one resumes refreshing.
+   */
+  private maybeSpentToken: string | undefined;
   private lastProblem: string | undefined;
   private lastError: ServiceStatus["lastError"];
   private lastRefresh: ServiceStatus["lastRefresh"];
@@ -114,6 +119,7 @@ export class RefreshService {
       deps.config.usageCheckMinutes > 0
         ? new UsageMonitor({
             usageUrl: deps.config.usageUrl,
+            userAgent: deps.config.userAgent,
             checkEveryMinutes: deps.config.usageCheckMinutes,
             clock: this.clock,
             log: this.log,
@@ -137,7 +143,8 @@ export class RefreshService {
   }
 
   private get marginMs(): number {
-    return effectiveMarginMs(this.config.refreshBeforeExpiryMinutes * MINUTE_MS, this.lifetimeMs);
+    const configured = sharedFileMarginMs(this.config.refreshBeforeExpiryMinutes * MINUTE_MS, this.refreshDeps.lockPlan.protocol === "claude-code");
+    return effectiveMarginMs(configured, this.lifetimeMs);
   }
 
   async start(): Promise<void> {
@@ -269,7 +276,7 @@ export class RefreshService {
       s.accessTokenExpiresAt = o.expiresAt;
       if (o.refreshTokenExpiresAt !== undefined) s.loginEndsAt = o.refreshTokenExpiresAt;
       if (o.accountEmail || o.subscriptionType) s.account = { ...(o.accountEmail ? { email: o.accountEmail } : {}), ...(o.subscriptionType ? { subscriptionType: o.subscriptionType } : {}) };
-      if (this.state !== "needs-login") s.nextRefreshAt = this.retryAt ?? refreshDueAt(o.expiresAt, this.marginMs);
+      if (this.state !== "needs-login" && !this.stuckOnMaybeSpent()) s.nextRefreshAt = this.retryAt ?? refreshDueAt(o.expiresAt, this.marginMs);
     }
     if (this.retryAt !== undefined) s.retryAt = this.retryAt;
     if (this.lastRefresh) s.lastRefresh = { ...this.lastRefresh };
@@ -288,7 +295,7 @@ export class RefreshService {
     if (this.timer) this.clock.clearTimeout(this.timer);
     const now = this.clock.now();
     const moments: Array<number | undefined> = [this.nextCheckAt];
-    if (this.oauth && this.state !== "needs-login") moments.push(this.retryAt ?? refreshDueAt(this.oauth.expiresAt, this.marginMs));
+    if (this.oauth && this.state !== "needs-login" && !this.stuckOnMaybeSpent()) moments.push(this.retryAt ?? refreshDueAt(this.oauth.expiresAt, this.marginMs));
     this.timer = this.clock.setTimeout(() => void this.tick("timer"), nextWakeDelay(now, moments));
   }
 
@@ -330,8 +337,12 @@ export class RefreshService {
     }
   }
 
+  private stuckOnMaybeSpent(): boolean {
+    return this.maybeSpentToken !== undefined && this.oauth?.refreshToken === this.maybeSpentToken && this.unsaved === undefined;
+  }
+
   private shouldRefresh(now: number): boolean {
-    if (!this.oauth || this.state === "needs-login") return false;
+    if (!this.oauth || this.state === "needs-login" || this.stuckOnMaybeSpent()) return false;
     if (this.retryAt !== undefined) return now >= this.retryAt;
     return this.unsaved !== undefined || isRefreshDue(this.oauth.expiresAt, now, this.marginMs);
   }
@@ -386,11 +397,12 @@ export class RefreshService {
         this.enterNeedsLogin(read.oauth.refreshToken, message);
         return;
       }
-      if (this.state === "needs-login" || this.state === "no-credentials" || this.state === "invalid-credentials") {
+      if (this.state === "needs-login" || this.state === "no-credentials" || this.state === "invalid-credentials" || this.state === "outcome-unknown") {
         this.log.info(`Credentials file ${this.config.credentialsPath} has a new login; resuming.`);
         this.events.record(this.clock.now(), "new-login", "The credentials file has a new login; refreshing resumed.");
       }
       this.deadRefreshToken = undefined;
+      this.maybeSpentToken = undefined;
       this.lifetimeMs = undefined; // another login: its tokens' lifetime is not known yet
       this.state = "ok";
       this.attempt = 0;
@@ -520,6 +532,17 @@ export class RefreshService {
     if (e.code === "needs_login") {
       message = `Token refresh failed: ${e.message}`;
       this.enterNeedsLogin(this.oauth?.refreshToken, e.message, message);
+    } else if (e.code === "outcome_unknown" || e.code === "token_maybe_spent") {
+      // No retry with this token: a second use of a spent one revokes the login everywhere.
+      this.maybeSpentToken = this.oauth?.refreshToken;
+      this.state = "outcome-unknown";
+      this.attempt = 0;
+      this.retryAt = undefined;
+      const left = this.oauth ? this.oauth.expiresAt - now : 0;
+      const urgency = this.oauth && left > 0 ? `The current access token stays in use for ${minutesLeft(this.oauth.expiresAt, now)} more minutes.` : "The current access token has expired: agents cannot use Claude until the file holds a new login.";
+      message = `Token refresh failed: ${e.message} ${urgency}`;
+      this.problem(message);
+      void this.alerts.maybeSpent(this.maybeSpentToken, message).catch((err: unknown) => this.log.warn(`Could not send an alert: ${errorMessage(err)}`));
     } else if (e.code === "credentials_missing" || e.code === "credentials_invalid") {
       this.state = this.oauth ? previous : e.code === "credentials_missing" ? "no-credentials" : "invalid-credentials";
       this.attempt += 1;
@@ -530,7 +553,7 @@ export class RefreshService {
       this.attempt += 1;
       const delay = retryDelay(this.attempt, () => this.clock.random(), undefined, e.retryAfterMs);
       this.retryAt = now + delay;
-      this.state = e.code === "outcome_unknown" ? "outcome-unknown" : "retrying";
+      this.state = "retrying";
       const left = this.oauth ? this.oauth.expiresAt - now : 0;
       const urgency = this.oauth && left > 0 ? `The current token is valid for ${minutesLeft(this.oauth.expiresAt, now)} more minutes.` : "The current token has expired: agents cannot use Claude until a refresh succeeds.";
       const hint = isRetryable(e.code) ? "" : " This will not fix itself: check the plugin's tokenUrl and clientId.";

@@ -23,6 +23,8 @@ export interface UsageReport {
 
 export interface UsageMonitorDeps {
   usageUrl: string;
+  /** config `userAgent`; the default one when absent. */
+  userAgent?: string;
   checkEveryMinutes: number;
   clock: Clock;
   log: Logger;
@@ -111,7 +113,7 @@ export class UsageMonitor {
     }
     this.lastCheckAt = now;
     try {
-      const answer = await this.get(buildUsageRequest(this.deps.usageUrl, token.accessToken));
+      const answer = await this.get(buildUsageRequest(this.deps.usageUrl, token.accessToken, this.deps.userAgent));
       const usage = parseUsageAnswer(answer, this.deps.clock.now());
       this.rateLimitedInARow = 0;
       this.retryAfterMs = undefined;

@@ -1,3 +1,4 @@
+import { DEFAULTS } from "../core/config.js";
 import { PluginError } from "../core/errors.js";
 import { redact } from "../core/redact.js";
 import { parseRetryAfter, type RawAnswer } from "../login/token-endpoint.js";
@@ -44,10 +45,10 @@ export interface UsageRequest {
   headers: Record<string, string>;
 }
 
-export function buildUsageRequest(usageUrl: string, accessToken: string): UsageRequest {
+export function buildUsageRequest(usageUrl: string, accessToken: string, userAgent: string = DEFAULTS.userAgent): UsageRequest {
   return {
     url: usageUrl,
-    headers: { authorization: `Bearer ${accessToken}`, "anthropic-beta": USAGE_BETA_HEADER, accept: "application/json", "user-agent": "claude-oauth-refresh (OpenClaw plugin)" },
+    headers: { authorization: `Bearer ${accessToken}`, "anthropic-beta": USAGE_BETA_HEADER, accept: "application/json", "user-agent": userAgent },
   };
 }
 

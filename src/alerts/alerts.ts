@@ -16,7 +16,7 @@ import { parseUsageMemory, type UsageMemory } from "./usage-alerts.js";
  * days ahead) is status/thresholds.ts's LOGIN_WARNING_DAYS, the same rule that makes status say "attention".
  */
 
-export type AlertKind = "login-ending" | "needs-login" | "token-expiring" | "all-nearly-used-up" | "usage" | "usage-digest";
+export type AlertKind = "login-ending" | "needs-login" | "token-expiring" | "all-nearly-used-up" | "usage" | "usage-digest" | "refresh-outcome-unknown";
 
 export interface Alert {
   kind: AlertKind;
@@ -50,6 +50,8 @@ export interface AlertRecord {
   warned: number[];
   /** Fingerprint of the refresh token whose rejection was already reported. */
   needsLoginFor?: string;
+  /** Fingerprint of the refresh token whose unknown outcome was already reported. */
+  maybeSpentFor?: string;
   /** Fingerprint of the access token whose "expires soon, refreshes failing" alert was sent. */
   expiringFor?: string;
   /** The latest alert and where it reached (owner delivery). */
@@ -96,6 +98,7 @@ export class AlertLedger {
         warned: Array.isArray(v.warned) ? v.warned.filter((d): d is number => typeof d === "number") : [],
         ...(typeof v.loginEndsAt === "number" ? { loginEndsAt: v.loginEndsAt } : {}),
         ...(typeof v.needsLoginFor === "string" ? { needsLoginFor: v.needsLoginFor } : {}),
+        ...(typeof v.maybeSpentFor === "string" ? { maybeSpentFor: v.maybeSpentFor } : {}),
         ...(typeof v.expiringFor === "string" ? { expiringFor: v.expiringFor } : {}),
         ...(lastAlert ? { lastAlert } : {}),
         ...(usage ? { usage } : {}),

@@ -90,6 +90,12 @@ describe("resolveConfig validation", () => {
     for (const bad of ["http://example.com/usage", "ftp://127.0.0.1/x", "not a url", ""]) expectRefused("usageUrl", bad);
   });
 
+  it("userAgent: default as sent before the key existed; printable ASCII on one line, at most 256", () => {
+    expect(resolveConfig({}, env).userAgent).toBe("claude-oauth-refresh (OpenClaw plugin)");
+    expect(resolveConfig({ userAgent: "claude-cli/2.1.328 (external, cli)" }, env).userAgent).toBe("claude-cli/2.1.328 (external, cli)");
+    for (const bad of ["", "  ", "two\nlines", "tab\there", "é", "x".repeat(257), 42]) expectRefused("userAgent", bad);
+  });
+
   it("refreshIntervalMinutes: range 1..1440", () => {
     expectRefused("refreshIntervalMinutes", 0);
     expectRefused("refreshIntervalMinutes", 1441);

@@ -31,6 +31,8 @@ export interface PluginConfig {
   usageAlertPercents: number[];
   /** "HH:MM" local time of the daily usage summary; unset = no summary. */
   usageDigestAt?: string;
+  /** User-Agent of every request to Anthropic (token refresh, login code exchange, usage). */
+  userAgent: string;
 }
 
 export const PLUGIN_ID = "claude-oauth-refresh";
@@ -54,6 +56,9 @@ export const DEFAULTS = {
   switchAtPercent: 95,
   // A word before the account moves on (95, the default switchAtPercent) and one while there is still room.
   usageAlertPercents: [80, 95] as number[],
+  // Anthropic's edge has refused some client identities and not others; a user can follow a
+  // change with this key without waiting for a release (docs/token-endpoint.md).
+  userAgent: "claude-oauth-refresh (OpenClaw plugin)",
 } as const;
 
 const KEYS = new Set([
@@ -72,6 +77,7 @@ const KEYS = new Set([
   "alertTargets",
   "usageAlertPercents",
   "usageDigestAt",
+  "userAgent",
 ]);
 
 /** OpenClaw manages this one from Claude Code's own files; writing it would fight OpenClaw. */
@@ -225,6 +231,10 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
   const usageAlertPercents = percentList("usageAlertPercents", input.usageAlertPercents, DEFAULTS.usageAlertPercents);
   const usageDigestAt = digestTime("usageDigestAt", input.usageDigestAt);
 
+  const userAgent = nonEmptyString("userAgent", input.userAgent, DEFAULTS.userAgent);
+  // A header value with a line break would be refused by fetch (or, worse, split the request).
+  if (!/^[\x20-\x7e]{1,256}$/.test(userAgent)) fail("userAgent", "expected printable ASCII, at most 256 characters, on one line");
+
   return {
     credentialsPath,
     refreshIntervalMinutes,
@@ -237,6 +247,7 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
     usageUrl,
     switchAtPercent,
     usageAlertPercents,
+    userAgent,
     ...(alertCommand ? { alertCommand } : {}),
     ...(alertCommandEnv ? { alertCommandEnv } : {}),
     ...(alertTargets ? { alertTargets } : {}),

@@ -12,6 +12,8 @@ export type ErrorCode =
   | "server_error"
   | "network" // the request never reached the server: safe to retry with the same token
   | "outcome_unknown" // the request may have reached the server (timeout, reset): it may have rotated
+  | "token_maybe_spent" // this refresh token may already be spent (an earlier unknown outcome): never sent again
+  | "edge_refused" // Anthropic's edge (CDN, WAF) answered, not the OAuth server: nothing was spent, retry later
   | "bad_response"
   | "rejected" // a 4xx that is neither invalid_grant nor 429: a config or client problem
   | "lock_busy"
@@ -37,13 +39,17 @@ export class PluginError extends Error {
   }
 }
 
-/** Errors after which the same request may succeed later, without a human. */
+/**
+ * Errors after which the same request may succeed later, without a human. Not `outcome_unknown`
+ * nor `token_maybe_spent`: the same request would send a refresh token that may already be spent,
+ * and a second use of a spent token revokes the login (see refresh.ts).
+ */
 export function isRetryable(code: ErrorCode): boolean {
   return (
     code === "rate_limited" ||
     code === "server_error" ||
+    code === "edge_refused" ||
     code === "network" ||
-    code === "outcome_unknown" ||
     code === "bad_response" ||
     code === "lock_busy" ||
     code === "persist_failed" ||

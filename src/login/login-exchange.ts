@@ -19,7 +19,7 @@ export async function completeLogin<T>(
   publish: () => Promise<T>,
   options: { fetch?: FetchLike; now?: () => number } = {},
 ): Promise<{ tokens: TokenSet; published: T }> {
-  const answer = await postToken(buildCodeExchangeRequest(config.tokenUrl, config.clientId, code, pkce), options.fetch ? { fetch: options.fetch } : {});
+  const answer = await postToken(buildCodeExchangeRequest(config.tokenUrl, config.clientId, code, pkce, config.userAgent), options.fetch ? { fetch: options.fetch } : {});
   const tokens = parseTokenAnswer(answer, (options.now ?? Date.now)());
   // Under every lock that guards the file (Claude Code's too, when the file is its own).
   await saveLogin(defaultStoreDeps(config), tokens);
