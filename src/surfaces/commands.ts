@@ -3,7 +3,7 @@ import { createInterface } from "node:readline/promises";
 import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, listAccounts, parseAccountName } from "../accounts/accounts.js";
 import { AlertLedger } from "../alerts/alerts.js";
 import { resolveConfig, type PluginConfig } from "../core/config.js";
-import { parseCredentials } from "../login/credentials.js";
+import { IMPORT_FROM_PC_COMMAND, parseCredentials } from "../login/credentials.js";
 import { PluginError, errorMessage } from "../core/errors.js";
 import { callPluginMethod } from "../openclaw/gateway-client.js";
 import { METHODS } from "./gateway-methods.js";
@@ -128,7 +128,7 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
   const config = await loadConfig(pluginConfig, opts.account);
   const fromStdin = source === undefined || source === "-";
   if (fromStdin && io.stdin.isTTY) {
-    io.err("Pipe a Claude Code credentials file in, e.g.: ssh pc cat ~/.claude/.credentials.json | openclaw claude-oauth import -");
+    io.err(`Pipe a Claude Code credentials file in, e.g.: ${IMPORT_FROM_PC_COMMAND}`);
     return 2;
   }
   const label = fromStdin ? "standard input" : source;
