@@ -139,7 +139,8 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
   const config = await loadConfig(pluginConfig, opts.account);
   const fromStdin = source === undefined || source === "-";
   if (fromStdin && io.stdin.isTTY) {
-    io.err("Pipe a Claude Code credentials file in, e.g.: ssh pc cat ~/.claude/.credentials.json | openclaw claude-oauth import -");
+    const { IMPORT_FROM_PC_COMMAND } = await import("../login/credentials.js");
+    io.err(`Pipe a Claude Code credentials file in, e.g.: ${IMPORT_FROM_PC_COMMAND}`);
     return 2;
   }
   const label = fromStdin ? "standard input" : source;

@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REQUIRE_ALL, userNamespaceProblem } from "../../scripts/test-peers.mjs";
 import { assertLoopbackNamespace, claudeCodeBinary, runClaudeCode, type ClaudeCodeRun } from "../support/claude-code.js";
 import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
 import { startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
@@ -56,8 +57,12 @@ let proxy: InterceptProxy;
 let proxySocket: string;
 const captured: string[] = [];
 
+// Without a loopback-only namespace this proof cannot be made offline: the suite is skipped with one
+// line saying why and how to allow it (E2E_REQUIRE_ALL=1, as in CI, makes that a failure instead).
+const SKIP = REQUIRE_ALL ? undefined : userNamespaceProblem();
+
 beforeAll(async () => {
-  // Fail loudly, never skip: without a loopback-only namespace this proof cannot be made offline.
+  if (SKIP) return;
   assertLoopbackNamespace();
   claudeCodeBinary();
   root = await fs.mkdtemp(path.join(os.tmpdir(), "cor-cc-"));
@@ -230,7 +235,7 @@ async function raceRound(delay: Delay, options: { answerDelayMs?: number; claude
   return round;
 }
 
-describe("Claude Code and the plugin on one credentials file", () => {
+describe.skipIf(SKIP !== undefined)(SKIP ? `Claude Code suite SKIPPED: ${SKIP}` : "Claude Code and the plugin on one credentials file", () => {
   it(`${PLUGIN_DELAYS_MS.length} rounds racing on a due token: one POST per rotation, no reuse, both on the newest token`, async () => {
     const rounds: Round[] = [];
     for (const delay of PLUGIN_DELAYS_MS) rounds.push(await raceRound(delay));

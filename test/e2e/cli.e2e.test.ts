@@ -483,7 +483,7 @@ describe("cli e2e: operator commands against a running gateway", () => {
     expect(status.stdout).toMatch(/^Last error\s+.*invalid_grant/m);
     expectNoTokens(status);
     // Both outputs tell the operator how to log in again, and so does the gateway log.
-    const howTo = /Log in again: run "openclaw claude-oauth login" on this server, or on a PC run "claude \/login", then "ssh pc cat ~\/\.claude\/\.credentials\.json \| openclaw claude-oauth import -"/;
+    const howTo = /Log in again: run "openclaw claude-oauth login" on this server, or on a PC run "claude \/login", then "ssh pc 'cat ~\/\.claude\/\.credentials\.json' \| openclaw claude-oauth import -"/;
     expect(refresh.stdout).toMatch(howTo);
     expect(status.stdout).toMatch(howTo);
     await gw().waitForOutput(/\[claude-oauth-refresh\] Token refresh failed: .*Log in again: run "openclaw claude-oauth login"/, 10_000);

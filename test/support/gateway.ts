@@ -60,6 +60,8 @@ export interface GatewayOptions {
   openclaw?: string;
   /** More OpenClaw config (channels, commands, ...), deep-merged over the harness's own. */
   extraConfig?: Record<string, unknown>;
+  /** false: neither install nor configure the plugin (the README suite runs the README's own install). */
+  installPlugin?: boolean;
 }
 
 export interface CliResult {
@@ -660,8 +662,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   };
 
   try {
-    await timed("install", () => installPlugin(gateway, harness));
-    await timed("configure", () => configurePlugin(gateway, opts.pluginConfig ?? {}));
+    if (opts.installPlugin !== false) {
+      await timed("install", () => installPlugin(gateway, harness));
+      await timed("configure", () => configurePlugin(gateway, opts.pluginConfig ?? {}));
+    }
   } catch (error) {
     await gateway.stop();
     throw error;
@@ -671,7 +675,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
 
 // npm runs with the isolated HOME but keeps the developer's npm cache and user config, so
 // --prefer-offline can use cached packages (OpenClaw's own npm run for npm-pack: gets them too).
-function npmEnvFor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function npmEnvFor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return {
     ...env,
     npm_config_cache: process.env.npm_config_cache ?? join(homedir(), ".npm"),
