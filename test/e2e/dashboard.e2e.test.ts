@@ -323,7 +323,7 @@ describe.skipIf(SKIP !== undefined)(SKIP ? `dashboard suite SKIPPED: ${SKIP}` : 
       // the gateway's auth (its own refusal would be 401), and the plugin refuses an opaque origin
       // that has no page secret. (Playwright does not surface the iframe's CORS-blocked fetches as
       // responses, so the same request is replayed here with that cookie.)
-      const cookies = await required(browser, "no browser").cookies(gatewayOrigin);
+      const cookies = await required(browser, "no browser").cookies(`${gatewayOrigin}${STATUS_ROUTE}`);
       expect(cookies.length, "the owner's tab cookie in this browser profile").toBeGreaterThan(0);
       const replayed = await fetch(`${gatewayOrigin}${STATUS_ROUTE}`, { headers: { origin: "null", cookie: cookies.map((c) => `${c.name}=${c.value}`).join("; ") } });
       const replayedBody = await replayed.text();
