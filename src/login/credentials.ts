@@ -65,11 +65,8 @@ export function howToLogInAgain(filePath: string): string {
 }
 
 function invalid(filePath: string, problem: string): PluginError {
-  return new PluginError(
-    "credentials_invalid",
-    `Credentials file ${filePath} is not a usable Claude Code credentials file: ${problem}. ` +
-      `The file was left as it is. ${howToProvideCredentials(filePath)}`,
-  );
+  const what = `Credentials file ${filePath} is not a usable Claude Code credentials file: ${problem}. The file was left as it is.`;
+  return new PluginError("credentials_invalid", `${what} ${howToProvideCredentials(filePath)}`, { problem: what });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
