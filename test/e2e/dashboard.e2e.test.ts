@@ -323,10 +323,13 @@ describe.skipIf(SKIP !== undefined)(SKIP ? `dashboard suite SKIPPED: ${SKIP}` : 
       // the gateway's auth (its own refusal would be 401), and the plugin refuses an opaque origin
       // that has no page secret. (Playwright does not surface the iframe's CORS-blocked fetches as
       // responses, so the same request is replayed here with that cookie.)
-      const cookies = await required(browser, "no browser").cookies(`${gatewayOrigin}${STATUS_ROUTE}`);
+      // All of the profile's cookies for the gateway's host: the tab cookie is a third-party one, which
+      // a filter by URL does not return.
+      const cookies = (await required(browser, "no browser").cookies()).filter((c) => c.domain === new URL(gatewayOrigin).hostname);
       expect(cookies.length, "the owner's tab cookie in this browser profile").toBeGreaterThan(0);
       const replayed = await fetch(`${gatewayOrigin}${STATUS_ROUTE}`, { headers: { origin: "null", cookie: cookies.map((c) => `${c.name}=${c.value}`).join("; ") } });
       const replayedBody = await replayed.text();
+      console.log(`[e2e dashboard] attack replay: ${cookies.length} cookie(s) (${cookies.map((c) => `${c.name} path=${c.path} sameSite=${c.sameSite}`).join(", ")}), HTTP ${replayed.status}`);
       expect(replayed.status, replayedBody).toBe(403);
       expect(replayed.headers.get("access-control-allow-origin")).toBeNull();
       expect(replayedBody).not.toContain(EMAIL);
@@ -340,8 +343,10 @@ describe.skipIf(SKIP !== undefined)(SKIP ? `dashboard suite SKIPPED: ${SKIP}` : 
     }
     // Meanwhile the owner's tab goes on polling with its own secret, and reads the data.
     await Promise.all(pending);
-    const ownPolls = responses.filter((r) => r.url.startsWith(`${gatewayOrigin}${STATUS_ROUTE}?page=`));
-    expect(ownPolls.length).toBeGreaterThan(0);
+    const ownPollsNow = () => responses.filter((r) => r.url.startsWith(`${gatewayOrigin}${STATUS_ROUTE}?page=`));
+    // The tab polls every 5 s: wait for its first poll when this test runs right after the tab opened.
+    await waitFor("a poll of the owner's tab", async () => (ownPollsNow().length > 0 ? true : undefined), 30_000);
+    const ownPolls = ownPollsNow();
     expect(ownPolls.every((r) => r.status === 200)).toBe(true);
     const before = ownPolls.length;
     await waitFor("another poll of the owner's tab", async () => (responses.filter((r) => r.url.startsWith(`${gatewayOrigin}${STATUS_ROUTE}?page=`)).length > before ? true : undefined), 30_000);
