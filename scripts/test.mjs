@@ -9,7 +9,7 @@ import { setup } from "./setup.mjs";
 
 const repo = join(import.meta.dirname, "..");
 const figures = join(repo, ".cache", "figures.jsonl");
-await setup();
+await setup({ testPeers: true });
 rmSync(figures, { force: true });
 const vitest = join(repo, "node_modules", "vitest", "vitest.mjs");
 const result = spawnSync(process.execPath, [vitest, "run", ...process.argv.slice(2)], { cwd: repo, stdio: "inherit" });

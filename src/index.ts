@@ -1,38 +1,43 @@
 import { definePluginEntry, type OpenClawConfig } from "openclaw/plugin-sdk/plugin-entry";
-import { AccountPool } from "./accounts/account-pool.js";
-import { DEFAULT_ACCOUNT, alertLedgerPath } from "./accounts/accounts.js";
-import { AlertLedger, commandChannel, fanOut, type AlertChannel } from "./alerts/alerts.js";
-import { chatAlertChannel } from "./alerts/chat-alert.js";
-import { registerChatCommand } from "./surfaces/chat-command.js";
+import type { AccountPool } from "./accounts/account-pool.js";
+import { DEFAULT_ACCOUNT, listAccounts } from "./accounts/accounts.js";
 import { PLUGIN_ID, resolveConfig, type PluginConfig } from "./core/config.js";
 import { errorMessage } from "./core/errors.js";
+import { prefixedLogger } from "./core/logger.js";
+import type { RunningAccounts } from "./gateway-start.js";
+import { PendingLogin } from "./login/pending-login.js";
+import { handlersWaitFor } from "./openclaw/wait-for-start.js";
+import { registerChatCommand } from "./surfaces/chat-command.js";
 import { registerCli } from "./surfaces/cli.js";
 import { registerGatewayMethods } from "./surfaces/gateway-methods.js";
 import { registerHttpRoutes } from "./surfaces/http-routes.js";
-import { prefixedLogger } from "./core/logger.js";
-import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./alerts/owner-delivery.js";
-import { PendingLogin } from "./login/pending-login.js";
-import { createOpenClawPublisher, withoutProfile } from "./openclaw/publish.js";
-import { RefreshService } from "./service.js";
+import { registerMetricsRoute } from "./monitoring/metrics-route.js";
 
 /**
- * Wiring only. `register` runs several times per process and in CLI-only passes, so it must not
- * start anything: the timer, the file and the network belong to the service's `start`.
+ * Wiring only. `register` runs several times per process and in CLI-only passes (every
+ * `openclaw ...` command loads it), so it imports only what registering needs and starts nothing:
+ * the accounts' code (gateway-start.ts: the pool, the services, the publisher, the alerts) is
+ * imported when the service starts. And the service's `start` returns at once: the gateway is not
+ * ready until every plugin service's start has returned, and nothing the accounts do at start
+ * (read the files, publish, the first refresh, usage checks) needs to come before that. Handlers
+ * (gateway methods, the HTTP route, `/claude`) wait for the accounts to be up before answering.
  */
 
-/** Every configured agent's own state dir (where an agent keeps auth profiles of its own). */
-async function configuredAgents(config: OpenClawConfig): Promise<Array<{ id: string; dir: string }>> {
-  const { listAgentIds, resolveAgentDir } = await import("openclaw/plugin-sdk/agent-scope-runtime");
-  return listAgentIds(config).map((id) => ({ id, dir: resolveAgentDir(config, id) }));
-}
-
 /** The running accounts, for the gateway methods and the chat command; one pool per gateway process. */
-let active: AccountPool | undefined;
-let activeConfig: PluginConfig | undefined;
-/** Stops the owner-alert retries of the running accounts (the next start resumes them). */
-let stopOwnerAlerts: (() => void) | undefined;
+let running: (RunningAccounts & { config: PluginConfig }) | undefined;
+/** The accounts' start-up in progress (settled when nothing is starting). */
+let starting: Promise<void> = Promise.resolve();
 /** A login started with `/claude login`, waiting for its code; the verifier stays in this process. */
 const pendingLogin = new PendingLogin();
+
+async function stopRunning(): Promise<void> {
+  await starting;
+  const current = running;
+  running = undefined;
+  current?.stopOwnerAlerts();
+  current?.stopUsageAlerts();
+  await current?.pool.stop();
+}
 
 export default definePluginEntry({
   id: PLUGIN_ID,
@@ -43,15 +48,13 @@ export default definePluginEntry({
       id: PLUGIN_ID,
       async start(ctx) {
         const logger = prefixedLogger(ctx.logger);
-        let config;
+        let config: PluginConfig;
         try {
-          config = resolveConfig(api.pluginConfig, { stateDir: ctx.stateDir });
+          config = resolveConfig(api.pluginConfig, { stateDir: ctx.stateDir, accounts: await listAccounts(ctx.stateDir) });
         } catch (err) {
           logger.error(`Not starting: ${errorMessage(err)}`);
           return;
         }
-        stopOwnerAlerts?.();
-        await active?.stop();
         const liveConfig = (): OpenClawConfig => {
           try {
             return api.runtime.config.current() as OpenClawConfig;
@@ -59,86 +62,35 @@ export default definePluginEntry({
             return ctx.config;
           }
         };
-        const alertTargets = config.alertTargets;
-        const owners: Array<ReturnType<typeof ownerAlertChannel>> = [];
-        /** One account's alert channels; its ledger records what was sent and whether it arrived. */
-        const alertsFor = (ledger: AlertLedger): AlertChannel => {
-          // Straight to the owner's chat, no model involved; the system event only when no owner is known.
-          const owner = ownerAlertChannel({
-            targets: () => resolveAlertTargets(liveConfig(), alertTargets),
-            send: openClawSend(liveConfig),
-            fallback: chatAlertChannel(api.runtime.system),
-            ledger,
-            logger,
-          });
-          owners.push(owner);
-          const channels: AlertChannel[] = [owner];
-          if (config.alertCommand) channels.push(commandChannel(config.alertCommand, logger));
-          return fanOut(channels, logger);
-        };
-        const defaultLedger = new AlertLedger(alertLedgerPath(ctx.stateDir, DEFAULT_ACCOUNT));
-        const defaultAlerts = alertsFor(defaultLedger);
-        const agents = (await configuredAgents(ctx.config).catch(() => [])).map((a) => a.id);
-        const pool = new AccountPool({
-          config,
-          stateDir: ctx.stateDir,
-          logger,
-          alert: defaultAlerts,
-          createAccount: (name, accountConfig, hooks) => {
-            const toOpenClaw = createOpenClawPublisher({
-              profileId: accountConfig.profileId,
-              // The live config, read at each publish: an agent added while the gateway runs counts too.
-              agentDirs: async () => (await configuredAgents(liveConfig())).map((a) => a.dir),
-              ranking: hooks.ranking,
-              onAgentViewRebuilt: (dir) => hooks.logger.info(`OpenClaw still showed an older token to the agent in ${dir} after the write; rebuilt that agent's view (needed on OpenClaw before 2026.9.6).`),
-            });
-            // Native-login mode: agents use Claude Code's own login; nothing goes into OpenClaw.
-            const publisher = accountConfig.publishProfile ? toOpenClaw : withoutProfile(toOpenClaw);
-            const ledger = name === DEFAULT_ACCOUNT ? defaultLedger : new AlertLedger(alertLedgerPath(ctx.stateDir, name));
-            const alert = name === DEFAULT_ACCOUNT ? defaultAlerts : alertsFor(ledger);
-            // With several accounts every alert names its account; with one, the seed's wording stays.
-            const named: AlertChannel = (a) => (name === DEFAULT_ACCOUNT && hooks.accountCount() < 2 ? alert(a) : alert({ ...a, account: name, message: `Claude account "${name}": ${a.message}` }));
-            const service = new RefreshService({
-              config: accountConfig,
-              logger: hooks.logger,
-              publisher,
-              agents,
-              alert: named,
-              alertLedger: ledger,
-              onChange: hooks.onChange,
-              banner: name === DEFAULT_ACCOUNT,
-            });
-            return { service, applyRanking: () => publisher.applyRanking(), token: () => service.currentToken() };
-          },
-        });
-        active = pool;
-        activeConfig = config;
-        stopOwnerAlerts = () => owners.forEach((o) => o.stop());
-        await pool.start();
-        // An alert an owner had not received when the gateway stopped is sent now.
-        for (const owner of owners) void owner.resume();
+        const system = api.runtime.system;
+        const previous = stopRunning();
+        starting = previous
+          .then(() => import("./gateway-start.js"))
+          .then(({ startAccounts }) => startAccounts({ config, stateDir: ctx.stateDir, logger, startConfig: ctx.config, liveConfig, system }))
+          .then(
+            (accounts) => {
+              running = { ...accounts, config };
+            },
+            (err: unknown) => logger.error(`Could not start: ${errorMessage(err)}`),
+          );
       },
-      async stop() {
-        const pool = active;
-        active = undefined;
-        activeConfig = undefined;
-        stopOwnerAlerts?.();
-        stopOwnerAlerts = undefined;
-        await pool?.stop();
-      },
+      stop: stopRunning,
     });
-    registerGatewayMethods(api, () => active);
-    registerChatCommand(api, {
+    const waiting = handlersWaitFor(api, () => starting);
+    const pool = (): AccountPool | undefined => running?.pool;
+    registerGatewayMethods(waiting, pool);
+    registerChatCommand(waiting, {
       // The chat command speaks for the configured (default) account.
       current: () => {
-        const service = active?.get(DEFAULT_ACCOUNT);
-        const pool = active;
-        return service && pool && activeConfig ? { service, config: activeConfig, accounts: () => pool.statuses() } : undefined;
+        const service = running?.pool.get(DEFAULT_ACCOUNT);
+        const current = running;
+        return service && current ? { service, config: current.config, accounts: () => current.pool.statuses() } : undefined;
       },
       pending: pendingLogin,
       logger: prefixedLogger(api.logger),
     });
-    registerHttpRoutes(api, () => active);
+    registerHttpRoutes(waiting, pool);
+    registerMetricsRoute(waiting, pool);
     registerCli(api);
   },
 });

@@ -9,6 +9,7 @@ import { PluginError } from "./core/errors.js";
 import type { Logger } from "./core/logger.js";
 import type { PublishedToken, Publisher } from "./openclaw/publish.js";
 import type { RefreshDeps } from "./login/refresh.js";
+import { counting, newCounters } from "./monitoring/counters.js";
 import { RefreshService, type ServiceDeps } from "./service.js";
 import { AlertLedger, type Alert, type AlertChannel } from "./alerts/alerts.js";
 import type { RawAnswer, TokenRequest } from "./login/token-endpoint.js";
@@ -134,7 +135,7 @@ interface Harness {
   lines(level?: LogLine["level"]): string[];
 }
 
-function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; config?: Record<string, unknown>; alert?: AlertChannel; alertLedger?: AlertLedger; usageGet?: ServiceDeps["usageGet"] } = {}): Harness {
+function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; config?: Record<string, unknown>; alert?: AlertChannel; alertLedger?: AlertLedger; usageGet?: ServiceDeps["usageGet"]; counting?: ServiceDeps["counting"] } = {}): Harness {
   const clock = new FakeClock(T0);
   const endpoint = new FakeEndpoint(clock, options.live ?? "none");
   const publisher = new FakePublisher();
@@ -154,6 +155,7 @@ function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; confi
     ...(options.alert ? { alert: options.alert } : {}),
     ...(options.alertLedger ? { alertLedger: options.alertLedger } : {}),
     ...(options.usageGet ? { usageGet: options.usageGet } : {}),
+    ...(options.counting ? { counting: options.counting } : {}),
   });
   services.push(service);
   return {
@@ -348,9 +350,10 @@ describe("RefreshService failures", () => {
     expect(h.endpoint.requests).toHaveLength(0);
   });
 
-  it("5xx -> state retrying with growing back-off, then recovers", async () => {
+  it("5xx -> state retrying with growing back-off, then recovers (and the metrics counters say so)", async () => {
     const login = await writeLogin(T0 + 30 * MINUTE);
-    const h = harness({ live: login.refresh });
+    const counters = newCounters();
+    const h = harness({ live: login.refresh, counting: counting(counters) });
     const fail = (): RawAnswer => ({ status: 502, headers: new Headers(), body: "<html>Bad gateway</html>" });
     h.endpoint.script.push(fail, fail);
     await start(h);
@@ -379,6 +382,7 @@ describe("RefreshService failures", () => {
     expect(s.retryAt).toBeUndefined();
     expect(s.lastError).toBeUndefined();
     expect((await readCredentialsFile(file)).oauth.refreshToken).toBe(h.endpoint.live);
+    expect([counters.refreshAttempts, counters.refreshSuccesses, Object.fromEntries(counters.refreshFailures)]).toEqual([3, 1, { server_error: 2 }]);
   });
 
   it("a server that echoes the refresh token in its error body does not get it into the log", async () => {
@@ -409,6 +413,67 @@ describe("RefreshService failures", () => {
     expect(h.endpoint.requests).toHaveLength(1);
     await h.clock.advance(1_000);
     expect(h.endpoint.requests).toHaveLength(2);
+    expect(h.service.status().state).toBe("ok");
+  });
+
+  it("an unknown outcome -> outcome-unknown: that token is never POSTed again (not after a restart either), one alert; a new token in the file resumes", async () => {
+    const login = await writeLogin(T0 + 30 * MINUTE);
+    const sent: Alert[] = [];
+    const ledger = new AlertLedger(path.join(dir, "alerts.json"));
+    const h = harness({ live: login.refresh, alert: async (a) => void sent.push(a), alertLedger: ledger });
+    // The server rotates, the answer never arrives (a timeout, a connection lost mid-request).
+    h.endpoint.script.push(() => {
+      h.endpoint.live = "sk-ant-ort01-FAKE-rotated-but-lost-xxxxxxxxxxxxxxxx";
+      throw new PluginError("outcome_unknown", "Token endpoint did not answer within 15 s; the server may or may not have rotated the refresh token.");
+    });
+    await start(h);
+    expect(h.endpoint.requests).toHaveLength(1);
+    let s = h.service.status();
+    expect(s.state).toBe("outcome-unknown");
+    expect(s.lastError?.code).toBe("outcome_unknown");
+    expect(s.retryAt).toBeUndefined();
+    expect(s.nextRefreshAt).toBeUndefined();
+    expect(h.lines("error").filter((l) => l.includes("will not send that refresh token again"))).toHaveLength(1);
+    expect(sent.map((a) => a.kind)).toEqual(["refresh-outcome-unknown"]);
+
+    // Hours pass, the token expires: still no second POST of a token that may be spent.
+    await h.clock.advance(3 * 60 * MINUTE);
+    expect(h.endpoint.requests).toHaveLength(1);
+    expect(h.service.status().state).toBe("outcome-unknown");
+    await h.service.refreshNow({ force: true });
+    expect(h.endpoint.requests).toHaveLength(1);
+    await h.service.stop();
+
+    // A restart (a new process) does not send it either, nor alert twice.
+    const again = harness({ live: h.endpoint.live, alert: async (a) => void sent.push(a), alertLedger: ledger });
+    await start(again);
+    expect(again.endpoint.requests).toHaveLength(0);
+    s = again.service.status();
+    expect(s.state).toBe("outcome-unknown");
+    expect(s.lastError?.code).toBe("token_maybe_spent");
+    expect(sent).toHaveLength(1);
+
+    // Claude Code refreshed the file, or the owner logged in again: refreshing resumes.
+    const fresh = await writeLogin(again.clock.now() + 30 * MINUTE, "new-login");
+    again.endpoint.live = fresh.refresh;
+    await again.clock.advance(MINUTE);
+    expect(again.lines("info")).toContain(`Credentials file ${file} has a new login; resuming.`);
+    expect(again.endpoint.requests.map((r) => r.request.body.refresh_token)).toEqual([fresh.refresh]);
+    expect(again.service.status().state).toBe("ok");
+  });
+
+  it("an edge refusal (HTML 403, Retry-After) -> retrying, said as what it is, Retry-After honoured, never needs-login", async () => {
+    const login = await writeLogin(T0 + 30 * MINUTE);
+    const h = harness({ live: login.refresh });
+    h.endpoint.script.push(() => ({ status: 403, headers: new Headers({ "content-type": "text/html", "retry-after": "90" }), body: "<!DOCTYPE html><html><title>Just a moment...</title></html>" }));
+    await start(h);
+    const s = h.service.status();
+    expect(s.state).toBe("retrying");
+    expect(s.lastError?.code).toBe("edge_refused");
+    expect(s.retryAt).toBeGreaterThanOrEqual(T0 + 90_000);
+    expect(h.lines("warn").some((l) => l.startsWith("Token refresh failed: Anthropic's edge refused the request: HTTP 403, HTML page; nothing was spent."))).toBe(true);
+    await h.clock.advance((s.retryAt ?? 0) - h.clock.now());
+    expect(h.endpoint.requests.map((r) => r.request.body.refresh_token)).toEqual([login.refresh, login.refresh]);
     expect(h.service.status().state).toBe("ok");
   });
 

@@ -1,56 +1,30 @@
 import { promises as fs } from "node:fs";
+import path from "node:path";
 import { systemClock, type Clock, type TimerHandle } from "./core/clock.js";
 import type { PluginConfig } from "./core/config.js";
 import type { AlertChannel, AlertLedger } from "./alerts/alerts.js";
 import { LoginAlerts } from "./alerts/login-alerts.js";
 import { howToLogInAgain, readCredentialsFile, tightenMode, type ClaudeOAuth } from "./login/credentials.js";
-import { PluginError, errorMessage, isRetryable, type ErrorCode } from "./core/errors.js";
-import type { LockProtocol } from "./login/lock.js";
+import { PluginError, errorMessage, isRetryable } from "./core/errors.js";
+import type { ServiceState, ServiceStatus } from "./status/types.js";
 import type { Logger } from "./core/logger.js";
 import type { Publisher } from "./openclaw/publish.js";
 import { redact } from "./core/redact.js";
-import { EventLog, type ServiceEvent } from "./alerts/event-log.js";
-import { defaultRefreshDeps, recoverAtStart, withRefreshLocks, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./login/refresh.js";
-import { UsageMonitor, type UsageReport } from "./accounts/usage-monitor.js";
+import { EventLog } from "./alerts/event-log.js";
+import { keepsCredentialsOnLogout, type LogoutOptions } from "./login/logout-policy.js";
+import { deleteCredentials, recoverAtStart } from "./login/credentials-store.js";
+import { defaultRefreshDeps, runRefresh, type RefreshDeps, type RefreshResult, type UnsavedTokens } from "./login/refresh.js";
+import { UsageMonitor } from "./accounts/usage-monitor.js";
 import type { RawAnswer } from "./login/token-endpoint.js";
 import type { UsageRequest } from "./accounts/usage.js";
-import { MINUTE_MS, clockJumped, effectiveMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./login/schedule.js";
+import type { RefreshCounting, UsageCounting } from "./monitoring/counters.js";
+import { MINUTE_MS, clockJumped, effectiveMarginMs, sharedFileMarginMs, isRefreshDue, minutesLeft, nextWakeDelay, refreshDueAt, retryDelay } from "./login/schedule.js";
 
-export type ServiceState =
-  | "stopped"
-  | "ok"
-  | "refreshing"
-  | "retrying"
-  | "outcome-unknown"
-  | "needs-login"
-  | "no-credentials"
-  | "invalid-credentials";
+// The status types live with the status model; re-exported for the code that reads them from here.
+export type { ServiceState, ServiceStatus } from "./status/types.js";
 
-export interface ServiceStatus {
-  state: ServiceState;
-  credentialsPath: string;
-  profileId: string;
-  /** The configured agents, all of which read the profile (the shared store, or their own copy). */
-  agents?: string[];
-  account?: { email?: string; subscriptionType?: string };
-  accessTokenExpiresAt?: number;
-  loginEndsAt?: number;
-  lastRefresh?: { at: number; result: "ok" | "failed"; message?: string };
-  nextRefreshAt?: number;
-  retryAt?: number;
-  unsavedTokens: boolean;
-  lastError?: { code: ErrorCode | "unknown"; message: string };
-  /** The subscription's usage windows; absent when usage checks are off. */
-  usage?: UsageReport;
-  /** The latest alert and whether every owner target got it (from the alert ledger). */
-  lastAlert?: { kind: string; at: number; delivered: boolean; targets: string[] };
-  /** Whose locks guard the file: Claude Code's (the file is its `.credentials.json`) or ours. */
-  lockProtocol?: LockProtocol;
-  locks?: { refresh: string[]; write?: string };
-  /** The last few refreshes, failures and alerts, newest first (see event-log.ts). */
-  events?: ServiceEvent[];
-}
-
+export type { LogoutOptions } from "./login/logout-policy.js";
+export { keepsCredentialsOnLogout } from "./login/logout-policy.js";
 
 export interface RefreshReport {
   refreshed: boolean;
@@ -77,6 +51,8 @@ export interface ServiceDeps {
   onChange?: () => void;
   /** The seed's start-up lines; only the first account prints them. Default true. */
   banner?: boolean;
+  /** Counts refreshes and usage-check failures for the metrics route. */
+  counting?: RefreshCounting & UsageCounting;
 }
 
 /**
@@ -95,6 +71,7 @@ export class RefreshService {
   private readonly usage: UsageMonitor | undefined;
   private readonly onChange: () => void;
   private readonly banner: boolean;
+  private readonly counting: (RefreshCounting & UsageCounting) | undefined;
 
   private state: ServiceState = "stopped";
   private oauth: ClaudeOAuth | undefined;
@@ -102,6 +79,11 @@ export class RefreshService {
   private fileSignature: string | undefined;
   /** The refresh token the server rejected; a file holding another one means a new login. */
   private deadRefreshToken: string | undefined;
+  /**
+   * The refresh token whose last POST had an unknown outcome: the server may have spent it, so it
+   * is never sent again (see maybe-spent.ts); a file holding another one resumes refreshing.
+   */
+  private maybeSpentToken: string | undefined;
   private lastProblem: string | undefined;
   private lastError: ServiceStatus["lastError"];
   private lastRefresh: ServiceStatus["lastRefresh"];
@@ -118,27 +100,32 @@ export class RefreshService {
   private lifetimeMs: number | undefined;
   private lastMono = 0;
   private readonly events = new EventLog();
+  /** Optional locks that could not be created (Claude Code's legacy lock), by path: told once each. */
+  private readonly skippedLocks = new Map<string, { path: string; code: "lock_unavailable"; message: string }>();
 
   constructor(deps: ServiceDeps) {
     this.config = deps.config;
     this.log = deps.logger;
     this.publisher = deps.publisher;
     this.clock = deps.clock ?? systemClock;
-    this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), ...deps.refresh });
+    this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), onLockSkipped: (lockPath, err) => this.lockSkipped(lockPath, err), ...deps.refresh });
     this.stopGraceMs = deps.stopGraceMs ?? 20_000;
     this.alerts = new LoginAlerts({ alert: deps.alert, ledger: deps.alertLedger, credentialsPath: deps.config.credentialsPath, profileId: deps.config.profileId, log: this.log, clock: this.clock, events: this.events });
     this.agents = deps.agents;
     this.onChange = deps.onChange ?? (() => undefined);
     this.banner = deps.banner ?? true;
+    this.counting = deps.counting;
     this.usage =
       deps.config.usageCheckMinutes > 0
         ? new UsageMonitor({
             usageUrl: deps.config.usageUrl,
+            userAgent: deps.config.userAgent,
             checkEveryMinutes: deps.config.usageCheckMinutes,
             clock: this.clock,
             log: this.log,
             currentToken: () => this.usableToken(),
             onReport: () => this.onChange(),
+            ...(deps.counting ? { counting: deps.counting } : {}),
             ...(deps.usageGet ? { get: deps.usageGet } : {}),
           })
         : undefined;
@@ -163,7 +150,8 @@ export class RefreshService {
   }
 
   private get marginMs(): number {
-    return effectiveMarginMs(this.config.refreshBeforeExpiryMinutes * MINUTE_MS, this.lifetimeMs);
+    const configured = sharedFileMarginMs(this.config.refreshBeforeExpiryMinutes * MINUTE_MS, this.refreshDeps.lockPlan.protocol === "claude-code");
+    return effectiveMarginMs(configured, this.lifetimeMs);
   }
 
   async start(): Promise<void> {
@@ -241,11 +229,16 @@ export class RefreshService {
     return this.status();
   }
 
-  /** Removes our profile from OpenClaw and, unless kept, the credentials file. */
-  async logout(options: { keepCredentials?: boolean } = {}): Promise<ServiceStatus> {
+  /**
+   * Removes our profile from OpenClaw and, unless kept, the credentials file. Claude Code's own
+   * file (`.credentials.json`) is kept unless `deleteCredentials` says otherwise: it is Claude
+   * Code's login too, and logging the plugin out must not log Claude Code out.
+   */
+  async logout(options: LogoutOptions = {}): Promise<ServiceStatus> {
     await this.inFlight?.catch(() => undefined);
-    if (!options.keepCredentials) {
-      await withRefreshLocks(this.refreshDeps, () => fs.rm(this.config.credentialsPath, { force: true }));
+    const keep = keepsCredentialsOnLogout(this.refreshDeps.lockPlan.protocol, options);
+    if (!keep) {
+      await deleteCredentials(this.refreshDeps);
     }
     await this.publisher.unpublish();
     this.oauth = undefined;
@@ -253,8 +246,25 @@ export class RefreshService {
     this.retryAt = undefined;
     this.state = "no-credentials";
     this.fileSignature = await this.signature();
-    this.log.info(`Logged out: removed OpenClaw profile ${this.config.profileId}${options.keepCredentials ? "" : ` and ${this.config.credentialsPath}`}.`);
+    this.log.info(`Logged out: removed OpenClaw profile ${this.config.profileId}${keep ? `; kept ${this.config.credentialsPath}` : ` and ${this.config.credentialsPath}`}.`);
     return this.status();
+  }
+
+  /**
+   * Claude Code's legacy lock cannot be created (its folder's parent is read-only for us): every
+   * refresh would otherwise fail on it and retry forever. We refresh under Claude Code's main lock
+   * alone, and say once what is wrong and what to do (log, and `locks.skipped` in status).
+   */
+  private lockSkipped(lockPath: string, err: NodeJS.ErrnoException): void {
+    if (this.skippedLocks.has(lockPath)) return;
+    const parent = path.dirname(lockPath);
+    const main = this.refreshDeps.lockPlan.refreshLocks[0];
+    const message =
+      `Claude Code's legacy lock ${lockPath} cannot be created (${err.code ?? "error"}: ${parent} is not writable by the gateway's user). ` +
+      `Refreshing under Claude Code's main lock ${main} alone, which current Claude Code releases take first. ` +
+      `A Claude Code release that takes only the legacy lock could race with the plugin: make ${parent} writable by this user, or keep Claude Code up to date.`;
+    this.skippedLocks.set(lockPath, { path: lockPath, code: "lock_unavailable", message });
+    this.log.warn(message);
   }
 
   status(): ServiceStatus {
@@ -269,12 +279,12 @@ export class RefreshService {
     if (this.agents) s.agents = [...this.agents];
     const plan = this.refreshDeps.lockPlan;
     s.lockProtocol = plan.protocol;
-    s.locks = { refresh: [...plan.refreshLocks], ...(plan.writeLock ? { write: plan.writeLock } : {}) };
+    s.locks = { refresh: [...plan.refreshLocks], ...(plan.writeLock ? { write: plan.writeLock } : {}), ...(this.skippedLocks.size ? { skipped: [...this.skippedLocks.values()] } : {}) };
     if (o) {
       s.accessTokenExpiresAt = o.expiresAt;
       if (o.refreshTokenExpiresAt !== undefined) s.loginEndsAt = o.refreshTokenExpiresAt;
       if (o.accountEmail || o.subscriptionType) s.account = { ...(o.accountEmail ? { email: o.accountEmail } : {}), ...(o.subscriptionType ? { subscriptionType: o.subscriptionType } : {}) };
-      if (this.state !== "needs-login") s.nextRefreshAt = this.retryAt ?? refreshDueAt(o.expiresAt, this.marginMs);
+      if (this.state !== "needs-login" && !this.stuckOnMaybeSpent()) s.nextRefreshAt = this.retryAt ?? refreshDueAt(o.expiresAt, this.marginMs);
     }
     if (this.retryAt !== undefined) s.retryAt = this.retryAt;
     if (this.lastRefresh) s.lastRefresh = { ...this.lastRefresh };
@@ -293,7 +303,7 @@ export class RefreshService {
     if (this.timer) this.clock.clearTimeout(this.timer);
     const now = this.clock.now();
     const moments: Array<number | undefined> = [this.nextCheckAt];
-    if (this.oauth && this.state !== "needs-login") moments.push(this.retryAt ?? refreshDueAt(this.oauth.expiresAt, this.marginMs));
+    if (this.oauth && this.state !== "needs-login" && !this.stuckOnMaybeSpent()) moments.push(this.retryAt ?? refreshDueAt(this.oauth.expiresAt, this.marginMs));
     this.timer = this.clock.setTimeout(() => void this.tick("timer"), nextWakeDelay(now, moments));
   }
 
@@ -335,8 +345,12 @@ export class RefreshService {
     }
   }
 
+  private stuckOnMaybeSpent(): boolean {
+    return this.maybeSpentToken !== undefined && this.oauth?.refreshToken === this.maybeSpentToken && this.unsaved === undefined;
+  }
+
   private shouldRefresh(now: number): boolean {
-    if (!this.oauth || this.state === "needs-login") return false;
+    if (!this.oauth || this.state === "needs-login" || this.stuckOnMaybeSpent()) return false;
     if (this.retryAt !== undefined) return now >= this.retryAt;
     return this.unsaved !== undefined || isRefreshDue(this.oauth.expiresAt, now, this.marginMs);
   }
@@ -391,11 +405,12 @@ export class RefreshService {
         this.enterNeedsLogin(read.oauth.refreshToken, message);
         return;
       }
-      if (this.state === "needs-login" || this.state === "no-credentials" || this.state === "invalid-credentials") {
+      if (this.state === "needs-login" || this.state === "no-credentials" || this.state === "invalid-credentials" || this.state === "outcome-unknown") {
         this.log.info(`Credentials file ${this.config.credentialsPath} has a new login; resuming.`);
         this.events.record(this.clock.now(), "new-login", "The credentials file has a new login; refreshing resumed.");
       }
       this.deadRefreshToken = undefined;
+      this.maybeSpentToken = undefined;
       this.lifetimeMs = undefined; // another login: its tokens' lifetime is not known yet
       this.state = "ok";
       this.attempt = 0;
@@ -417,15 +432,18 @@ export class RefreshService {
     }
   }
 
-  private enterNeedsLogin(deadToken: string | undefined, message: string): void {
+  /**
+   * `message` is what happened (the event log's line); `text` the whole sentence for the log and
+   * the owner, how to log in again included. Every `needs_login` error carries that advice
+   * already (credentials.ts, refresh.ts): nothing here reads or patches its wording.
+   */
+  private enterNeedsLogin(deadToken: string | undefined, message: string, text = message): void {
     this.deadRefreshToken = deadToken;
     this.retryAt = undefined;
     this.attempt = 0;
     if (this.state === "needs-login") return;
     this.state = "needs-login";
     this.events.record(this.clock.now(), "needs-login", message);
-    const withHowTo = message.includes("Log in again") ? message : `${message} ${howToLogInAgain(this.config.credentialsPath)}`;
-    const text = message.startsWith("The Claude login") ? message : `Token refresh failed: ${withHowTo}`;
     this.problem(text);
     void this.alerts.needsLogin(deadToken, text);
   }
@@ -450,6 +468,7 @@ export class RefreshService {
   private async doRefresh(force: boolean): Promise<RefreshReport> {
     const previous = this.state;
     this.state = "refreshing";
+    this.counting?.refreshAttempted();
     try {
       const result = await runRefresh(this.refreshDeps, {
         force,
@@ -483,6 +502,7 @@ export class RefreshService {
         message = `The credentials file already holds a newer token (refreshed by another process, or a new login); valid for ${minutesLeft(result.oauth.expiresAt, now)} minutes`;
         break;
       case "refreshed":
+        this.counting?.refreshSucceeded();
         this.lifetimeMs = result.oauth.expiresAt - now;
         this.unsaved = undefined;
         this.lastRefresh = { at: now, result: "ok" };
@@ -490,6 +510,7 @@ export class RefreshService {
         this.events.record(now, "refreshed", message);
         break;
       case "refreshed-unsaved":
+        this.counting?.refreshSucceeded();
         this.unsaved = result.unsaved;
         this.lastRefresh = { at: now, result: "ok", message: "saved in memory only" };
         this.attempt += 1;
@@ -513,11 +534,23 @@ export class RefreshService {
     const e = err instanceof PluginError ? err : new PluginError("server_error", redact(errorMessage(err)), { cause: err });
     this.lastError = { code: e.code, message: e.message };
     this.lastRefresh = { at: now, result: "failed", message: e.message };
+    this.counting?.refreshFailed(e.code);
     if (e.code !== "needs_login") this.events.record(now, "refresh-failed", `Refresh failed: ${e.message}`);
     let message: string;
     if (e.code === "needs_login") {
-      this.enterNeedsLogin(this.oauth?.refreshToken, e.message);
       message = `Token refresh failed: ${e.message}`;
+      this.enterNeedsLogin(this.oauth?.refreshToken, e.message, message);
+    } else if (e.code === "outcome_unknown" || e.code === "token_maybe_spent") {
+      // No retry with this token: a second use of a spent one revokes the login everywhere.
+      this.maybeSpentToken = this.oauth?.refreshToken;
+      this.state = "outcome-unknown";
+      this.attempt = 0;
+      this.retryAt = undefined;
+      const left = this.oauth ? this.oauth.expiresAt - now : 0;
+      const urgency = this.oauth && left > 0 ? `The current access token stays in use for ${minutesLeft(this.oauth.expiresAt, now)} more minutes.` : "The current access token has expired: agents cannot use Claude until the file holds a new login.";
+      message = `Token refresh failed: ${e.message} ${urgency}`;
+      this.problem(message);
+      void this.alerts.maybeSpent(this.maybeSpentToken, message).catch((err: unknown) => this.log.warn(`Could not send an alert: ${errorMessage(err)}`));
     } else if (e.code === "credentials_missing" || e.code === "credentials_invalid") {
       this.state = this.oauth ? previous : e.code === "credentials_missing" ? "no-credentials" : "invalid-credentials";
       this.attempt += 1;
@@ -528,7 +561,7 @@ export class RefreshService {
       this.attempt += 1;
       const delay = retryDelay(this.attempt, () => this.clock.random(), undefined, e.retryAfterMs);
       this.retryAt = now + delay;
-      this.state = e.code === "outcome_unknown" ? "outcome-unknown" : "retrying";
+      this.state = "retrying";
       const left = this.oauth ? this.oauth.expiresAt - now : 0;
       const urgency = this.oauth && left > 0 ? `The current token is valid for ${minutesLeft(this.oauth.expiresAt, now)} more minutes.` : "The current token has expired: agents cannot use Claude until a refresh succeeds.";
       const hint = isRetryable(e.code) ? "" : " This will not fix itself: check the plugin's tokenUrl and clientId.";

@@ -12,7 +12,8 @@ import { median, summarize, type Summary } from "../lib/stats.js";
  * Side by side in rounds (each round runs every command once, the order rotated, so load on the
  * shared box hits every arm alike): our commands, the floor, `openclaw models status --json`,
  * `openclaw gateway call health --json` and `openclaw gateway call claude-oauth.status --json`;
- * then the fast path for monitoring, the plugin's HTTP status route, timed per request.
+ * then the fast path for monitoring, the plugin's HTTP status route, timed per request, alternated
+ * with the metrics route (Prometheus text) in the same loop.
  */
 
 export interface ArmResult {
@@ -34,6 +35,8 @@ export interface CommandCostResult {
   floor: ArmResult;
   arms: ArmResult[];
   http: { wall: Summary; failures: number };
+  /** The metrics route, alternated with the status route in the same loop; the first scrape loads prom-client. */
+  metrics?: { wall: Summary; failures: number; firstMs: number; bytes: number };
 }
 
 const NOOP_ID = "bench-noop";
@@ -128,15 +131,32 @@ export async function commandCost(session: GatewaySession, opts: { rounds: numbe
 
   const token = gw.env.OPENCLAW_GATEWAY_TOKEN ?? "";
   const url = `http://127.0.0.1:${gw.port}/plugins/claude-oauth-refresh/status`;
+  const metricsUrl = `http://127.0.0.1:${gw.port}/plugins/claude-oauth-refresh/metrics`;
   const httpMs: number[] = [];
+  const metricsMs: number[] = [];
   let httpFailures = 0;
-  for (let i = 0; i < opts.httpRequests; i++) {
+  let metricsFailures = 0;
+  let firstMetricsMs = Number.NaN;
+  let metricsBytes = 0;
+  const timed = async (target: string): Promise<{ ms: number; status: number; body: string }> => {
     const started = performance.now();
-    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(target, { headers: { authorization: `Bearer ${token}` } });
     const body = await res.text();
-    const ms = performance.now() - started;
-    if (res.status === 200 && body.includes('"health"')) httpMs.push(ms);
+    return { ms: performance.now() - started, status: res.status, body };
+  };
+  // The first scrape imports the metrics code and prom-client (nothing loads them before): timed on its own.
+  const first = await timed(metricsUrl);
+  if (first.status === 200 && first.body.includes("claude_oauth_health")) firstMetricsMs = first.ms;
+  // Alternating, one request at a time, so both routes see the same load on the shared box.
+  for (let i = 0; i < opts.httpRequests; i++) {
+    const status = await timed(url);
+    if (status.status === 200 && status.body.includes('"health"')) httpMs.push(status.ms);
     else httpFailures += 1;
+    const metrics = await timed(metricsUrl);
+    if (metrics.status === 200 && metrics.body.includes("claude_oauth_health")) {
+      metricsMs.push(metrics.ms);
+      metricsBytes = metrics.body.length;
+    } else metricsFailures += 1;
   }
 
   const floorTimes = times.get(arms[0]?.label ?? "") ?? [];
@@ -156,5 +176,6 @@ export async function commandCost(session: GatewaySession, opts: { rounds: numbe
     floor: result(arms[0] as Arm),
     arms: arms.slice(1).map(result),
     http: { wall: summarize(httpMs), failures: httpFailures },
+    metrics: { wall: summarize(metricsMs), failures: metricsFailures, firstMs: firstMetricsMs, bytes: metricsBytes },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allNearlyUsedUp, decideOrder, fullestPercent, isExhausted, type AccountStanding } from "./account-order.js";
+import { allNearlyUsedUp, decideBlocks, decideLending, decideOrder, fullestPercent, isExhausted, type AccountStanding } from "./account-order.js";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
 const HOUR = 3600_000;
@@ -11,6 +11,23 @@ function account(name: string, fiveHour?: number, options: { resetsIn?: number; 
   if (options.week !== undefined) windows.sevenDay = { utilization: options.week, resetsAt: NOW + 72 * HOUR };
   return { name, serving: options.serving ?? true, needsLogin: options.needsLogin ?? false, ...(fiveHour !== undefined || options.week !== undefined ? { usage: { windows } } : {}) };
 }
+
+describe("every window counts, known or not", () => {
+  const withWindow = (name: string, key: string, utilization: number): AccountStanding => ({ name, serving: true, needsLogin: false, usage: { windows: { fiveHour: { utilization: 10 }, [key]: { utilization, resetsAt: NOW + 2 * HOUR } } } });
+
+  it("an account at 100 % of a window Anthropic added is exhausted and gives way, with the window's label", () => {
+    const full = withWindow("default", "seven_day_oauth_apps", 100);
+    expect(isExhausted(full, NOW)).toBe(true);
+    expect(fullestPercent(full, NOW)).toBe(100);
+    const d = decideOrder([full, account("work", 30)], ["default", "work"], SWITCH, NOW);
+    expect(d.order).toEqual(["work", "default"]);
+    expect(d.reason).toBe("work is first: default reached 100 % of its week OAuth apps window, resets 14:00 UTC");
+  });
+
+  it("a model-scoped window at the threshold moves the first account too", () => {
+    expect(decideOrder([withWindow("default", "five_hour_opus", 96), account("work", 30)], ["default", "work"], SWITCH, NOW).order).toEqual(["work", "default"]);
+  });
+});
 
 describe("decideOrder", () => {
   it("one account: always first, nothing to log", () => {
@@ -89,5 +106,43 @@ describe("allNearlyUsedUp", () => {
     expect(allNearlyUsedUp([account("a", 96), account("b", undefined)], SWITCH, NOW)).toBeUndefined();
     expect(allNearlyUsedUp([account("a", 96, { resetsIn: HOUR }), account("b", 10, { needsLogin: true })], SWITCH, NOW)).toEqual({ firstResetAt: NOW + HOUR });
     expect(allNearlyUsedUp([account("b", 10, { needsLogin: true })], SWITCH, NOW)).toBeUndefined();
+  });
+});
+
+describe("decideBlocks", () => {
+  const none = () => undefined;
+  it("blocks an account at the threshold until its latest such window resets, and one at 100 % only at 100 %", () => {
+    const accounts = [account("default", 20), account("work", 96, { resetsIn: HOUR, week: 97 }), account("spare", 100, { resetsIn: 3 * HOUR, week: 50 })];
+    expect(decideBlocks(accounts, "default", none, SWITCH, NOW)).toEqual({ work: NOW + 72 * HOUR, spare: NOW + 3 * HOUR });
+  });
+
+  it("a dead login is blocked until its access token expires, so sessions pinned to it move now", () => {
+    const accounts = [account("default", 20), account("work", undefined, { needsLogin: true })];
+    expect(decideBlocks(accounts, "default", (n) => (n === "work" ? NOW + HOUR : undefined), SWITCH, NOW)).toEqual({ work: NOW + HOUR });
+    expect(decideBlocks(accounts, "default", (n) => (n === "work" ? NOW - 1 : undefined), SWITCH, NOW)).toEqual({});
+  });
+
+  it("blocks nothing when the first account cannot take the load (nowhere else to go)", () => {
+    expect(decideBlocks([account("default", 96), account("work", 99)], "default", none, SWITCH, NOW)).toEqual({});
+    expect(decideBlocks([account("default", 10, { serving: false }), account("work", 99)], "default", none, SWITCH, NOW)).toEqual({});
+    expect(decideBlocks([account("work", 99)], undefined, none, SWITCH, NOW)).toEqual({});
+  });
+
+  it("a window whose reset has passed blocks nothing", () => {
+    expect(decideBlocks([account("default", 10), account("work", 99, { resetsIn: -1 })], "default", none, SWITCH, NOW)).toEqual({});
+  });
+});
+
+describe("decideLending", () => {
+  it("every blocked account lends its profile to the first one", () => {
+    expect([...decideLending({ default: 1, spare: 2 }, "work", true)]).toEqual([["default", "work"], ["spare", "work"]]);
+  });
+  it("nothing is lent while the first account has no token to give, or there is no first", () => {
+    expect(decideLending({ default: 1 }, "work", false).size).toBe(0);
+    expect(decideLending({ default: 1 }, undefined, true).size).toBe(0);
+  });
+  it("no block, no lending; the first never lends to itself", () => {
+    expect(decideLending({}, "work", true).size).toBe(0);
+    expect(decideLending({ work: 1 }, "work", true).size).toBe(0);
   });
 });

@@ -1,4 +1,6 @@
-import { USAGE_WINDOWS, type Usage, type UsageWindowName } from "./usage.js";
+import type { ServiceStatus } from "../status/types.js";
+import type { Usage } from "./usage.js";
+import { windowLabel } from "./usage-windows.js";
 
 /**
  * Which of the plugin's accounts agents should use first, as a pure function of each account's
@@ -28,20 +30,28 @@ export interface OrderDecision {
 }
 
 interface WindowReading {
-  name: UsageWindowName;
+  name: string;
   label: string;
   utilization: number;
   resetsAt?: number;
 }
 
-/** Windows whose reset moment has passed say nothing about now: their count started over. */
-function liveWindows(usage: AccountStanding["usage"], now: number): WindowReading[] {
+/**
+ * Every window the answer had, known or not (any one at its limit throttles the account); windows
+ * whose reset moment has passed say nothing about now: their count started over.
+ */
+export function liveWindows(usage: AccountStanding["usage"], now: number): WindowReading[] {
   if (!usage) return [];
-  return USAGE_WINDOWS.flatMap(({ name, label }) => {
-    const w = usage.windows[name];
-    if (!w || (w.resetsAt !== undefined && w.resetsAt <= now)) return [];
-    return [{ name, label, utilization: w.utilization, ...(w.resetsAt !== undefined ? { resetsAt: w.resetsAt } : {}) }];
+  return Object.entries(usage.windows).flatMap(([name, w]) => {
+    if (w.resetsAt !== undefined && w.resetsAt <= now) return [];
+    return [{ name, label: windowLabel(name), utilization: w.utilization, ...(w.resetsAt !== undefined ? { resetsAt: w.resetsAt } : {}) }];
   });
+}
+
+/** Pure: what the order policy needs of one account's status. */
+export function standingOf(name: string, s: ServiceStatus, now: number): AccountStanding {
+  const serving = s.accessTokenExpiresAt !== undefined && s.accessTokenExpiresAt > now && s.state !== "needs-login" && s.state !== "no-credentials";
+  return { name, serving, needsLogin: s.state === "needs-login", ...(s.usage?.usage ? { usage: s.usage.usage } : {}) };
 }
 
 function fullest(windows: WindowReading[]): WindowReading | undefined {
@@ -102,6 +112,47 @@ export function decideOrder(accounts: readonly AccountStanding[], previous: read
   if (!current || first === current.name || first === undefined) return { order };
   const why = whyNotFirst(current, switchAtPercent, now) ?? `${current.name} reached a window's limit`;
   return { order, reason: `${first} is first: ${why}` };
+}
+
+/**
+ * Pure: the accounts agents must not use before a moment, by name (OpenClaw's `blockedUntil`,
+ * which also moves sessions pinned to them). Only when the first account can take the load
+ * (serving, not exhausted, under the threshold): blocking the last usable account helps no one.
+ * - a dead login's access token still works until it expires: blocked until then, so sessions
+ *   pinned to it move now (`tokenExpiresAt` says when, by name);
+ * - an account at the threshold (at 100 % when exhausted) of a window: blocked until the latest
+ *   such window resets.
+ */
+export function decideBlocks(accounts: readonly AccountStanding[], firstName: string | undefined, tokenExpiresAt: (name: string) => number | undefined, switchAtPercent: number, now: number): Record<string, number> {
+  const blocked: Record<string, number> = {};
+  const first = accounts.find((a) => a.name === firstName);
+  if (!first || !first.serving || isExhausted(first, now) || fullestPercent(first, now) >= switchAtPercent) return blocked;
+  for (const a of accounts) {
+    if (a === first) continue;
+    const expiresAt = tokenExpiresAt(a.name);
+    if (a.needsLogin && expiresAt !== undefined && expiresAt > now) {
+      blocked[a.name] = expiresAt;
+      continue;
+    }
+    if (!a.usage) continue;
+    const limit = isExhausted(a, now) ? 100 : switchAtPercent;
+    const resets = liveWindows(a.usage, now).flatMap((w) => (w.utilization >= limit && w.resetsAt !== undefined ? [w.resetsAt] : []));
+    if (resets.length) blocked[a.name] = Math.max(...resets);
+  }
+  return blocked;
+}
+
+/**
+ * Pure: which blocked accounts lend their OpenClaw profile to the first account (name -> first).
+ * OpenClaw keeps a Claude CLI session on the profile it started with and ignores blocks for it, so
+ * a block alone moves only new sessions; a profile carrying the first account's token moves the
+ * pinned ones too, with their conversation. Nothing is lent while the first has no token to give.
+ */
+export function decideLending(blocks: Readonly<Record<string, number>>, firstName: string | undefined, firstHasToken: boolean): Map<string, string> {
+  const lending = new Map<string, string>();
+  if (firstName === undefined || !firstHasToken) return lending;
+  for (const name of Object.keys(blocks)) if (name !== firstName) lending.set(name, firstName);
+  return lending;
 }
 
 /** Pure: every account at or above the threshold (nowhere left to switch to), with the soonest reset. */

@@ -1,17 +1,20 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { allNearlyUsedUp, decideOrder, fullestPercent, isExhausted, type AccountStanding } from "./account-order.js";
+import writeFileAtomic from "write-file-atomic";
+import { allNearlyUsedUp, decideBlocks, decideLending, decideOrder, standingOf, type AccountStanding } from "./account-order.js";
 import { DEFAULT_ACCOUNT, accountConfig, listAccounts } from "./accounts.js";
+import { orderRecordPath, readOrderRecord, type PoolRecord } from "./order-record.js";
 import type { AlertChannel } from "../alerts/alerts.js";
+import { allNearlyUsedUpMessage, lendingEndedMessage, lendingStartedMessage } from "../alerts/pool-alerts.js";
 import { systemClock, type Clock, type TimerHandle } from "../core/clock.js";
-import { PLUGIN_ID, type PluginConfig } from "../core/config.js";
+import type { PluginConfig } from "../core/config.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { ProfileRanking, PublishedToken } from "../openclaw/publish.js";
 import { redact } from "../core/redact.js";
 import { CLOCK_PROBE_MS } from "../login/schedule.js";
 import type { RefreshService, ServiceStatus } from "../service.js";
-import { USAGE_WINDOWS } from "./usage.js";
+import type { AccountStatus } from "../status/types.js";
 
 /**
  * Every account the gateway keeps alive, one RefreshService each (its own file, lock, schedule,
@@ -40,21 +43,11 @@ export interface AccountPoolDeps {
   createAccount(name: string, config: PluginConfig, hooks: { ranking: () => ProfileRanking; onChange: () => void; logger: Logger; accountCount: () => number }): PooledAccount;
   /** Where the pool's own alert (every account nearly used up) goes. */
   alert?: AlertChannel;
+  /** Told after each ranking pass, once the places are current (usage alerts look then). */
+  afterRerank?: () => void;
 }
 
-export interface AccountStatus extends ServiceStatus {
-  name: string;
-  /** 1 = agents use it first. */
-  place: number;
-  /** Giving way: its OpenClaw profile carries this account's token, so sessions pinned to it moved there. */
-  lentTo?: string;
-}
-
-interface PoolRecord {
-  order: string[];
-  /** The reset moment of the "all accounts nearly used up" alert already sent. */
-  allFullAlertFor?: number;
-}
+export type { AccountStatus } from "../status/types.js";
 
 export class AccountPool {
   private readonly deps: AccountPoolDeps;
@@ -66,15 +59,15 @@ export class AccountPool {
   private timer: TimerHandle | undefined;
   private running = false;
   private ranking: ProfileRanking = { order: [], blockedUntil: {} };
-  private reranking: Promise<void> | undefined;
-  private rerankAgain = false;
   /** Accounts giving way -> the account whose token their profile carries (see ProfileRanking.carry). */
   private lentTo = new Map<string, string>();
+  private reranking: Promise<void> | undefined;
+  private rerankAgain = false;
 
   constructor(deps: AccountPoolDeps) {
     this.deps = deps;
     this.clock = deps.clock ?? systemClock;
-    this.recordFile = path.join(deps.stateDir, PLUGIN_ID, "order.json");
+    this.recordFile = orderRecordPath(deps.stateDir);
   }
 
   names(): string[] {
@@ -88,7 +81,7 @@ export class AccountPool {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.record = await this.readRecord();
+    this.record = await readOrderRecord(this.recordFile);
     await this.discover();
     this.arm();
   }
@@ -98,6 +91,8 @@ export class AccountPool {
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     await Promise.all([...this.accounts.values()].map((a) => a.service.stop()));
+    // A ranking pass in flight may be writing order.json: nothing of ours writes after stop().
+    await this.reranking;
     this.accounts.clear();
   }
 
@@ -144,67 +139,43 @@ export class AccountPool {
     }, CLOCK_PROBE_MS);
   }
 
+  private readonly refusedNames = new Set<string>();
+
+  /** An account that cannot run (its profile collides with the config's): said once, not every minute. */
+  private refused(name: string, err: unknown): void {
+    if (this.refusedNames.has(name)) return;
+    this.refusedNames.add(name);
+    this.deps.logger.error(`Not starting account ${name}: ${redact(errorMessage(err))}`);
+  }
+
   /** Accounts whose file was added by hand (or by a command while the gateway was down). */
   private async discover(): Promise<void> {
     const found = (await listAccounts(this.deps.stateDir)).filter((name) => !this.accounts.has(name));
     if (!this.running) return;
     // Side by side, not one after another: OpenClaw is not ready until plugin services have started,
     // and each account's start is mostly waiting on the gateway's busy start-up (bench part 7).
-    await Promise.all(found.map((name) => this.ensure(name)));
+    await Promise.all(found.map((name) => this.ensure(name).catch((err: unknown) => this.refused(name, err))));
     this.scheduleRerank();
   }
 
-  /** Pure over one status snapshot per account: what the order policy needs of each. */
-  private standings(statuses: ReadonlyMap<string, ServiceStatus>, now: number): AccountStanding[] {
-    return [...statuses].map(([name, s]) => {
-      const serving = s.accessTokenExpiresAt !== undefined && s.accessTokenExpiresAt > now && s.state !== "needs-login" && s.state !== "no-credentials";
-      return { name, serving, needsLogin: s.state === "needs-login", ...(s.usage?.usage ? { usage: s.usage.usage } : {}) };
-    });
-  }
-
-  private computeRanking(): { ranking: ProfileRanking; carriedBy: Map<string, string>; reason?: string; standings: AccountStanding[]; order: string[] } {
+  private computeRanking(): { ranking: ProfileRanking; lending: Map<string, string>; reason?: string; standings: AccountStanding[]; order: string[] } {
     const now = this.clock.now();
     // One snapshot per account for the whole pass: a status is built afresh on every call.
     const statuses = new Map(this.names().map((name) => [name, (this.accounts.get(name) as PooledAccount).service.status()] as const));
-    const standings = this.standings(statuses, now);
+    const standings = [...statuses].map(([name, s]) => standingOf(name, s, now));
     const decision = decideOrder(standings, this.record.order, this.switchAt, now);
     const profileOf = (name: string) => (statuses.get(name) as ServiceStatus).profileId;
-    const blockedUntil: Record<string, number> = {};
-    // Only when there is somewhere else to go: blocking the last usable account helps no one.
-    const first = standings.find((a) => a.name === decision.order[0]);
-    if (first && first.serving && !isExhausted(first, now) && fullestPercent(first, now) < this.switchAt) {
-      for (const a of standings) {
-        if (a === first) continue;
-        // A dead login's access token still works until it expires; sessions pinned to it must move now.
-        const expiresAt = statuses.get(a.name)?.accessTokenExpiresAt;
-        if (a.needsLogin && expiresAt !== undefined && expiresAt > now) {
-          blockedUntil[profileOf(a.name)] = expiresAt;
-          continue;
-        }
-        if (!a.usage) continue;
-        const limit = isExhausted(a, now) ? 100 : this.switchAt;
-        const resets = USAGE_WINDOWS.flatMap(({ name }) => {
-          const w = a.usage?.windows[name];
-          return w && w.utilization >= limit && w.resetsAt !== undefined && w.resetsAt > now ? [w.resetsAt] : [];
-        });
-        if (resets.length) blockedUntil[profileOf(a.name)] = Math.max(...resets);
-      }
-    }
+    const blocks = decideBlocks(standings, decision.order[0], (name) => statuses.get(name)?.accessTokenExpiresAt, this.switchAt, now);
+    const blockedUntil = Object.fromEntries(Object.entries(blocks).map(([name, until]) => [profileOf(name), until]));
     // Sessions OpenClaw keeps pinned to a blocked profile (the Claude CLI runtime) move with the
     // profile itself: it carries the first account's token until the block ends.
+    const first = decision.order[0];
+    const lenderToken = first === undefined ? undefined : this.accounts.get(first)?.token?.();
+    const lending = decideLending(blocks, first, lenderToken !== undefined);
     const carry: Record<string, PublishedToken> = {};
-    const carriedBy = new Map<string, string>();
-    const lender = first ? this.accounts.get(first.name)?.token?.() : undefined;
-    if (first && lender) {
-      for (const name of this.names()) {
-        if (name !== first.name && profileOf(name) in blockedUntil) {
-          carry[profileOf(name)] = lender;
-          carriedBy.set(name, first.name);
-        }
-      }
-    }
-    const ranking: ProfileRanking = { order: decision.order.map(profileOf), blockedUntil, ...(Object.keys(carry).length ? { carry } : {}) };
-    return { ranking, carriedBy, ...(decision.reason ? { reason: decision.reason } : {}), standings, order: decision.order };
+    if (lenderToken) for (const name of lending.keys()) carry[profileOf(name)] = lenderToken;
+    const ranking: ProfileRanking = { order: decision.order.map(profileOf), blockedUntil, ...(lending.size ? { carry } : {}) };
+    return { ranking, lending, ...(decision.reason ? { reason: decision.reason } : {}), standings, order: decision.order };
   }
 
   private get switchAt(): number {
@@ -230,15 +201,16 @@ export class AccountPool {
 
   private async rerank(): Promise<void> {
     if (!this.running || this.accounts.size === 0) return;
-    const { ranking, carriedBy, reason, standings, order } = this.computeRanking();
+    const { ranking, lending, reason, standings, order } = this.computeRanking();
     this.ranking = ranking;
+    const returned = this.noteLending(lending);
     if (reason) this.deps.logger.info(reason);
-    const ended = this.noteLending(carriedBy);
     if (order.join(",") !== this.record.order.join(",")) {
       this.record = { ...this.record, order };
       await this.writeRecord();
     }
     await this.alertIfAllNearlyFull(standings);
+    this.deps.afterRerank?.();
     const key = JSON.stringify(ranking);
     if (key === this.applied) return;
     // Every account publishes to the same stores; any of them can write the ranking.
@@ -246,24 +218,24 @@ export class AccountPool {
     await writer?.applyRanking();
     this.applied = key;
     // A profile that carried another account's token gets its own back.
-    for (const name of ended) await this.accounts.get(name)?.service.reload();
+    for (const name of returned) await this.accounts.get(name)?.service.reload();
   }
 
   /** Logs which accounts' sessions moved and which came back; returns the accounts that came back. */
-  private noteLending(carriedBy: Map<string, string>): string[] {
-    const ended: string[] = [];
-    for (const [name, to] of carriedBy) {
+  private noteLending(lending: ReadonlyMap<string, string>): string[] {
+    const returned: string[] = [];
+    for (const [name, to] of lending) {
       if (this.lentTo.get(name) === to) continue;
       const profile = this.accounts.get(name)?.service.status().profileId ?? name;
-      this.deps.logger.info(`Account ${name} gives way to ${to}: OpenClaw profile ${profile} now carries ${to}'s token, so every session on ${name} (Claude CLI sessions included, which OpenClaw keeps on their profile) continues on ${to} at its next turn, with its conversation.`);
+      this.deps.logger.info(lendingStartedMessage(name, to, profile));
     }
     for (const [name, to] of this.lentTo) {
-      if (carriedBy.has(name)) continue;
-      ended.push(name);
-      this.deps.logger.info(`Account ${name} is usable again: its OpenClaw profile carries its own token again instead of ${to}'s.`);
+      if (lending.has(name)) continue;
+      returned.push(name);
+      this.deps.logger.info(lendingEndedMessage(name, to));
     }
-    this.lentTo = new Map(carriedBy);
-    return ended;
+    this.lentTo = new Map(lending);
+    return returned;
   }
 
   private async alertIfAllNearlyFull(standings: AccountStanding[]): Promise<void> {
@@ -275,23 +247,14 @@ export class AccountPool {
     if (this.record.allFullAlertFor === key) return;
     this.record = { ...this.record, allFullAlertFor: key };
     await this.writeRecord();
-    const when = full.firstResetAt !== undefined ? `; the first resets at ${new Date(full.firstResetAt).toISOString()}` : "";
-    const message = `All Claude accounts are nearly used up (every one at ${this.switchAt} % or more of a usage window)${when}. Agents may stop answering until then; add an account with "openclaw claude-oauth login --account NAME".`;
+    const message = allNearlyUsedUpMessage(this.switchAt, full.firstResetAt);
     this.deps.logger.warn(message);
     await this.deps.alert?.({ kind: "all-nearly-used-up", message, credentialsPath: this.deps.config.credentialsPath, profileId: this.deps.config.profileId });
   }
 
-  private async readRecord(): Promise<PoolRecord> {
-    try {
-      const v = JSON.parse(await fs.readFile(this.recordFile, "utf8")) as Partial<PoolRecord>;
-      return { order: Array.isArray(v.order) ? v.order.filter((n): n is string => typeof n === "string") : [], ...(typeof v.allFullAlertFor === "number" ? { allFullAlertFor: v.allFullAlertFor } : {}) };
-    } catch {
-      return { order: [] };
-    }
-  }
-
+  /** Atomic (temp file, fsync, rename): a crash mid-write must not leave a torn order behind. */
   private async writeRecord(): Promise<void> {
     await fs.mkdir(path.dirname(this.recordFile), { recursive: true, mode: 0o700 });
-    await fs.writeFile(this.recordFile, JSON.stringify(this.record), { mode: 0o600 });
+    await writeFileAtomic(this.recordFile, JSON.stringify(this.record), { mode: 0o600 });
   }
 }

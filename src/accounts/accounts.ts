@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { DEFAULTS, PLUGIN_ID, type PluginConfig } from "../core/config.js";
+import { PLUGIN_ID, accountProfileId, type PluginConfig } from "../core/config.js";
 import { PluginError } from "../core/errors.js";
 
 /**
@@ -27,10 +27,21 @@ export function accountsDir(stateDir: string): string {
   return path.join(stateDir, PLUGIN_ID, "accounts");
 }
 
-/** Pure: the settings of one account, derived from the plugin's own. */
+/**
+ * Pure: the settings of one account, derived from the plugin's own. Refused when the account's
+ * profile is the one the config gives the `default` account (`login --account work` with
+ * `profileId: anthropic:subscription-work`): both logins would publish into one profile.
+ */
 export function accountConfig(base: PluginConfig, name: string, stateDir: string): PluginConfig {
   if (name === DEFAULT_ACCOUNT) return base;
-  return { ...base, credentialsPath: path.join(accountsDir(stateDir), `${name}.json`), profileId: `${DEFAULTS.profileId}-${name}` };
+  const profileId = accountProfileId(name);
+  if (profileId === base.profileId) {
+    throw new PluginError(
+      "config_invalid",
+      `Account "${name}" would use OpenClaw profile ${profileId}, which the config's profileId already gives the default account; two logins in one profile overwrite each other's token. Choose another account name, or another profileId: openclaw config set plugins.entries.${PLUGIN_ID}.config.profileId <another id>.`,
+    );
+  }
+  return { ...base, credentialsPath: path.join(accountsDir(stateDir), `${name}.json`), profileId };
 }
 
 /** Where an account's sent alerts are remembered; `default` keeps the file it always had. */

@@ -4,6 +4,7 @@ import type { Logger } from "../core/logger.js";
 import { redact } from "../core/redact.js";
 import { MINUTE_MS } from "../login/schedule.js";
 import type { RawAnswer } from "../login/token-endpoint.js";
+import type { UsageCounting } from "../monitoring/counters.js";
 import { buildUsageRequest, getUsage, nextUsageCheckDelay, parseUsageAnswer, type Usage, type UsageRequest } from "./usage.js";
 
 /**
@@ -22,6 +23,8 @@ export interface UsageReport {
 
 export interface UsageMonitorDeps {
   usageUrl: string;
+  /** config `userAgent`; the default one when absent. */
+  userAgent?: string;
   checkEveryMinutes: number;
   clock: Clock;
   log: Logger;
@@ -30,6 +33,8 @@ export interface UsageMonitorDeps {
   get?: (request: UsageRequest) => Promise<RawAnswer>;
   /** Told after every check, so whoever ranks accounts can look again. */
   onReport?: () => void;
+  /** Counts failed checks for the metrics route. */
+  counting?: UsageCounting;
 }
 
 /** After a refresh the new token is checked at once, but never more often than this. */
@@ -108,7 +113,7 @@ export class UsageMonitor {
     }
     this.lastCheckAt = now;
     try {
-      const answer = await this.get(buildUsageRequest(this.deps.usageUrl, token.accessToken));
+      const answer = await this.get(buildUsageRequest(this.deps.usageUrl, token.accessToken, this.deps.userAgent));
       const usage = parseUsageAnswer(answer, this.deps.clock.now());
       this.rateLimitedInARow = 0;
       this.retryAfterMs = undefined;
@@ -120,6 +125,7 @@ export class UsageMonitor {
       this.rateLimitedInARow = e.code === "rate_limited" ? this.rateLimitedInARow + 1 : 0;
       this.retryAfterMs = e.retryAfterMs;
       this.last = { ...this.last, error: { code: e.code, message: e.message, at: now } };
+      this.deps.counting?.usageCheckFailed(e.code);
       // Once per kind of trouble, not at every check: usage is a nicety, the log is for the login.
       if (this.loggedProblem !== e.code) this.deps.log.warn(`Usage unavailable: ${redact(e.message)} Refreshing is not affected.`);
       this.loggedProblem = e.code;

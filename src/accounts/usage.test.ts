@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../core/errors.js";
 import type { RawAnswer } from "../login/token-endpoint.js";
-import { USAGE_BETA_HEADER, buildUsageRequest, highestUtilization, nextUsageCheckDelay, parseUsageAnswer } from "./usage.js";
+import { readFileSync } from "node:fs";
+import { USAGE_BETA_HEADER, buildUsageRequest, nextUsageCheckDelay, parseUsageAnswer } from "./usage.js";
+import { windowLabel, windowsInOrder } from "./usage-windows.js";
 
 const NOW = Date.parse("2026-01-28T03:00:00Z");
 const MIN = 60_000;
@@ -89,10 +91,56 @@ describe("parseUsageAnswer", () => {
   });
 });
 
-describe("highestUtilization", () => {
-  it("is the fullest window, 0 with none", () => {
-    expect(highestUtilization(parseUsageAnswer(answer(200, FULL), NOW))).toBe(61);
-    expect(highestUtilization({ windows: {} })).toBe(0);
+/** Recorded answer shapes (values invented), as Anthropic has sent them through 2026. */
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../test/fixtures/usage/${name}.json`, import.meta.url), "utf8"));
+
+describe("answers as Anthropic changes them", () => {
+  it("today's shape: the windows it has, null ones left out, extra usage when enabled", () => {
+    const usage = parseUsageAnswer(answer(200, fixture("today")), NOW);
+    expect(Object.keys(usage.windows)).toEqual(["fiveHour", "sevenDay", "sevenDaySonnet"]);
+    expect(usage.windows.sevenDaySonnet).toEqual({ utilization: 1, resetsAt: Date.parse("2026-02-03T14:59:59.600981Z") });
+    expect(usage.extraUsage).toEqual({ enabled: true, utilization: 24.68, usedCredits: 1234, monthlyLimit: 5000 });
+  });
+
+  it("new windows (seven_day_oauth_apps, model-scoped ones, unknown names) are kept under their field name", () => {
+    const usage = parseUsageAnswer(answer(200, fixture("new-windows")), NOW);
+    expect(usage.windows).toEqual({
+      fiveHour: { utilization: 61, resetsAt: Date.parse("2026-01-28T07:59:59.571Z") },
+      sevenDay: { utilization: 22, resetsAt: Date.parse("2026-02-03T09:59:59.571Z") },
+      sevenDayOpus: { utilization: 40, resetsAt: Date.parse("2026-02-03T09:59:59.571Z") },
+      seven_day_oauth_apps: { utilization: 97, resetsAt: Date.parse("2026-02-02T09:59:59.571Z") },
+      five_hour_opus: { utilization: 100, resetsAt: Date.parse("2026-01-28T05:00:00Z") },
+      iguana_necktie: { utilization: 5 },
+    });
+    expect(usage.extraUsage).toBeUndefined();
+    expect(windowsInOrder(usage.windows).map(([key]) => windowLabel(key))).toEqual(["5-hour", "week", "week Opus", "5-hour Opus", "iguana_necktie", "week OAuth apps"]);
+  });
+
+  it("every named window null: an empty reading, not a failure", () => {
+    const usage = parseUsageAnswer(answer(200, fixture("all-null")), NOW);
+    expect(usage).toEqual({ checkedAt: NOW, windows: {} });
+  });
+
+  it("an answer without five_hour and seven_day but with other windows is still read", () => {
+    expect(parseUsageAnswer(answer(200, { seven_day_oauth_apps: { utilization: 12, resets_at: null } }), NOW).windows).toEqual({ seven_day_oauth_apps: { utilization: 12 } });
+  });
+
+  it("an unknown window that does not read cleanly is left out; the rest of the reading stands", () => {
+    const usage = parseUsageAnswer(answer(200, { five_hour: { utilization: 5, resets_at: null }, seven_day_new: { utilization: 7, resets_at: "soon" } }), NOW);
+    expect(usage.windows).toEqual({ fiveHour: { utilization: 5 } });
+  });
+});
+
+describe("window labels", () => {
+  it.each([
+    ["fiveHour", "5-hour"],
+    ["sevenDaySonnet", "week Sonnet"],
+    ["seven_day_oauth_apps", "week OAuth apps"],
+    ["five_hour_opus", "5-hour Opus"],
+    ["seven_day_", "seven_day_"],
+    ["monthly_tokens", "monthly_tokens"],
+  ])("%s reads %s", (key, label) => {
+    expect(windowLabel(key)).toBe(label);
   });
 });
 

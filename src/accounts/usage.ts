@@ -1,14 +1,16 @@
+import { DEFAULTS } from "../core/config.js";
 import { PluginError } from "../core/errors.js";
 import { redact } from "../core/redact.js";
 import { parseRetryAfter, type RawAnswer } from "../login/token-endpoint.js";
+import { USAGE_WINDOWS, windowKey } from "./usage-windows.js";
 
 /**
  * The subscription's usage windows, as Claude Code's `/usage` shows them. The endpoint is not a
  * documented API, so, as with the token endpoint, building the request and parsing the answer are
- * pure and strict: a changed answer shape becomes a clear `bad_response`, never a wrong number.
+ * pure and strict about the windows it knows: a changed shape of one of them becomes a clear
+ * `bad_response`, never a wrong number. Windows it does not know are taken as they come (see
+ * usage-windows.ts); a missing or null window is simply not there.
  */
-
-export type UsageWindowName = "fiveHour" | "sevenDay" | "sevenDayOpus" | "sevenDaySonnet";
 
 export interface UsageWindow {
   /** Percent of the window used, 0-100 (the server may report a little over 100). */
@@ -17,18 +19,24 @@ export interface UsageWindow {
   resetsAt?: number;
 }
 
-export interface Usage {
-  checkedAt: number;
-  windows: Partial<Record<UsageWindowName, UsageWindow>>;
+/** Paid usage beyond the subscription's windows; only kept when the account has it enabled. */
+export interface ExtraUsage {
+  enabled: true;
+  /** Percent of the monthly limit used, when the server says. */
+  utilization?: number;
+  /** As the server reports them (its unit, not converted). */
+  usedCredits?: number;
+  monthlyLimit?: number;
 }
 
-/** Every window is enforced at once; the order here is the order people read them in. */
-export const USAGE_WINDOWS: ReadonlyArray<{ name: UsageWindowName; field: string; label: string }> = [
-  { name: "fiveHour", field: "five_hour", label: "5-hour" },
-  { name: "sevenDay", field: "seven_day", label: "week" },
-  { name: "sevenDayOpus", field: "seven_day_opus", label: "week Opus" },
-  { name: "sevenDaySonnet", field: "seven_day_sonnet", label: "week Sonnet" },
-];
+export interface Usage {
+  checkedAt: number;
+  /** Every window the answer had, keyed by usage-windows.ts's windowKey (known name or field name). */
+  windows: Record<string, UsageWindow>;
+  extraUsage?: ExtraUsage;
+}
+
+export { USAGE_WINDOWS, type UsageWindowName } from "./usage-windows.js";
 
 export const USAGE_BETA_HEADER = "oauth-2025-04-20";
 
@@ -37,10 +45,10 @@ export interface UsageRequest {
   headers: Record<string, string>;
 }
 
-export function buildUsageRequest(usageUrl: string, accessToken: string): UsageRequest {
+export function buildUsageRequest(usageUrl: string, accessToken: string, userAgent: string = DEFAULTS.userAgent): UsageRequest {
   return {
     url: usageUrl,
-    headers: { authorization: `Bearer ${accessToken}`, "anthropic-beta": USAGE_BETA_HEADER, accept: "application/json", "user-agent": "claude-oauth-refresh (OpenClaw plugin)" },
+    headers: { authorization: `Bearer ${accessToken}`, "anthropic-beta": USAGE_BETA_HEADER, accept: "application/json", "user-agent": userAgent },
   };
 }
 
@@ -87,19 +95,49 @@ export function parseUsageAnswer(answer: RawAnswer, now: number): Usage {
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw new PluginError("bad_response", "the usage endpoint's answer is not a JSON object.");
   const body = json as Record<string, unknown>;
   const windows: Usage["windows"] = {};
+  // The known windows strictly: a changed shape of one of them is a clear error, never a wrong number.
   for (const { name, field } of USAGE_WINDOWS) {
     const window = parseWindow(field, body[field]);
     if (window) windows[name] = window;
   }
-  // An answer with none of the known fields at all is another endpoint or a new format; an answer
-  // whose known windows are all null (a fresh account) is fine.
-  if (!USAGE_WINDOWS.some(({ field }) => field in body)) throw new PluginError("bad_response", "the usage endpoint's answer has none of the known windows (five_hour, seven_day); its shape has changed.");
-  return { checkedAt: now, windows };
+  // Any other `{utilization, resets_at}` object is a window Anthropic added; one that does not
+  // read cleanly is left out rather than failing the reading.
+  for (const [field, value] of Object.entries(body)) {
+    if (KNOWN_FIELDS.has(field) || !looksLikeWindow(value)) continue;
+    try {
+      const window = parseWindow(field, value);
+      if (window) windows[windowKey(field)] = window;
+    } catch {
+      // not a window after all
+    }
+  }
+  const extraUsage = parseExtraUsage(body.extra_usage);
+  // An answer with none of the known fields and no window at all is another endpoint or a new
+  // format; an answer whose windows are all null (a fresh account) is fine.
+  if (!USAGE_WINDOWS.some(({ field }) => field in body) && Object.keys(windows).length === 0 && !("extra_usage" in body)) {
+    throw new PluginError("bad_response", "the usage endpoint's answer has none of the known windows (five_hour, seven_day); its shape has changed.");
+  }
+  return { checkedAt: now, windows, ...(extraUsage ? { extraUsage } : {}) };
 }
 
-/** Pure: the highest utilization over every window: how close the account is to being throttled. */
-export function highestUtilization(usage: Pick<Usage, "windows">): number {
-  return Math.max(0, ...Object.values(usage.windows).map((w) => w.utilization));
+/** Fields read on their own: the known windows, and extra usage (which has a utilization of its own). */
+const KNOWN_FIELDS = new Set([...USAGE_WINDOWS.map((w) => w.field), "extra_usage"]);
+
+function looksLikeWindow(value: unknown): boolean {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && typeof (value as Record<string, unknown>).utilization === "number";
+}
+
+const finiteNumber = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+
+/** `extra_usage`, when the account has it enabled; anything else (off, absent, odd) is no extra usage. */
+function parseExtraUsage(value: unknown): ExtraUsage | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.is_enabled !== true) return undefined;
+  const utilization = finiteNumber(v.utilization);
+  const usedCredits = finiteNumber(v.used_credits);
+  const monthlyLimit = finiteNumber(v.monthly_limit);
+  return { enabled: true, ...(utilization !== undefined ? { utilization } : {}), ...(usedCredits !== undefined ? { usedCredits } : {}), ...(monthlyLimit !== undefined ? { monthlyLimit } : {}) };
 }
 
 /** Monitors poll this endpoint every few minutes at most; after 429s we wait far longer. */

@@ -1,8 +1,8 @@
 import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
-import { AlertLedger, commandChannel, dueLoginWarning, fanOut, fingerprint, type Alert } from "./alerts.js";
+import { describe, expect, it, vi } from "vitest";
+import { AlertLedger, alertCommandEnv, commandChannel, dueLoginWarning, fanOut, fingerprint, type Alert } from "./alerts.js";
 import type { Logger } from "../core/logger.js";
 
 const DAY = 24 * 3600 * 1000;
@@ -64,6 +64,41 @@ describe("commandChannel", () => {
     expect(JSON.parse(await fs.readFile(out, "utf8"))).toEqual(alert);
     expect(log.lines).toEqual([]);
     await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it("gets a minimal environment: none of the gateway's secrets, only the variables named in alertCommandEnv (issue 16, item 5)", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "cor-alertenv-"));
+    const out = path.join(dir, "env.txt");
+    vi.stubEnv("OPENCLAW_GATEWAY_TOKEN", "gateway-token-FAKE-secret");
+    vi.stubEnv("TELEGRAM_BOT_TOKEN", "123:FAKE-bot-secret");
+    vi.stubEnv("ANTHROPIC_API_KEY", "sk-ant-api03-FAKE-provider-key");
+    vi.stubEnv("NTFY_TOKEN", "tk_FAKE_for_the_alert");
+    vi.stubEnv("TZ", "Europe/Berlin");
+    try {
+      const log = collectingLogger();
+      await commandChannel(`env > '${out}'`, log, undefined, ["NTFY_TOKEN"])(alert);
+      const env = await fs.readFile(out, "utf8");
+      expect(env).not.toContain("FAKE-secret");
+      expect(env).not.toContain("OPENCLAW_GATEWAY_TOKEN");
+      expect(env).not.toContain("TELEGRAM_BOT_TOKEN");
+      expect(env).not.toContain("ANTHROPIC_API_KEY");
+      expect(env).toContain("NTFY_TOKEN=tk_FAKE_for_the_alert");
+      expect(env).toContain("TZ=Europe/Berlin");
+      expect(env).toMatch(/^PATH=/m);
+      expect(env).toMatch(/^HOME=/m);
+      // Without the pass-through list the alert's own secret stays out too.
+      await commandChannel(`env > '${out}'`, log)(alert);
+      expect(await fs.readFile(out, "utf8")).not.toContain("NTFY_TOKEN");
+      expect(log.lines).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("alertCommandEnv: PATH falls back to the usual one; only named variables pass", () => {
+    expect(alertCommandEnv({ SECRET: "x", LANG: "C.UTF-8" }, [])).toEqual({ LANG: "C.UTF-8", PATH: "/usr/local/bin:/usr/bin:/bin" });
+    expect(alertCommandEnv({ SECRET: "x", PATH: "/p" }, ["SECRET", "ABSENT"])).toEqual({ SECRET: "x", PATH: "/p" });
   });
 
   it("a failing or hanging command is logged, never thrown, and is bounded in time", async () => {

@@ -5,17 +5,18 @@ import path from "node:path";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { redact } from "../core/redact.js";
+import { DAY_MS } from "../status/durations.js";
+import { LOGIN_WARNING_DAYS } from "../status/thresholds.js";
+import { parseUsageMemory, type UsageMemory } from "./usage-alerts.js";
 
 /**
  * Telling the owner before the login ends, and once when it has ended: in the gateway log, in the
  * chat the owner already uses (an OpenClaw system event to the main agent's session) and through
- * an optional `alertCommand`. Each alert is sent once per login, across restarts.
+ * an optional `alertCommand`. Each alert is sent once per login, across restarts. When (3 and 1
+ * days ahead) is status/thresholds.ts's LOGIN_WARNING_DAYS, the same rule that makes status say "attention".
  */
 
-export const WARN_DAYS_BEFORE_END = [3, 1] as const;
-const DAY_MS = 24 * 3600 * 1000;
-
-export type AlertKind = "login-ending" | "needs-login" | "token-expiring" | "all-nearly-used-up";
+export type AlertKind = "login-ending" | "needs-login" | "token-expiring" | "all-nearly-used-up" | "usage" | "usage-digest" | "refresh-outcome-unknown";
 
 export interface Alert {
   kind: AlertKind;
@@ -32,7 +33,7 @@ export interface Alert {
 export function dueLoginWarning(loginEndsAt: number, now: number, sent: readonly number[]): number | undefined {
   const left = loginEndsAt - now;
   if (left <= 0) return undefined;
-  const crossed = WARN_DAYS_BEFORE_END.filter((d) => left <= d * DAY_MS);
+  const crossed = LOGIN_WARNING_DAYS.filter((d) => left <= d * DAY_MS);
   const smallest = crossed.length ? Math.min(...crossed) : undefined;
   if (smallest === undefined || sent.some((d) => d <= smallest)) return undefined;
   return smallest;
@@ -49,10 +50,16 @@ export interface AlertRecord {
   warned: number[];
   /** Fingerprint of the refresh token whose rejection was already reported. */
   needsLoginFor?: string;
+  /** Fingerprint of the refresh token whose unknown outcome was already reported. */
+  maybeSpentFor?: string;
   /** Fingerprint of the access token whose "expires soon, refreshes failing" alert was sent. */
   expiringFor?: string;
   /** The latest alert and where it reached (owner delivery). */
   lastAlert?: LastAlert;
+  /** Usage marks already told, per window, for the window period they belong to (usage-alerts.ts). */
+  usage?: UsageMemory;
+  /** The local day ("YYYY-MM-DD") whose daily usage summary was sent. */
+  digestSentOn?: string;
 }
 
 export interface LastAlert {
@@ -86,12 +93,16 @@ export class AlertLedger {
     try {
       const v = JSON.parse(await fs.readFile(this.file, "utf8")) as Partial<AlertRecord>;
       const lastAlert = parseLastAlert(v.lastAlert);
+      const usage = parseUsageMemory(v.usage);
       record = {
         warned: Array.isArray(v.warned) ? v.warned.filter((d): d is number => typeof d === "number") : [],
         ...(typeof v.loginEndsAt === "number" ? { loginEndsAt: v.loginEndsAt } : {}),
         ...(typeof v.needsLoginFor === "string" ? { needsLoginFor: v.needsLoginFor } : {}),
+        ...(typeof v.maybeSpentFor === "string" ? { maybeSpentFor: v.maybeSpentFor } : {}),
         ...(typeof v.expiringFor === "string" ? { expiringFor: v.expiringFor } : {}),
         ...(lastAlert ? { lastAlert } : {}),
+        ...(usage ? { usage } : {}),
+        ...(typeof v.digestSentOn === "string" ? { digestSentOn: v.digestSentOn } : {}),
       };
     } catch {
       record = { warned: [] };
@@ -125,12 +136,32 @@ export class AlertLedger {
 
 export type AlertChannel = (alert: Alert) => Promise<void>;
 
+/**
+ * What alertCommand's process sees of the gateway's environment: enough to find programs, write
+ * temp files and format text, and nothing else, because the gateway's environment holds its own
+ * token, chat bot tokens and provider keys. A command that needs a secret of its own gets it
+ * through `alertCommandEnv` (by name) or reads it from a file.
+ */
+export const ALERT_COMMAND_BASE_ENV = ["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "TMPDIR"] as const;
+const FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+/** Pure: the environment alertCommand runs with. */
+export function alertCommandEnv(parent: NodeJS.ProcessEnv, passThrough: readonly string[] = []): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of [...ALERT_COMMAND_BASE_ENV, ...passThrough]) {
+    const value = parent[name];
+    if (value !== undefined) env[name] = value;
+  }
+  env.PATH ??= FALLBACK_PATH;
+  return env;
+}
+
 /** Runs the operator's command with the alert as JSON on stdin; bounded, never throws. */
-export function commandChannel(command: string, log: Logger, timeoutMs = 30_000): AlertChannel {
+export function commandChannel(command: string, log: Logger, timeoutMs = 30_000, passThroughEnv: readonly string[] = []): AlertChannel {
   return (alert) =>
     new Promise<void>((resolve) => {
       // Its own process group, so a timeout also ends whatever the shell started.
-      const child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "ignore", "pipe"], detached: true });
+      const child = spawn("/bin/sh", ["-c", command], { stdio: ["pipe", "ignore", "pipe"], detached: true, env: alertCommandEnv(process.env, passThroughEnv) });
       let stderr = "";
       const timer = setTimeout(() => {
         log.warn(`alertCommand did not finish within ${Math.round(timeoutMs / 1000)} s; stopped it.`);

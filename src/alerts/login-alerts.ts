@@ -4,6 +4,7 @@ import type { ClaudeOAuth } from "../login/credentials.js";
 import type { EventLog } from "./event-log.js";
 import type { Logger } from "../core/logger.js";
 import { MINUTE_MS, minutesLeft } from "../login/schedule.js";
+import { DAY_MS } from "../status/durations.js";
 
 /**
  * The alerts one login raises, each sent once per login and condition, across restarts: the
@@ -52,6 +53,17 @@ export class LoginAlerts {
     await this.send({ kind: "needs-login", message }, "Alert sent: the login has ended and needs a new login.");
   }
 
+  /**
+   * A refresh ended without an answer and its token may be spent, so the plugin will not send it
+   * again: the owner hears it at once (not only near expiry), once per token.
+   */
+  async maybeSpent(refreshToken: string | undefined, message: string): Promise<void> {
+    if (!this.deps.alert || !this.deps.ledger || !refreshToken) return;
+    const id = fingerprint(refreshToken);
+    if (!(await this.markOnce((r) => r.maybeSpentFor === id, (r) => ({ ...r, maybeSpentFor: id })))) return;
+    await this.send({ kind: "refresh-outcome-unknown", message }, "Alert sent: a refresh ended without an answer; the login may need a new login.");
+  }
+
   /** Refreshes keep failing and the token runs out within 30 minutes: once per access token. */
   async expiring(oauth: ClaudeOAuth | undefined, reason: string): Promise<void> {
     if (!oauth || !this.deps.alert) return;
@@ -75,7 +87,7 @@ export class LoginAlerts {
     const sentFor = (r: AlertRecord): number[] => (r.loginEndsAt === end ? r.warned : []);
     const days = dueLoginWarning(end, now, sentFor(await this.deps.ledger.read()));
     if (days === undefined) return;
-    const daysLeft = Math.round(((end - now) / 86_400_000) * 10) / 10;
+    const daysLeft = Math.round(((end - now) / DAY_MS) * 10) / 10;
     const message =
       `The Claude login ends in ${daysLeft} days (${new Date(end).toISOString()}); refreshing cannot extend it. ` +
       `Log in again before then: run "openclaw claude-oauth login" on this server, or import a new login from a PC ("claude /login", then "openclaw claude-oauth import -").`;
@@ -84,7 +96,7 @@ export class LoginAlerts {
     await this.send({ kind: "login-ending", message, loginEndsAt: new Date(end).toISOString(), daysLeft }, `Alert sent: the login ends in ${daysLeft} days.`);
   }
 
-  private async send(alert: { kind: "needs-login" | "login-ending"; message: string; loginEndsAt?: string; daysLeft?: number }, event: string): Promise<void> {
+  private async send(alert: { kind: "needs-login" | "login-ending" | "refresh-outcome-unknown"; message: string; loginEndsAt?: string; daysLeft?: number }, event: string): Promise<void> {
     await this.deps.alert?.({ ...alert, credentialsPath: this.deps.credentialsPath, profileId: this.deps.profileId });
     this.deps.events.record(this.deps.clock.now(), "alert-sent", event);
   }

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AlertLedger, type Alert } from "./alerts.js";
 import type { Clock, TimerHandle } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
+import { counting, newCounters } from "../monitoring/counters.js";
 import { MAX_DELIVERY_ATTEMPTS, nextDeliveryDelay, ownerAlertChannel, parseAlertTarget, resolveAlertTargets, type AlertTarget } from "./owner-delivery.js";
 
 const cfg = (ownerAllowFrom: unknown): OpenClawConfig => ({ commands: { ownerAllowFrom } }) as unknown as OpenClawConfig;
@@ -83,7 +84,8 @@ describe("ownerAlertChannel", () => {
   it("sends the text verbatim to every target and records it as delivered", async () => {
     const sent: Array<[string, string]> = [];
     const ledger = new AlertLedger(path.join(dir, "alerts.json"));
-    const channel = ownerAlertChannel({ targets: () => [{ channel: "telegram", to: "1" }, { channel: "discord", to: "2" }], send: async (t, text) => void sent.push([`${t.channel}:${t.to}`, text]), ledger, logger, clock: new StepClock() });
+    const counters = newCounters();
+    const channel = ownerAlertChannel({ targets: () => [{ channel: "telegram", to: "1" }, { channel: "discord", to: "2" }], send: async (t, text) => void sent.push([`${t.channel}:${t.to}`, text]), ledger, logger, clock: new StepClock(), counting: counting(counters) });
     await channel(alert);
     await channel.idle();
     expect(sent).toEqual([
@@ -91,6 +93,7 @@ describe("ownerAlertChannel", () => {
       ["discord:2", alert.message],
     ]);
     expect((await ledger.read()).lastAlert).toMatchObject({ kind: "needs-login", delivered: true, targets: ["telegram:1", "discord:2"], message: alert.message });
+    expect(counters.alertsSent, "one per chat, for the metrics route").toBe(2);
   });
 
   it("retries a failed send with back-off, logs each failure, and records delivery when it finally works", async () => {
@@ -117,7 +120,8 @@ describe("ownerAlertChannel", () => {
   it("gives up after the last try and says so, with the alert, in the log", async () => {
     const clock = new StepClock();
     const ledger = new AlertLedger(path.join(dir, "alerts.json"));
-    const channel = ownerAlertChannel({ targets: () => [{ channel: "telegram", to: "1" }], send: async () => Promise.reject(new Error("chat not found")), ledger, logger, clock });
+    const counters = newCounters();
+    const channel = ownerAlertChannel({ targets: () => [{ channel: "telegram", to: "1" }], send: async () => Promise.reject(new Error("chat not found")), ledger, logger, clock, counting: counting(counters) });
     await channel(alert);
     for (let i = 1; i < MAX_DELIVERY_ATTEMPTS; i++) {
       for (let j = 0; j < 5; j++) await new Promise((r) => setImmediate(r));
@@ -126,6 +130,7 @@ describe("ownerAlertChannel", () => {
     await channel.idle();
     expect(lines.filter((l) => l.startsWith("error Could not deliver the alert to telegram:1 after 10 tries (chat not found); giving up. The alert: The login ended."))).toHaveLength(1);
     expect((await ledger.read()).lastAlert?.delivered).toBe(false);
+    expect([counters.alertsSent, counters.alertsFailed]).toEqual([0, 1]);
   });
 
   it("with no target: tells once how to set one, and uses the fallback", async () => {

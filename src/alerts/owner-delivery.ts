@@ -6,6 +6,7 @@ import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { redact } from "../core/redact.js";
 import { retryDelay, type BackoffPolicy } from "../login/schedule.js";
+import type { DeliveryCounting } from "../monitoring/counters.js";
 
 /**
  * Alerts delivered straight into the owner's chat (Telegram, WhatsApp, Discord, ...) through
@@ -87,6 +88,8 @@ export interface OwnerAlertDeps {
   ledger?: AlertLedger;
   logger: Logger;
   clock?: Clock;
+  /** Counts deliveries and give-ups for the metrics route. */
+  counting?: DeliveryCounting;
 }
 
 const HOW_TO_SET_TARGETS =
@@ -122,12 +125,14 @@ export function ownerAlertChannel(deps: OwnerAlertDeps): AlertChannel & { idle()
       try {
         await deps.send(target, alert.message);
         delivered.push(targetName(target));
+        deps.counting?.alertDelivered();
         if (attempt > 1) log.info(`Alert delivered to ${targetName(target)} after ${attempt} tries.`);
         await record(alert, at, names, delivered);
         return;
       } catch (err) {
         const delay = nextDeliveryDelay(attempt, () => clock.random());
         if (delay === undefined) {
+          deps.counting?.alertGaveUp();
           log.error(`Could not deliver the alert to ${targetName(target)} after ${attempt} tries (${redact(errorMessage(err))}); giving up. The alert: ${alert.message}`);
           return;
         }

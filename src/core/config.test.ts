@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { CREDENTIALS_FILE_NAME, DEFAULTS, PLUGIN_ID, checkEndpointUrl, defaultStateDir, expandHome, resolveConfig } from "./config.js";
+import { CREDENTIALS_FILE_NAME, DEFAULTS, PLUGIN_ID, checkEndpointUrl, expandHome, resolveConfig } from "./config.js";
 import { PluginError } from "./errors.js";
 
 const env = { stateDir: "/srv/openclaw-state", homeDir: "/home/tester" };
@@ -57,13 +57,6 @@ describe("resolveConfig defaults", () => {
     expect(expandHome("~other/a", "/h")).toBe("~other/a");
     expect(expandHome("/x/y", "/h")).toBe("/x/y");
   });
-
-  it("defaultStateDir honours OPENCLAW_STATE_DIR, else ~/.openclaw", () => {
-    expect(defaultStateDir({}, "/home/u")).toBe("/home/u/.openclaw");
-    expect(defaultStateDir({ OPENCLAW_STATE_DIR: "  " }, "/home/u")).toBe("/home/u/.openclaw");
-    expect(defaultStateDir({ OPENCLAW_STATE_DIR: "~/state" }, "/home/u")).toBe("/home/u/state");
-    expect(defaultStateDir({ OPENCLAW_STATE_DIR: "/var/oc" }, "/home/u")).toBe("/var/oc");
-  });
 });
 
 describe("resolveConfig validation", () => {
@@ -95,6 +88,12 @@ describe("resolveConfig validation", () => {
     expect(resolveConfig({}, env).usageUrl).toBe("https://api.anthropic.com/api/oauth/usage");
     expect(resolveConfig({ usageUrl: "http://127.0.0.1:8080/api/oauth/usage" }, env).usageUrl).toBe("http://127.0.0.1:8080/api/oauth/usage");
     for (const bad of ["http://example.com/usage", "ftp://127.0.0.1/x", "not a url", ""]) expectRefused("usageUrl", bad);
+  });
+
+  it("userAgent: default as sent before the key existed; printable ASCII on one line, at most 256", () => {
+    expect(resolveConfig({}, env).userAgent).toBe("claude-oauth-refresh (OpenClaw plugin)");
+    expect(resolveConfig({ userAgent: "claude-cli/2.1.328 (external, cli)" }, env).userAgent).toBe("claude-cli/2.1.328 (external, cli)");
+    for (const bad of ["", "  ", "two\nlines", "tab\there", "é", "x".repeat(257), 42]) expectRefused("userAgent", bad);
   });
 
   it("refreshIntervalMinutes: range 1..1440", () => {
@@ -172,7 +171,7 @@ describe("resolveConfig validation", () => {
 
 interface SchemaProperty {
   type: string;
-  items?: { type: string; pattern?: string };
+  items?: { type: string; pattern?: string; minimum?: number; maximum?: number };
   minimum?: number;
   maximum?: number;
   default?: unknown;
@@ -214,11 +213,11 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
   it("same set of keys; unknown keys refused by both", () => {
     expect(schema.additionalProperties).toBe(false);
     const schemaKeys = Object.keys(schema.properties).sort();
-    // alertCommand and alertTargets have no default: they are present only when set.
-    expect(schemaKeys).toEqual(Object.keys(resolveConfig({ alertCommand: "true", alertTargets: ["telegram:1"] }, env)).sort());
+    // alertCommand, alertCommandEnv, alertTargets and usageDigestAt have no default: they are present only when set.
+    expect(schemaKeys).toEqual(Object.keys(resolveConfig({ alertCommand: "true", alertCommandEnv: ["X"], alertTargets: ["telegram:1"], usageDigestAt: "08:30" }, env)).sort());
     // every schema key is accepted by resolveConfig with its own default (or a valid value)
     for (const key of schemaKeys) {
-      const value = prop(key).default ?? ({ credentialsPath: "/tmp/x.json", alertCommand: "true", alertTargets: ["telegram:1"] } as Record<string, unknown>)[key];
+      const value = prop(key).default ?? ({ credentialsPath: "/tmp/x.json", alertCommand: "true", alertCommandEnv: ["X"], alertTargets: ["telegram:1"], usageDigestAt: "08:30" } as Record<string, unknown>)[key];
       expect(accepts({ [key]: value }), key).toBe(true);
     }
     expect(Object.keys(manifest.uiHints).sort()).toEqual(schemaKeys);
@@ -296,6 +295,25 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
   });
 });
 
+describe("profileId and the accounts' own profiles (issue 16, item 6)", () => {
+  it("a profileId that is another account's profile is refused, naming the account and the fix", () => {
+    const bad = () => resolveConfig({ profileId: "anthropic:subscription-work" }, { ...env, accounts: ["default", "work"] });
+    expect(bad).toThrow(PluginError);
+    expect(bad).toThrow(/profileId: anthropic:subscription-work is the OpenClaw profile of the account "work" .*Fix it with: openclaw config set/);
+    // No such account: the same id is fine.
+    expect(resolveConfig({ profileId: "anthropic:subscription-work" }, { ...env, accounts: ["default", "home"] }).profileId).toBe("anthropic:subscription-work");
+    expect(resolveConfig({}, { ...env, accounts: ["default", "work"] }).profileId).toBe("anthropic:subscription");
+  });
+});
+
+describe("alertCommandEnv", () => {
+  it("a list of environment variable names; anything else refused with the fix", () => {
+    expect(resolveConfig({ alertCommandEnv: ["NTFY_TOKEN", "_X1"] }, env).alertCommandEnv).toEqual(["NTFY_TOKEN", "_X1"]);
+    expect(resolveConfig({}, env).alertCommandEnv).toBeUndefined();
+    for (const bad of ["NTFY_TOKEN", ["A B"], ["1X"], [3]]) expect(() => resolveConfig({ alertCommandEnv: bad }, env)).toThrow(/alertCommandEnv.*Fix it with/);
+  });
+});
+
 describe("alertTargets", () => {
   it("accepts channel:id strings, kept as given", () => {
     expect(resolveConfig({ alertTargets: ["telegram:123456", "discord:98765"] }, env).alertTargets).toEqual(["telegram:123456", "discord:98765"]);
@@ -317,5 +335,35 @@ describe("alertTargets", () => {
     for (const sample of ["telegram:123", "whatsapp:+15551234567", "discord:1-2", "telegram:", ":1", "Telegram:1", "telegram:*", "telegram: 1", " telegram:1", "matrix:@me:example.org"]) {
       expect(accepts({ alertTargets: [sample] }), sample).toBe(pattern.test(sample));
     }
+  });
+});
+
+describe("usageAlertPercents and usageDigestAt", () => {
+  it("usageAlertPercents: default [80, 95]; [] turns it off; sorted, duplicates dropped", () => {
+    expect(resolveConfig({}, env).usageAlertPercents).toEqual([80, 95]);
+    expect(resolveConfig({ usageAlertPercents: [] }, env).usageAlertPercents).toEqual([]);
+    expect(resolveConfig({ usageAlertPercents: [90, 50, 90] }, env).usageAlertPercents).toEqual([50, 90]);
+  });
+
+  it("usageAlertPercents: the schema and resolveConfig agree on the range", () => {
+    const items = prop("usageAlertPercents").items;
+    expect(prop("usageAlertPercents").type).toBe("array");
+    expect(items?.type).toBe("integer");
+    for (const sample of [[1], [100], [0], [101], [50.5]]) {
+      const v = sample[0] as number;
+      const schemaOk = Number.isInteger(v) && v >= (items?.minimum ?? Number.NaN) && v <= (items?.maximum ?? Number.NaN);
+      expect(accepts({ usageAlertPercents: sample }), String(v)).toBe(schemaOk);
+    }
+    for (const bad of ["80", 80, [80, "95"], {}]) expectRefused("usageAlertPercents", bad);
+  });
+
+  it("usageDigestAt: HH:MM, 24-hour; unset means no summary; the schema pattern agrees", () => {
+    expect(resolveConfig({}, env).usageDigestAt).toBeUndefined();
+    expect(resolveConfig({ usageDigestAt: "08:30" }, env).usageDigestAt).toBe("08:30");
+    const pattern = new RegExp(prop("usageDigestAt").pattern ?? "");
+    for (const sample of ["00:00", "08:30", "23:59", "24:00", "8:30", "08:60", "08:30:00", " 08:30", "noon"]) {
+      expect(accepts({ usageDigestAt: sample }), sample).toBe(pattern.test(sample));
+    }
+    expect(expectRefused("usageDigestAt", "8am").message).toMatch(/HH:MM/);
   });
 });

@@ -18,6 +18,8 @@ export interface PluginConfig {
   authorizeUrl: string;
   /** Run with each alert as JSON on stdin; none when unset. */
   alertCommand?: string;
+  /** Names of gateway environment variables passed on to alertCommand, besides the minimal set. */
+  alertCommandEnv?: string[];
   /** How often to read the subscription's usage windows; 0 turns it off. */
   usageCheckMinutes: number;
   usageUrl: string;
@@ -25,6 +27,12 @@ export interface PluginConfig {
   switchAtPercent: number;
   /** `channel:id` chats that get every alert; unset: the owners in `commands.ownerAllowFrom`. */
   alertTargets?: string[];
+  /** Percent marks of any usage window that tell the owner once per window period; [] = off. */
+  usageAlertPercents: number[];
+  /** "HH:MM" local time of the daily usage summary; unset = no summary. */
+  usageDigestAt?: string;
+  /** User-Agent of every request to Anthropic (token refresh, login code exchange, usage). */
+  userAgent: string;
   /**
    * Publish the access token as an OpenClaw auth profile (what agents use). Off: native-login mode,
    * for agents on the Claude CLI runtime with Claude Code's own login; the plugin then only keeps
@@ -52,6 +60,11 @@ export const DEFAULTS = {
   usageUrl: "https://api.anthropic.com/api/oauth/usage",
   // Leaves a little room for the turn in flight: a window at 100 % answers every request with 429.
   switchAtPercent: 95,
+  // A word before the account moves on (95, the default switchAtPercent) and one while there is still room.
+  usageAlertPercents: [80, 95] as number[],
+  // Anthropic's edge has refused some client identities and not others; a user can follow a
+  // change with this key without waiting for a release (docs/token-endpoint.md).
+  userAgent: "claude-oauth-refresh (OpenClaw plugin)",
   publishProfile: true,
 } as const;
 
@@ -64,10 +77,14 @@ const KEYS = new Set([
   "clientId",
   "authorizeUrl",
   "alertCommand",
+  "alertCommandEnv",
   "usageCheckMinutes",
   "usageUrl",
   "switchAtPercent",
   "alertTargets",
+  "usageAlertPercents",
+  "usageDigestAt",
+  "userAgent",
   "publishProfile",
 ]);
 
@@ -78,6 +95,18 @@ export interface ConfigEnvironment {
   /** OpenClaw's state dir (`~/.openclaw`, or `$OPENCLAW_STATE_DIR`). */
   stateDir: string;
   homeDir?: string;
+  /** The accounts that exist (accounts.ts `listAccounts`): `profileId` must not be one of theirs. */
+  accounts?: readonly string[];
+}
+
+/** The OpenClaw profile of an added account NAME (the `default` account's is `profileId`). */
+export function accountProfileId(name: string): string {
+  return `${DEFAULTS.profileId}-${name}`;
+}
+
+/** Pure: the account other than `default` whose profile `profileId` is, if any. */
+export function accountOwningProfile(profileId: string, accounts: readonly string[]): string | undefined {
+  return accounts.find((name) => name !== "default" && accountProfileId(name) === profileId);
 }
 
 const CONFIG_PATH = `plugins.entries.${PLUGIN_ID}.config`;
@@ -137,6 +166,18 @@ export function checkEndpointUrl(key: string, value: string): string {
 /** The same rule as the manifest's pattern: a channel id, ":", then a non-empty chat/user id. */
 export const ALERT_TARGET_PATTERN = /^[a-z0-9][a-z0-9_-]*:[^\s*]+$/;
 
+/** An environment variable's name, as a shell accepts it. */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function envNameList(key: string, value: unknown): string[] {
+  const fix = `openclaw config set ${CONFIG_PATH}.${key} '["NTFY_TOKEN"]'`;
+  if (!Array.isArray(value)) fail(key, `expected a list of environment variable names, got ${JSON.stringify(value)}`, fix);
+  return value.map((entry) => {
+    if (typeof entry !== "string" || !ENV_NAME_PATTERN.test(entry)) fail(key, `each entry must be an environment variable name like "NTFY_TOKEN", got ${JSON.stringify(entry)}`, fix);
+    return entry;
+  });
+}
+
 function targetList(key: string, value: unknown): string[] {
   if (!Array.isArray(value)) fail(key, `expected a list of "channel:id" strings, got ${JSON.stringify(value)}`, `openclaw config set ${CONFIG_PATH}.${key} '["telegram:123456789"]'`);
   return value.map((entry) => {
@@ -145,6 +186,26 @@ function targetList(key: string, value: unknown): string[] {
     }
     return entry;
   });
+}
+
+function percentList(key: string, value: unknown, fallback: readonly number[]): number[] {
+  if (value === undefined) return [...fallback];
+  const fix = `openclaw config set ${CONFIG_PATH}.${key} '[80, 95]' (or '[]' for none)`;
+  if (!Array.isArray(value)) fail(key, `expected a list of whole numbers from 1 to 100, got ${JSON.stringify(value)}`, fix);
+  const out = value.map((v) => {
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 100) fail(key, `each entry must be a whole number from 1 to 100, got ${JSON.stringify(v)}`, fix);
+    return v;
+  });
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+/** "HH:MM", 24-hour clock; the same rule as the manifest's pattern. */
+export const DIGEST_TIME_PATTERN = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+
+function digestTime(key: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || !DIGEST_TIME_PATTERN.test(value)) fail(key, `expected a local time as "HH:MM" (24-hour, e.g. "08:30"), got ${JSON.stringify(value)}`, `openclaw config set ${CONFIG_PATH}.${key} 08:30 (or "openclaw config unset ${CONFIG_PATH}.${key}" for no summary)`);
+  return value;
 }
 
 export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfig {
@@ -163,6 +224,11 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
   const profileId = nonEmptyString("profileId", input.profileId, DEFAULTS.profileId);
   if (!/^anthropic:[A-Za-z0-9._-]+$/.test(profileId)) fail("profileId", `expected "anthropic:<name>", got ${JSON.stringify(profileId)}`);
   if (RESERVED_PROFILE_IDS.has(profileId)) fail("profileId", `${profileId} belongs to OpenClaw itself; choose another id`);
+  // Two logins publishing into one profile would overwrite each other's token on every refresh.
+  const owner = accountOwningProfile(profileId, env.accounts ?? []);
+  if (owner !== undefined) {
+    fail("profileId", `${profileId} is the OpenClaw profile of the account "${owner}" (an added account NAME always uses ${accountProfileId("NAME")}), and two logins in one profile overwrite each other's token`, `openclaw config set ${CONFIG_PATH}.profileId <another id> (or "openclaw config unset ${CONFIG_PATH}.profileId" for ${DEFAULTS.profileId})`);
+  }
 
   const tokenUrl = checkEndpointUrl("tokenUrl", nonEmptyString("tokenUrl", input.tokenUrl, DEFAULTS.tokenUrl));
   const clientId = nonEmptyString("clientId", input.clientId, DEFAULTS.clientId);
@@ -175,16 +241,35 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
 
   const alertCommand = input.alertCommand === undefined ? undefined : nonEmptyString("alertCommand", input.alertCommand, "");
 
+  const alertCommandEnv = input.alertCommandEnv === undefined ? undefined : envNameList("alertCommandEnv", input.alertCommandEnv);
+
   const alertTargets = input.alertTargets === undefined ? undefined : targetList("alertTargets", input.alertTargets);
+  const usageAlertPercents = percentList("usageAlertPercents", input.usageAlertPercents, DEFAULTS.usageAlertPercents);
+  const usageDigestAt = digestTime("usageDigestAt", input.usageDigestAt);
+
+  const userAgent = nonEmptyString("userAgent", input.userAgent, DEFAULTS.userAgent);
+  // A header value with a line break would be refused by fetch (or, worse, split the request).
+  if (!/^[\x20-\x7e]{1,256}$/.test(userAgent)) fail("userAgent", "expected printable ASCII, at most 256 characters, on one line");
 
   const publishProfile = booleanOr("publishProfile", input.publishProfile, DEFAULTS.publishProfile);
 
-  return { credentialsPath, refreshIntervalMinutes, refreshBeforeExpiryMinutes, profileId, tokenUrl, clientId, authorizeUrl, usageCheckMinutes, usageUrl, switchAtPercent, publishProfile, ...(alertCommand ? { alertCommand } : {}), ...(alertTargets ? { alertTargets } : {}) };
-}
-
-/** OpenClaw's own rule for its state dir, for code that runs outside a service context. */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, homeDir: string = os.homedir()): string {
-  const fromEnv = env.OPENCLAW_STATE_DIR?.trim();
-  if (fromEnv) return path.resolve(expandHome(fromEnv, homeDir));
-  return path.join(homeDir, ".openclaw");
+  return {
+    credentialsPath,
+    refreshIntervalMinutes,
+    refreshBeforeExpiryMinutes,
+    profileId,
+    tokenUrl,
+    clientId,
+    authorizeUrl,
+    usageCheckMinutes,
+    usageUrl,
+    switchAtPercent,
+    usageAlertPercents,
+    userAgent,
+    publishProfile,
+    ...(alertCommand ? { alertCommand } : {}),
+    ...(alertCommandEnv ? { alertCommandEnv } : {}),
+    ...(alertTargets ? { alertTargets } : {}),
+    ...(usageDigestAt ? { usageDigestAt } : {}),
+  };
 }

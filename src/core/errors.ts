@@ -12,6 +12,8 @@ export type ErrorCode =
   | "server_error"
   | "network" // the request never reached the server: safe to retry with the same token
   | "outcome_unknown" // the request may have reached the server (timeout, reset): it may have rotated
+  | "token_maybe_spent" // this refresh token may already be spent (an earlier unknown outcome): never sent again
+  | "edge_refused" // Anthropic's edge (CDN, WAF) answered, not the OAuth server: nothing was spent, retry later
   | "bad_response"
   | "rejected" // a 4xx that is neither invalid_grant nor 429: a config or client problem
   | "lock_busy"
@@ -22,22 +24,32 @@ export class PluginError extends Error {
   readonly code: ErrorCode;
   /** For `rate_limited`: how long the server asked us to wait. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The message without the advice at its end ("what to do"), for a caller that gives advice of
+   * its own (e.g. `import`, whose own input is the bad file); absent when the message has none.
+   */
+  readonly problem: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterMs?: number; problem?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "PluginError";
     this.code = code;
     this.retryAfterMs = options?.retryAfterMs;
+    this.problem = options?.problem;
   }
 }
 
-/** Errors after which the same request may succeed later, without a human. */
+/**
+ * Errors after which the same request may succeed later, without a human. Not `outcome_unknown`
+ * nor `token_maybe_spent`: the same request would send a refresh token that may already be spent,
+ * and a second use of a spent token revokes the login (see refresh.ts).
+ */
 export function isRetryable(code: ErrorCode): boolean {
   return (
     code === "rate_limited" ||
     code === "server_error" ||
+    code === "edge_refused" ||
     code === "network" ||
-    code === "outcome_unknown" ||
     code === "bad_response" ||
     code === "lock_busy" ||
     code === "persist_failed" ||

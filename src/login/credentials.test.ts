@@ -4,6 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
+  howToLogInAgain,
+  howToProvideCredentials,
+  IMPORT_FROM_PC_COMMAND,
   MAX_CREDENTIALS_BYTES,
   parseCredentials,
   readCredentialsFile,
@@ -404,5 +407,19 @@ describe("tightenMode", () => {
     expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
     expect(await tightenMode(file, 0o600)).toBe(false);
     expect(await tightenMode(file, 0o400)).toBe(false);
+  });
+});
+
+describe("the import-from-a-PC hint (issue 18: pasted, it must read the PC's file)", () => {
+  it("leaves ~ for the PC's shell: the server's shell passes the remote command unexpanded", () => {
+    const hints = [IMPORT_FROM_PC_COMMAND, howToProvideCredentials("/srv/creds.json"), howToLogInAgain("/srv/creds.json")];
+    for (const hint of hints) {
+      const command = /ssh pc .*? \| openclaw claude-oauth import -/.exec(hint)?.[0];
+      expect(command, hint).toBeDefined();
+      // Run the hint's ssh part in a real shell with a stand-in `ssh` that prints the remote command.
+      const sshPart = String(command).split(" | ")[0];
+      const remote = execFileSync("sh", ["-c", `ssh() { shift; printf '%s' "$*"; }; ${sshPart}`], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: "/home/server-user" } });
+      expect(remote).toBe("cat ~/.claude/.credentials.json");
+    }
   });
 });

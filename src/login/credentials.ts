@@ -42,10 +42,16 @@ export const MAX_CREDENTIALS_BYTES = 256 * 1024;
 /** Before 2001-09-09 in ms, yet plausible in seconds: someone wrote seconds. */
 const MS_THRESHOLD = 1e12;
 
+/**
+ * The import-from-a-PC command every hint shows. The remote command is quoted so `~` expands on
+ * the PC (where Claude Code's file is), not on this server.
+ */
+export const IMPORT_FROM_PC_COMMAND = "ssh pc 'cat ~/.claude/.credentials.json' | openclaw claude-oauth import -";
+
 export function howToProvideCredentials(filePath: string): string {
   return (
     `Put a Claude login there: run "openclaw claude-oauth login" on this server, or pipe Claude Code's file ` +
-    `from a PC that is logged in: ssh pc cat ~/.claude/.credentials.json | openclaw claude-oauth import - ` +
+    `from a PC that is logged in: ${IMPORT_FROM_PC_COMMAND} ` +
     `(or scp ~/.claude/.credentials.json to ${filePath}), then log in on the PC again so the two machines hold separate logins.`
   );
 }
@@ -54,16 +60,13 @@ export function howToLogInAgain(filePath: string): string {
   return (
     `The Claude login in ${filePath} is no longer valid and cannot be refreshed. Log in again: ` +
     `run "openclaw claude-oauth login" on this server, or on a PC run "claude /login", then ` +
-    `"ssh pc cat ~/.claude/.credentials.json | openclaw claude-oauth import -", then "claude /login" on the PC once more.`
+    `"${IMPORT_FROM_PC_COMMAND}", then "claude /login" on the PC once more.`
   );
 }
 
 function invalid(filePath: string, problem: string): PluginError {
-  return new PluginError(
-    "credentials_invalid",
-    `Credentials file ${filePath} is not a usable Claude Code credentials file: ${problem}. ` +
-      `The file was left as it is. ${howToProvideCredentials(filePath)}`,
-  );
+  const what = `Credentials file ${filePath} is not a usable Claude Code credentials file: ${problem}. The file was left as it is.`;
+  return new PluginError("credentials_invalid", `${what} ${howToProvideCredentials(filePath)}`, { problem: what });
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PluginError } from "../core/errors.js";
-import { CLAUDE_CODE_REFRESH_LOCK, REFRESH_LOCK, WRITE_LOCK, acquireLock, lockPlanFor, realPathOf, withLock, withLocks } from "./lock.js";
+import { CLAUDE_CODE_REFRESH_LOCK, REFRESH_LOCK, WRITE_LOCK, acquireLock, isUncreatable, lockPlanFor, realPathOf, withLock, withLocks } from "./lock.js";
 
 describe("lockPlanFor (decided from the file, never from the environment)", () => {
   it("a file named .credentials.json gets Claude Code's locks in its directory, in Claude Code's order", () => {
@@ -11,6 +11,7 @@ describe("lockPlanFor (decided from the file, never from the environment)", () =
       protocol: "claude-code",
       refreshLocks: ["/home/u/.claude/.oauth_refresh.lock", "/home/u/.claude.lock"],
       writeLock: "/home/u/.claude/.storage-write.lock",
+      optionalLocks: ["/home/u/.claude.lock"],
     });
     expect(lockPlanFor("/home/u/other/../.claude/.credentials.json").refreshLocks[0]).toBe("/home/u/.claude/.oauth_refresh.lock");
     // Any config dir (CLAUDE_CONFIG_DIR of another process), whatever this process's env says.
@@ -19,6 +20,7 @@ describe("lockPlanFor (decided from the file, never from the environment)", () =
       protocol: "claude-code",
       refreshLocks: ["/srv/cc-config/.oauth_refresh.lock", "/srv/cc-config.lock"],
       writeLock: "/srv/cc-config/.storage-write.lock",
+      optionalLocks: ["/srv/cc-config.lock"],
     });
     vi.unstubAllEnvs();
   });
@@ -237,5 +239,26 @@ describe("withLock", () => {
       while (compromised.length === 0 && Date.now() < deadline) await sleep(50);
     });
     expect(compromised.length).toBeGreaterThan(0);
+  });
+});
+
+describe("an optional lock that cannot be created (issue 16, item 7)", () => {
+  it("only the optional lock, and only for a refused folder (EACCES/EPERM/EROFS), is skipped and reported; others still fail", async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "cor-optlock-"));
+    try {
+      // A regular file where a folder should be: mkdir of the lock under it fails (EEXIST), which
+      // is not "refused": it still fails the transaction.
+      await fs.writeFile(path.join(root, "file"), "");
+      const broken = path.join(root, "file", "x.lock");
+      const skipped: string[] = [];
+      await expect(withLocks([path.join(root, "a.lock"), broken], { ...REFRESH_LOCK, waitMs: 500 }, async () => "ran", { optional: [broken], onSkipped: (p) => skipped.push(p) })).rejects.toMatchObject({ code: "EEXIST" });
+      expect(skipped).toEqual([]);
+      expect(isUncreatable({ code: "EROFS" })).toBe(true);
+      expect(isUncreatable({ code: "EACCES" })).toBe(true);
+      expect(isUncreatable({ code: "ENOTDIR" })).toBe(false);
+      expect(isUncreatable({ code: "ELOCKED" })).toBe(false);
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
   });
 });

@@ -14,6 +14,13 @@ import { PluginError } from "../core/errors.js";
  * (a gateway restarted by systemd would otherwise wait out the stale period before refreshing).
  */
 
+/**
+ * Every directory the plugin creates (its state folder, `accounts/`, a lock's parent) is created
+ * with this mode in the mkdir call itself: created 0755 and tightened later would leave a window
+ * in which others can list the folder.
+ */
+export const PRIVATE_DIR_MODE = 0o700;
+
 /** Whose lock protocol guards the credentials file. */
 export type LockProtocol = "claude-code" | "plugin";
 
@@ -26,6 +33,14 @@ export interface LockPlan {
   refreshLocks: string[];
   /** Held around the file write only, when Claude Code also writes this file. */
   writeLock?: string;
+  /**
+   * Refresh locks taken when they can be: Claude Code's legacy `<dir>.lock` lives in the folder
+   * above its config folder, which may not be writable by the gateway's user (a read-only home, a
+   * config folder mounted into a container). Claude Code itself could not create it there either,
+   * and its current releases take `<dir>/.oauth_refresh.lock` first, which we always hold; so we go
+   * on without it and say so once, instead of failing every refresh forever.
+   */
+  optionalLocks?: string[];
 }
 
 /** The name Claude Code gives its credentials file inside its config directory. */
@@ -50,6 +65,7 @@ export function lockPlanFor(realCredentialsPath: string): LockPlan {
       protocol: "claude-code",
       refreshLocks: [path.join(dir, ".oauth_refresh.lock"), `${dir}.lock`],
       writeLock: path.join(dir, ".storage-write.lock"),
+      optionalLocks: [`${dir}.lock`],
     };
   }
   return { protocol: "plugin", refreshLocks: [`${resolved}.lock`] };
@@ -203,7 +219,7 @@ async function takeOverDeadLock(lockPath: string, options: LockOptions): Promise
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function acquireLock(lockPath: string, options: LockOptions): Promise<Release> {
-  await fs.mkdir(path.dirname(lockPath), { recursive: true });
+  await fs.mkdir(path.dirname(lockPath), { recursive: true, mode: PRIVATE_DIR_MODE });
   const deadline = Date.now() + options.waitMs;
   for (;;) {
     const release = (await tryLock(lockPath, options)) ?? (await takeOverDeadLock(lockPath, options));
@@ -215,12 +231,25 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
   }
 }
 
+/** A lock that cannot be created where it must live (not a busy one): the folder refuses writes. */
+export function isUncreatable(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EACCES" || code === "EPERM" || code === "EROFS";
+}
+
+export interface OptionalLocks {
+  /** Locks skipped when they cannot be created (see LockPlan.optionalLocks). */
+  optional?: readonly string[];
+  /** Told each time an optional lock was skipped, with the file system's error. */
+  onSkipped?: (lockPath: string, err: NodeJS.ErrnoException) => void;
+}
+
 /**
  * Takes every lock in `lockPaths`, in order, or none: when one is busy the ones already taken are
  * released before waiting, as Claude Code does, so a peer taking the same locks in the same order
  * is never blocked by a half-held set.
  */
-export async function acquireLocks(lockPaths: readonly string[], options: LockOptions): Promise<Release> {
+export async function acquireLocks(lockPaths: readonly string[], options: LockOptions, optional: OptionalLocks = {}): Promise<Release> {
   const deadline = Date.now() + options.waitMs;
   for (;;) {
     const held: Release[] = [];
@@ -230,8 +259,15 @@ export async function acquireLocks(lockPaths: readonly string[], options: LockOp
     let busy: string | undefined;
     try {
       for (const lockPath of lockPaths) {
-        await fs.mkdir(path.dirname(lockPath), { recursive: true });
-        const release = (await tryLock(lockPath, options)) ?? (await takeOverDeadLock(lockPath, options));
+        let release: Release | undefined;
+        try {
+          await fs.mkdir(path.dirname(lockPath), { recursive: true, mode: PRIVATE_DIR_MODE });
+          release = (await tryLock(lockPath, options)) ?? (await takeOverDeadLock(lockPath, options));
+        } catch (err) {
+          if (!optional.optional?.includes(lockPath) || !isUncreatable(err)) throw err;
+          optional.onSkipped?.(lockPath, err as NodeJS.ErrnoException);
+          continue;
+        }
         if (!release) {
           busy = lockPath;
           break;
@@ -251,8 +287,8 @@ export async function acquireLocks(lockPaths: readonly string[], options: LockOp
   }
 }
 
-export async function withLocks<T>(lockPaths: readonly string[], options: LockOptions, fn: () => Promise<T>): Promise<T> {
-  const release = await acquireLocks(lockPaths, options);
+export async function withLocks<T>(lockPaths: readonly string[], options: LockOptions, fn: () => Promise<T>, optional: OptionalLocks = {}): Promise<T> {
+  const release = await acquireLocks(lockPaths, options, optional);
   try {
     return await fn();
   } finally {

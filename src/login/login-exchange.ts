@@ -1,9 +1,9 @@
 import type { PluginConfig } from "../core/config.js";
-import { DEFAULT_INDENT, readCredentialsFile, withTokens, type TokenSet } from "./credentials.js";
+import type { TokenSet } from "./credentials.js";
+import { defaultStoreDeps, saveLogin } from "./credentials-store.js";
 import { PluginError, errorMessage } from "../core/errors.js";
 import { buildCodeExchangeRequest, type PkcePair } from "./pkce.js";
 import { redact } from "../core/redact.js";
-import { defaultRefreshDeps, persist, withRefreshLocks } from "./refresh.js";
 import { parseTokenAnswer, postToken, type FetchLike } from "./token-endpoint.js";
 
 /**
@@ -19,15 +19,10 @@ export async function completeLogin<T>(
   publish: () => Promise<T>,
   options: { fetch?: FetchLike; now?: () => number } = {},
 ): Promise<{ tokens: TokenSet; published: T }> {
-  const answer = await postToken(buildCodeExchangeRequest(config.tokenUrl, config.clientId, code, pkce), options.fetch ? { fetch: options.fetch } : {});
+  const answer = await postToken(buildCodeExchangeRequest(config.tokenUrl, config.clientId, code, pkce, config.userAgent), options.fetch ? { fetch: options.fetch } : {});
   const tokens = parseTokenAnswer(answer, (options.now ?? Date.now)());
-  const deps = defaultRefreshDeps(config);
   // Under every lock that guards the file (Claude Code's too, when the file is its own).
-  await withRefreshLocks(deps, async () => {
-    // Keep whatever else the file holds (another tool's keys); the login itself is replaced.
-    const existing = await readCredentialsFile(config.credentialsPath).then((r) => r.document).catch(() => ({}));
-    await persist(deps, withTokens(existing, tokens), DEFAULT_INDENT);
-  });
+  await saveLogin(defaultStoreDeps(config), tokens);
   return { tokens, published: await publish() };
 }
 

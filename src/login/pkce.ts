@@ -58,9 +58,10 @@ export function parsePastedCode(pasted: string, expectedState: string): string {
   return code;
 }
 
-export function buildCodeExchangeRequest(tokenUrl: string, clientId: string, code: string, pkce: PkcePair): TokenRequest {
+export function buildCodeExchangeRequest(tokenUrl: string, clientId: string, code: string, pkce: PkcePair, userAgent?: string): TokenRequest {
   return {
     url: tokenUrl,
     body: { grant_type: "authorization_code", code, state: pkce.state, redirect_uri: REDIRECT_URI, client_id: clientId, code_verifier: pkce.verifier },
+    ...(userAgent ? { userAgent } : {}),
   };
 }

@@ -6,8 +6,10 @@ import { resolveConfig, type PluginConfig } from "../core/config.js";
 import { readCredentialsFile, writeCredentialsFile } from "./credentials.js";
 import { PluginError } from "../core/errors.js";
 import { CLAUDE_CODE_REFRESH_LOCK } from "./lock.js";
-import { CLAUDE_CODE_POST_TIMEOUT_MS, defaultRefreshDeps, runRefresh, type CrashPoint, type RefreshDeps, type RefreshResult } from "./refresh.js";
-import type { RawAnswer, TokenRequest } from "./token-endpoint.js";
+import { TOKEN_POST_TIMEOUT_MS, defaultRefreshDeps, runRefresh, type CrashPoint, type RefreshDeps, type RefreshResult } from "./refresh.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, postToken, type RawAnswer, type TokenRequest } from "./token-endpoint.js";
+import { maybeSpentPathFor } from "./maybe-spent.js";
+import { claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint, type MintedLogin } from "../../test/support/fake-token-endpoint.js";
 
 const NOW = 1_767_225_600_000;
 const MINUTE = 60_000;
@@ -224,7 +226,7 @@ describe("runRefresh", () => {
 
   it("a failed POST releases the lock: the next call works", async () => {
     await writeFile(NOW + 30 * MINUTE);
-    server.script.push(() => ({ status: 503, headers: new Headers(), body: "unavailable" }));
+    server.script.push(() => ({ status: 503, headers: new Headers(), body: JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }) }));
     expect((await refreshError(runRefresh(deps()))).code).toBe("server_error");
     expect((await runRefresh(deps())).kind).toBe("refreshed");
     expect(server.requests).toHaveLength(2);
@@ -282,6 +284,7 @@ describe("runRefresh", () => {
       protocol: "claude-code",
       refreshLocks: [path.join(claudeDir, ".oauth_refresh.lock"), `${claudeDir}.lock`],
       writeLock: path.join(claudeDir, ".storage-write.lock"),
+      optionalLocks: [`${claudeDir}.lock`],
     });
     expect(d.refreshLockOptions).toBe(CLAUDE_CODE_REFRESH_LOCK);
   });
@@ -310,33 +313,106 @@ describe("runRefresh", () => {
     expect(defaultRefreshDeps(config, { lockPlan: { protocol: "plugin", refreshLocks: ["/x.lock"] } }).lockPlan.refreshLocks).toEqual(["/x.lock"]);
   });
 
-  it("under Claude Code's locks the POST gets a short deadline, so the hold stays bounded", async () => {
-    expect(CLAUDE_CODE_POST_TIMEOUT_MS).toBeLessThan(4_000);
-    const claudeDir = path.join(dir, "claude");
+});
+
+/**
+ * A slow token endpoint must never cost the login: the server rotates when the request arrives,
+ * whether or not the client is still waiting for the answer. The fake here is the real HTTP one
+ * (rotation at arrival, answer after a delay) and the POST is the plugin's own postToken.
+ */
+describe("a slow token endpoint", () => {
+  let endpoint: FakeTokenEndpoint;
+  let claudeDir: string;
+  let real: string;
+
+  beforeEach(async () => {
+    endpoint = await startFakeTokenEndpoint({ revokeFamilyOnReuse: true });
+    claudeDir = path.join(dir, "claude");
     await fs.mkdir(claudeDir);
-    const real = path.join(claudeDir, ".credentials.json");
-    await fs.writeFile(real, JSON.stringify({ claudeAiOauth: { accessToken: "a".repeat(20), refreshToken: "r".repeat(20), expiresAt: Date.now() + 60_000 } }), { mode: 0o600 });
-    // A server that never answers.
-    const { createServer } = await import("node:http");
-    const silent = createServer(() => undefined);
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
-    const port = (silent.address() as { port: number }).port;
-    try {
-      const c = resolveConfig({ credentialsPath: real, tokenUrl: `http://127.0.0.1:${port}/v1/oauth/token` }, { stateDir: dir });
-      let lockedAt = 0;
-      const started = Date.now();
-      const err = await refreshError(runRefresh(defaultRefreshDeps(c, { at: (p) => void (p === "locked" ? (lockedAt = Date.now()) : undefined) })));
-      expect(err.code).toBe("outcome_unknown");
-      const held = Date.now() - lockedAt;
-      expect(held).toBeGreaterThanOrEqual(CLAUDE_CODE_POST_TIMEOUT_MS - 100);
-      expect(held).toBeLessThan(CLAUDE_CODE_POST_TIMEOUT_MS + 1_500);
-      expect(Date.now() - started).toBeLessThan(10_000);
-      // Claude Code's locks are free again.
-      await expect(fs.stat(path.join(claudeDir, ".oauth_refresh.lock"))).rejects.toMatchObject({ code: "ENOENT" });
-      await expect(fs.stat(`${claudeDir}.lock`)).rejects.toMatchObject({ code: "ENOENT" });
-    } finally {
-      silent.closeAllConnections();
-      await new Promise<void>((r) => silent.close(() => r()));
-    }
+    real = path.join(claudeDir, ".credentials.json");
+  });
+  afterEach(async () => {
+    await endpoint.close();
+  });
+
+  async function writeLogin(): Promise<MintedLogin> {
+    const login = endpoint.mintLogin({ expiresInSec: 120 });
+    await fs.writeFile(real, JSON.stringify(claudeCredentialsJson(login)), { mode: 0o600 });
+    return login;
+  }
+  const claudeConfig = () => resolveConfig({ credentialsPath: real, tokenUrl: endpoint.url }, { stateDir: dir });
+
+  it("in Claude Code file mode an answer after 4 s is waited for and saved: one POST, no reuse, the file holds the newest tokens", async () => {
+    await writeLogin();
+    endpoint.failNext({ rotateThenStallMs: 4_000 });
+    const result = await runRefresh(defaultRefreshDeps(claudeConfig()));
+    expect(result.kind).toBe("refreshed");
+    expect(endpoint.posts.map((p) => p.status)).toEqual([200]);
+    const newest = endpoint.latest();
+    const read = await readCredentialsFile(real);
+    expect(read.oauth.refreshToken).toBe(newest?.refreshToken);
+    expect(read.oauth.accessToken).toBe(newest?.accessToken);
+    // Claude Code's locks are free again.
+    await expect(fs.stat(path.join(claudeDir, ".oauth_refresh.lock"))).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(fs.stat(`${claudeDir}.lock`)).rejects.toMatchObject({ code: "ENOENT" });
   }, 15_000);
+
+  it("the deadline is the same in both modes, and it is the normal one", () => {
+    expect(TOKEN_POST_TIMEOUT_MS).toBe(DEFAULT_REQUEST_TIMEOUT_MS);
+  });
+
+  it("after an unknown outcome the token is never sent again, by this process or another; a new token in the file resumes", async () => {
+    await writeLogin();
+    // The server rotates, then answers after the client's (shortened) deadline: the answer is lost.
+    endpoint.failNext({ rotateThenStallMs: 2_000 });
+    const impatient = (request: TokenRequest) => postToken(request, { timeoutMs: 300 });
+    const first = await refreshError(runRefresh(defaultRefreshDeps(claudeConfig(), { post: impatient })));
+    expect(first.code).toBe("outcome_unknown");
+    expect(first.message).toMatch(/will not send that refresh token again/);
+
+    // The same process, forced; then another process (fresh deps: the record is on disk).
+    const again = await refreshError(runRefresh(defaultRefreshDeps(claudeConfig()), { force: true }));
+    expect(again.code).toBe("token_maybe_spent");
+    const other = await refreshError(runRefresh(defaultRefreshDeps(resolveConfig({ credentialsPath: real, tokenUrl: endpoint.url }, { stateDir: path.join(dir, "elsewhere") }))));
+    expect(other.code).toBe("token_maybe_spent");
+    expect(endpoint.posts).toHaveLength(1); // no reuse: the spent token went out once
+    // The record holds a hash, never the token.
+    const record = await fs.readFile(maybeSpentPathFor(real), "utf8");
+    for (const t of endpoint.issuedRefreshTokens) expect(record).not.toContain(t);
+    expect((await fs.stat(maybeSpentPathFor(real))).mode & 0o777).toBe(0o600);
+
+    // A new login (or Claude Code's own refresh) puts another token in the file: refreshing resumes.
+    await writeLogin();
+    const resumed = await runRefresh(defaultRefreshDeps(claudeConfig()));
+    expect(resumed.kind).toBe("refreshed");
+    expect(endpoint.posts.map((p) => p.status)).toEqual([0, 200]);
+    await expect(fs.stat(maybeSpentPathFor(real))).rejects.toMatchObject({ code: "ENOENT" });
+  }, 15_000);
+
+  it("a proxy's gateway timeout (504) is an unknown outcome too: the token is not sent again", async () => {
+    await writeLogin();
+    endpoint.failNext({ status: 504, body: "<html><body><h1>504 Gateway Time-out</h1></body></html>", headers: { "content-type": "text/html" } });
+    expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig())))).code).toBe("outcome_unknown");
+    expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig())))).code).toBe("token_maybe_spent");
+    expect(endpoint.posts).toHaveLength(1);
+  });
+
+  it("an edge refusal spends nothing: the next try sends the same token and succeeds", async () => {
+    await writeLogin();
+    endpoint.failNext({ status: 429, body: "<!DOCTYPE html><html><title>Rate limited</title></html>", headers: { "content-type": "text/html", "retry-after": "30" } });
+    const refused = await refreshError(runRefresh(defaultRefreshDeps(claudeConfig())));
+    expect(refused.code).toBe("edge_refused");
+    expect(refused.retryAfterMs).toBe(30_000);
+    expect(refused.message).toMatch(/^Anthropic's edge refused the request: HTTP 429, HTML page; nothing was spent\./);
+    expect((await runRefresh(defaultRefreshDeps(claudeConfig()))).kind).toBe("refreshed");
+    expect(endpoint.posts.map((p) => p.status)).toEqual([429, 200]);
+  });
+
+  it("sends the configured userAgent", async () => {
+    await writeLogin();
+    const seen: TokenRequest[] = [];
+    const c = resolveConfig({ credentialsPath: real, tokenUrl: endpoint.url, userAgent: "claude-cli/2.1.328 (external, cli)" }, { stateDir: dir });
+    await runRefresh(defaultRefreshDeps(c, { post: (r) => (seen.push(r), postToken(r)) }));
+    expect(seen[0]?.userAgent).toBe("claude-cli/2.1.328 (external, cli)");
+  });
 });

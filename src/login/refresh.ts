@@ -1,10 +1,11 @@
 import type { PluginConfig } from "../core/config.js";
-import { howToLogInAgain, readCredentialsFile, withTokens, writeCredentialsFile, type ClaudeOAuth, type CredentialsFileRead, type TokenSet } from "./credentials.js";
+import { howToLogInAgain, withTokens, type ClaudeOAuth, type TokenSet } from "./credentials.js";
+import { defaultStoreDeps, persist, recoverTempFiles, withRefreshLocks, type StoreDeps } from "./credentials-store.js";
+import { realPathOf } from "./lock.js";
 import { PluginError } from "../core/errors.js";
-import { CLAUDE_CODE_REFRESH_LOCK, REFRESH_LOCK, WRITE_LOCK, lockPlanFor, realPathOf, withLock, withLocks, type LockOptions, type LockPlan } from "./lock.js";
 import { MINUTE_MS, isRefreshDue } from "./schedule.js";
-import { recoverInterruptedWrite } from "./write-recovery.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, buildRefreshRequest, parseTokenAnswer, postToken, type RawAnswer, type TokenRequest } from "./token-endpoint.js";
+import { fileMaybeSpentRecord, maybeSpentPathFor, type MaybeSpentRecord } from "./maybe-spent.js";
 
 /**
  * One refresh transaction: lock, re-read, decide, POST, persist, release. Every caller (the
@@ -41,77 +42,61 @@ export interface RefreshOptions {
 export type CrashPoint = "locked" | "before-post" | "after-post" | "after-persist";
 
 /**
- * The POST's deadline while we hold Claude Code's refresh lock. Claude Code waits for that lock
- * only 5 tries 1-2 s apart (at least ~4 s) and then goes on with the token it has, so our whole
- * hold (read, POST, persist) must stay well under 4 s. A POST cut off at this deadline is
- * "outcome unknown", as any timeout, and is retried with back-off outside the lock.
+ * One deadline for every token POST, Claude Code's file included. A POST is never cut short to
+ * suit a lock: the server does not stop because the client gave up, so an answer arriving after
+ * the cut has rotated the token and the new one would be lost. Claude Code's lock wait (5 tries,
+ * 1-2 s apart) is bounded instead by refreshing while Claude Code has no reason to (see
+ * `sharedFileMarginMs` in schedule.ts), and an unknown outcome is never retried with the same
+ * token (maybe-spent.ts).
  */
-export const CLAUDE_CODE_POST_TIMEOUT_MS = 3_000;
+export const TOKEN_POST_TIMEOUT_MS = DEFAULT_REQUEST_TIMEOUT_MS;
 
-export interface RefreshDeps {
+/** The store's file access and locks (credentials-store.ts, the file's one writer), plus the POST. */
+export interface RefreshDeps extends StoreDeps {
   config: PluginConfig;
   now(): number;
   post(request: TokenRequest): Promise<RawAnswer>;
-  read(path: string): Promise<CredentialsFileRead>;
-  write(path: string, document: Record<string, unknown>, indent: string): Promise<void>;
-  lockPlan: LockPlan;
-  refreshLockOptions: LockOptions;
-  writeLockOptions: LockOptions;
+  /** Refresh tokens whose POST had an unknown outcome: never sent again. */
+  maybeSpent: MaybeSpentRecord;
   at?: (point: CrashPoint) => void | Promise<void>;
+  /** Told when an optional refresh lock (Claude Code's legacy one) could not be created and was skipped. */
+  onLockSkipped?: (lockPath: string, err: NodeJS.ErrnoException) => void;
 }
 
 export function defaultRefreshDeps(config: PluginConfig, overrides: Partial<RefreshDeps> = {}): RefreshDeps {
-  // Planned from the file's real path at each use, not once: a symlink to Claude Code's file made
-  // while the gateway runs takes Claude Code's locks from the next transaction on.
-  const plan = () => lockPlanFor(realPathOf(config.credentialsPath));
-  const sharedWithClaudeCode = () => plan().protocol === "claude-code";
+  const store = defaultStoreDeps(config);
   return {
     config,
     now: Date.now,
-    post: (request) => postToken(request, { timeoutMs: sharedWithClaudeCode() ? CLAUDE_CODE_POST_TIMEOUT_MS : DEFAULT_REQUEST_TIMEOUT_MS }),
-    read: readCredentialsFile,
-    write: writeCredentialsFile,
+    post: (request) => postToken(request, { timeoutMs: TOKEN_POST_TIMEOUT_MS }),
+    read: store.read,
+    write: store.write,
+    // Getters: the plan follows the file's real path at each use (see defaultStoreDeps).
     get lockPlan() {
-      return plan();
+      return store.lockPlan;
     },
     get refreshLockOptions() {
-      return sharedWithClaudeCode() ? CLAUDE_CODE_REFRESH_LOCK : REFRESH_LOCK;
+      return store.refreshLockOptions;
     },
-    writeLockOptions: WRITE_LOCK,
+    writeLockOptions: store.writeLockOptions,
+    maybeSpent: fileMaybeSpentRecord(() => maybeSpentPathFor(realPathOf(config.credentialsPath))),
     ...overrides,
   };
-}
-
-/** Runs `fn` holding every refresh lock of the plan (Claude Code's, when the file is its). */
-export function withRefreshLocks<T>(deps: RefreshDeps, fn: () => Promise<T>): Promise<T> {
-  const { lockPlan, refreshLockOptions } = deps;
-  return withLocks(lockPlan.refreshLocks, refreshLockOptions, fn);
-}
-
-/** Writes the file under the write lock when there is one; call it holding the refresh locks. */
-export async function persist(deps: RefreshDeps, document: Record<string, unknown>, indent: string): Promise<void> {
-  const { credentialsPath } = deps.config;
-  const write = () => deps.write(credentialsPath, document, indent);
-  if (deps.lockPlan.writeLock) await withLock(deps.lockPlan.writeLock, deps.writeLockOptions, write);
-  else await write();
 }
 
 function asPersistError(err: unknown): PluginError {
   return err instanceof PluginError ? err : new PluginError("persist_failed", `Could not save the credentials file: ${String(err)}`, { cause: err });
 }
 
-/** Finishes a write a killed process left half-done; see write-recovery.ts. */
-export async function recoverTempFiles(deps: RefreshDeps): Promise<void> {
-  const { credentialsPath } = deps.config;
-  const current = () => deps.read(credentialsPath).then((r) => r.oauth).catch(() => undefined);
-  const recover = () => recoverInterruptedWrite(credentialsPath, current);
-  if (deps.lockPlan.writeLock) await withLock(deps.lockPlan.writeLock, deps.writeLockOptions, recover);
-  else await recover();
-}
+const NEVER_AGAIN =
+  "The plugin will not send that refresh token again (a second use of a spent token revokes the login everywhere); it resumes by itself as soon as the credentials file holds a new one.";
 
-/** The same recovery for a process starting up, under the refresh lock. */
-export function recoverAtStart(deps: RefreshDeps): Promise<void> {
-  return withRefreshLocks(deps, () => recoverTempFiles(deps));
+function maybeSpentError(credentialsPath: string): PluginError {
+  return new PluginError(
+    "token_maybe_spent",
+    `The refresh token in ${credentialsPath} may already have been spent: an earlier refresh with it ended without an answer. ${NEVER_AGAIN} ` +
+      `If Claude Code shares the file, its next refresh may replace it; otherwise: ${howToLogInAgain(credentialsPath)}`,
+  );
 }
 
 export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}): Promise<RefreshResult> {
@@ -142,12 +127,20 @@ export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}
       return { kind: options.unsaved ? "refreshed" : "not-due", oauth: current.oauth };
     }
 
+    const spending = current.oauth.refreshToken;
+    if (await deps.maybeSpent.has(spending)) throw maybeSpentError(config.credentialsPath);
+
     await deps.at?.("before-post");
-    const answer = await deps.post(buildRefreshRequest(current.oauth.refreshToken, config.tokenUrl, config.clientId));
     let tokens: TokenSet;
     try {
-      tokens = parseTokenAnswer(answer, deps.now(), current.oauth.refreshToken);
+      const answer = await deps.post(buildRefreshRequest(spending, config.tokenUrl, config.clientId, config.userAgent));
+      tokens = parseTokenAnswer(answer, deps.now(), spending);
     } catch (err) {
+      if (err instanceof PluginError && err.code === "outcome_unknown") {
+        // Recorded before the lock is released, so no process that takes it next sends this token.
+        await deps.maybeSpent.mark(spending).catch(() => undefined);
+        throw new PluginError("outcome_unknown", `${err.message} ${NEVER_AGAIN}`, { cause: err });
+      }
       // Every caller (log, status, CLI, alert) must be told what to do, not only that it failed.
       if (err instanceof PluginError && err.code === "needs_login") throw new PluginError("needs_login", `${err.message} ${howToLogInAgain(config.credentialsPath)}`, { cause: err });
       throw err;
@@ -161,6 +154,7 @@ export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}
     } catch (err) {
       return { kind: "refreshed-unsaved", oauth, unsaved: { document: merged, indent: current.indent, oauth }, error: asPersistError(err) };
     }
+    await deps.maybeSpent.clear().catch(() => undefined);
     await deps.at?.("after-persist");
     return { kind: "refreshed", oauth };
   });

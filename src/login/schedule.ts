@@ -33,6 +33,20 @@ export function effectiveMarginMs(configuredMs: number, lifetimeMs?: number): nu
   return OPENCLAW_CUTOFF_MS + Math.min(configuredMs, Math.floor(usableMs / 2));
 }
 
+/** Claude Code refreshes when under 5 minutes remain (2.1.328). */
+export const CLAUDE_CODE_MARGIN_MS = 5 * MINUTE_MS;
+/**
+ * On a file shared with Claude Code we refresh at least this early: then Claude Code, which only
+ * takes its refresh lock inside its own 5-minute margin, has no reason to want the lock while we
+ * hold it, however slowly the token endpoint answers (our POST may take up to its full deadline).
+ */
+export const SHARED_FILE_MIN_MARGIN_MS = 3 * CLAUDE_CODE_MARGIN_MS;
+
+/** Pure: the configured margin, raised to `SHARED_FILE_MIN_MARGIN_MS` on a file Claude Code shares. */
+export function sharedFileMarginMs(configuredMs: number, sharedWithClaudeCode: boolean): number {
+  return sharedWithClaudeCode ? Math.max(configuredMs, SHARED_FILE_MIN_MARGIN_MS) : configuredMs;
+}
+
 export function refreshDueAt(expiresAt: number, refreshBeforeMs: number): number {
   return expiresAt - refreshBeforeMs;
 }

@@ -1,9 +1,9 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { PluginError } from "../core/errors.js";
+import { PluginError, isRetryable } from "../core/errors.js";
 import { rememberSecret } from "../core/redact.js";
-import { DEFAULT_REQUEST_TIMEOUT_MS, buildRefreshRequest, parseRetryAfter, parseTokenAnswer, postToken, type FetchLike, type RawAnswer } from "./token-endpoint.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_USER_AGENT, buildRefreshRequest, describeBody, parseRetryAfter, parseTokenAnswer, postToken, type FetchLike, type RawAnswer } from "./token-endpoint.js";
 
 const NOW = 1_767_225_600_000;
 const OLD_REFRESH = "sk-ant-ort01-FAKE-old-refresh-token-aaaaaaaaaaaaaaaa";
@@ -89,13 +89,21 @@ describe("parseTokenAnswer: 200", () => {
     ["refresh_token empty", answer(200, goodBody({ refresh_token: "" })), OLD_REFRESH],
     ["refresh_token not a string", answer(200, goodBody({ refresh_token: 7 })), OLD_REFRESH],
     ["no refresh_token and no previous", answer(200, goodBody({ refresh_token: undefined })), null],
-    ["not JSON", answer(200, "<html>ok</html>"), OLD_REFRESH],
+    ["plain text", answer(200, "ok"), OLD_REFRESH],
     ["a JSON array", answer(200, "[]"), OLD_REFRESH],
     ["empty body", answer(200, ""), OLD_REFRESH],
   ];
 
-  it.each(bad200)("%s -> bad_response", (_name, a, previous) => {
-    expect(parseError(a, previous).code).toBe("bad_response");
+  // The server said 200: it has rotated the token, and the answer cannot be used. Sending the old
+  // token again would be a reuse, so this is an unknown outcome, never a plain retry.
+  it.each(bad200)("%s -> outcome_unknown (the server said 200: it rotated)", (_name, a, previous) => {
+    const e = parseError(a, previous);
+    expect(e.code).toBe("outcome_unknown");
+    expect(e.message).toMatch(/probably rotated/);
+  });
+
+  it("a 200 HTML page (a captive portal, a CDN challenge) is the edge, not the OAuth server", () => {
+    expect(parseError(answer(200, "<html>ok</html>")).code).toBe("edge_refused");
   });
 
   it("other 2xx are not accepted", () => {
@@ -105,10 +113,10 @@ describe("parseTokenAnswer: 200", () => {
 });
 
 describe("parseTokenAnswer: errors", () => {
-  it("Cloudflare HTML 403 -> bad_response", () => {
+  it("Cloudflare HTML 403 -> edge_refused, nothing spent", () => {
     const e = parseError(answer(403, "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>cf</body></html>", { "content-type": "text/html" }));
-    expect(e.code).toBe("bad_response");
-    expect(e.message).toContain("HTTP 403");
+    expect(e.code).toBe("edge_refused");
+    expect(e.message).toContain("HTTP 403, HTML page; nothing was spent");
   });
 
   it.each([400, 401])("%i invalid_grant -> needs_login", (status) => {
@@ -118,9 +126,9 @@ describe("parseTokenAnswer: errors", () => {
     expect(e.message).toContain("Refresh token not found or invalid");
   });
 
-  it("404 with a JSON body (the older spent-token answer) -> needs_login; 404 HTML -> bad_response", () => {
+  it("404 with an OAuth body (the older spent-token answer) -> needs_login; 404 HTML -> edge_refused", () => {
     expect(parseError(answer(404, { error: "not_found" })).code).toBe("needs_login");
-    expect(parseError(answer(404, "<html>Not Found</html>")).code).toBe("bad_response");
+    expect(parseError(answer(404, "<html>Not Found</html>")).code).toBe("edge_refused");
   });
 
   it("429 with Retry-After seconds -> rate_limited with retryAfterMs", () => {
@@ -131,19 +139,27 @@ describe("parseTokenAnswer: errors", () => {
   });
 
   it("429 with Retry-After as an HTTP date -> rate_limited with the time until then", () => {
-    const e = parseError(answer(429, "", { "retry-after": new Date(NOW + 90_000).toUTCString() }));
+    const e = parseError(answer(429, { type: "error", error: { type: "rate_limit_error", message: "Rate limited" } }, { "retry-after": new Date(NOW + 90_000).toUTCString() }));
     expect(e.code).toBe("rate_limited");
     expect(e.retryAfterMs).toBe(90_000);
   });
 
-  it("429 without Retry-After -> rate_limited, no retryAfterMs", () => {
-    const e = parseError(answer(429, ""));
+  it("429 from the OAuth server without Retry-After -> rate_limited, no retryAfterMs", () => {
+    const e = parseError(answer(429, { error: "rate_limit_error" }));
     expect(e.code).toBe("rate_limited");
     expect(e.retryAfterMs).toBeUndefined();
   });
 
-  it.each([500, 502, 503, 504])("%i -> server_error", (status) => {
-    expect(parseError(answer(status, "<html>Bad gateway</html>")).code).toBe("server_error");
+  it.each([500, 503])("%i with a JSON error -> server_error", (status) => {
+    expect(parseError(answer(status, { type: "error", error: { type: "api_error", message: "Internal server error" } })).code).toBe("server_error");
+  });
+
+  it.each([502, 520])("%i (the origin answered badly behind a proxy) -> server_error, even as HTML", (status) => {
+    expect(parseError(answer(status, "<html>Bad gateway</html>", { "content-type": "text/html" })).code).toBe("server_error");
+  });
+
+  it.each([504, 524])("%i (the proxy gave up waiting on the origin) -> outcome_unknown", (status) => {
+    expect(parseError(answer(status, "<html>Gateway Time-out</html>")).code).toBe("outcome_unknown");
   });
 
   it.each([301, 302, 307, 308])("%i redirect -> bad_response", (status) => {
@@ -157,8 +173,85 @@ describe("parseTokenAnswer: errors", () => {
     expect(e.message).toContain("clientId");
   });
 
-  it("400 JSON without an error field -> rejected", () => {
-    expect(parseError(answer(400, { message: "nope" })).code).toBe("rejected");
+  it("400 JSON without an OAuth error field -> edge_refused (the OAuth server always says `error`)", () => {
+    expect(parseError(answer(400, { message: "nope" })).code).toBe("edge_refused");
+  });
+});
+
+/**
+ * Answers recorded from the kinds of edges that sit in front of token endpoints (Cloudflare,
+ * CloudFront, nginx, Anthropic's API front), trimmed. The rule under test: only the OAuth server's
+ * own error body (`{"error": "..."}`) may say anything about the login; everything else at the
+ * edge is `edge_refused` (nothing spent, retried with back-off, never needs-login).
+ */
+describe("parseTokenAnswer: edge refusals told apart from OAuth errors", () => {
+  const CF_CHALLENGE = `<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title><meta http-equiv="refresh" content="390"></head><body><div class="main-wrapper" role="main"><h1>platform.claude.com</h1><noscript>Enable JavaScript and cookies to continue</noscript></div></body></html>`;
+  const CF_1020 = `<!DOCTYPE html>\n<!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->\n<head><title>Access denied | platform.claude.com used Cloudflare to restrict access</title></head><body><h1>Error 1020</h1><h2>Access denied</h2><p>Ray ID: 8f0c2a1b3c4d5e6f</p></body></html>`;
+  const CF_1015 = `<html><head><title>Rate limited</title></head><body><h1>Error 1015</h1><p>You are being rate limited</p><p>The owner of this website (platform.claude.com) has banned you temporarily from accessing this website.</p></body></html>`;
+  const CF_522 = `<!DOCTYPE html><html><head><title>platform.claude.com | 522: Connection timed out</title></head><body>Connection timed out Error code 522</body></html>`;
+  const CLOUDFRONT_403 = `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN"><HTML><HEAD><TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY><H1>403 ERROR</H1><H2>The request could not be satisfied.</H2>Request blocked.</BODY></HTML>`;
+  const NGINX_404 = `<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>`;
+  const API_403 = { type: "error", error: { type: "permission_error", message: "Request not allowed" } };
+  const API_404 = { type: "error", error: { type: "not_found_error", message: "Not Found" } };
+  const html = { "content-type": "text/html; charset=UTF-8" };
+
+  const edge: Array<[string, RawAnswer, string, number | undefined]> = [
+    ["Cloudflare challenge 403", answer(403, CF_CHALLENGE, { ...html, "cf-ray": "8f0c2a1b3c4d5e6f-FRA" }), "HTTP 403, HTML page", undefined],
+    ["Cloudflare 1020 access denied", answer(403, CF_1020, html), "HTTP 403, HTML page", undefined],
+    ["Cloudflare 1015 rate limited with Retry-After", answer(429, CF_1015, { ...html, "retry-after": "60" }), "HTTP 429, HTML page", 60_000],
+    ["a bare 429, no body, no Retry-After", answer(429, ""), "HTTP 429, empty body", undefined],
+    ["a 429 in plain text with an HTTP-date Retry-After", answer(429, "Too Many Requests", { "retry-after": new Date(NOW + 45_000).toUTCString() }), "HTTP 429, plain text", 45_000],
+    ["CloudFront 403", answer(403, CLOUDFRONT_403, html), "HTTP 403, HTML page", undefined],
+    ["nginx 404 page", answer(404, NGINX_404, html), "HTTP 404, HTML page", undefined],
+    ["a 404 with an empty body", answer(404, ""), "HTTP 404, empty body", undefined],
+    ["a 404 HTML page sent as text/plain", answer(404, "<html><body>Not Found</body></html>", { "content-type": "text/plain" }), "HTTP 404, HTML page", undefined],
+    ["Anthropic's API envelope 403 (no OAuth error)", answer(403, API_403, { "content-type": "application/json" }), "HTTP 403, JSON without an OAuth error (permission_error)", undefined],
+    ["Anthropic's API envelope 404 (no OAuth error)", answer(404, API_404, { "content-type": "application/json" }), "HTTP 404, JSON without an OAuth error (not_found_error)", undefined],
+    ["a 403 with broken JSON", answer(403, `{"error":`, { "content-type": "application/json" }), "HTTP 403, broken JSON", undefined],
+    ["a 401 with an HTML login page", answer(401, "<html><body>Sign in</body></html>"), "HTTP 401, HTML page", undefined],
+    ["a 503 Cloudflare maintenance page", answer(503, "<!DOCTYPE html><html><title>Service Temporarily Unavailable</title></html>", html), "HTTP 503, HTML page", undefined],
+    ["Cloudflare 522 (the origin was never reached)", answer(522, CF_522, html), "HTTP 522, HTML page", undefined],
+    ["Cloudflare 521 with an empty body", answer(521, ""), "HTTP 521, empty body", undefined],
+  ];
+
+  it.each(edge)("%s -> edge_refused: what it is, nothing spent, Retry-After honoured", (_name, a, what, retryAfterMs) => {
+    const e = parseError(a);
+    expect(e.code).toBe("edge_refused");
+    expect(e.message).toContain(`Anthropic's edge refused the request: ${what}; nothing was spent.`);
+    expect(e.message).toContain("userAgent");
+    expect(e.message).not.toMatch(/invalid_grant|log in/i);
+    expect(e.retryAfterMs).toBe(retryAfterMs);
+    expect(isRetryable(e.code)).toBe(true);
+  });
+
+  const oauth: Array<[string, RawAnswer, string]> = [
+    ["400 invalid_grant (a spent token)", answer(400, { error: "invalid_grant", error_description: "Refresh token not found or invalid" }), "needs_login"],
+    ["401 invalid_grant", answer(401, { error: "invalid_grant" }), "needs_login"],
+    ["404 with an OAuth body (the older spent-token answer)", answer(404, { error: "not_found", error_description: "Refresh token not found" }), "needs_login"],
+    ["404 invalid_grant", answer(404, { error: "invalid_grant" }), "needs_login"],
+    ["403 access_denied", answer(403, { error: "access_denied", error_description: "Client not allowed" }), "rejected"],
+    ["401 invalid_client", answer(401, { error: "invalid_client", error_description: "Client authentication failed" }), "rejected"],
+    ["400 unsupported_grant_type", answer(400, { error: "unsupported_grant_type" }), "rejected"],
+    ["429 OAuth rate limit", answer(429, { error: "rate_limit_exceeded" }, { "retry-after": "5" }), "rate_limited"],
+    ["429 API envelope", answer(429, { type: "error", error: { type: "rate_limit_error", message: "Rate limited" } }), "rate_limited"],
+    ["529 API envelope overloaded", answer(529, { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }), "server_error"],
+  ];
+  it.each(oauth)("%s -> %s (the OAuth server spoke)", (_name, a, code) => {
+    expect(parseError(a).code).toBe(code);
+  });
+
+  it("an HTML page that contains the words invalid_grant is still the edge", () => {
+    expect(parseError(answer(400, "<html><body>invalid_grant</body></html>")).code).toBe("edge_refused");
+  });
+
+  it("describeBody names each kind of body", () => {
+    expect(describeBody(answer(403, ""))).toBe("empty body");
+    expect(describeBody(answer(403, "   \n"))).toBe("empty body");
+    expect(describeBody(answer(403, "<html></html>"))).toBe("HTML page");
+    expect(describeBody(answer(403, "blocked", { "content-type": "text/html" }))).toBe("HTML page");
+    expect(describeBody(answer(403, "blocked"))).toBe("plain text");
+    expect(describeBody(answer(403, "{oops", { "content-type": "application/json" }))).toBe("broken JSON");
+    expect(describeBody(answer(403, { message: "x" }))).toBe("JSON without an OAuth error");
   });
 });
 
@@ -290,7 +383,14 @@ describe("postToken", () => {
     expect(r?.method).toBe("POST");
     expect(r?.url).toBe("/v1/oauth/token");
     expect(r?.headers["content-type"]).toBe("application/json");
+    expect(r?.headers["user-agent"]).toBe(DEFAULT_USER_AGENT);
     expect(JSON.parse(r?.body ?? "")).toEqual(request.body);
+  });
+
+  it("sends the request's userAgent (config `userAgent`) instead of the default", async () => {
+    const { url, received } = await startServer((_req, res) => res.writeHead(200).end(JSON.stringify(goodBody())));
+    await postToken(buildRefreshRequest(OLD_REFRESH, url, CLIENT_ID, "claude-cli/2.1.328 (external, cli)"), { timeoutMs: 2000 });
+    expect(received[0]?.headers["user-agent"]).toBe("claude-cli/2.1.328 (external, cli)");
   });
 
   it("does not follow redirects", async () => {

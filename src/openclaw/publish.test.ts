@@ -2,7 +2,7 @@ import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../core/errors.js";
 import type { ProfileRanking } from "./publish.js";
-import { PROVIDER, createOpenClawPublisher, orderWithFirst, subscriptionCredential, withoutProfile, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
+import { PROVIDER, createOpenClawPublisher, orderWithFront, subscriptionCredential, withoutProfile, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
 
 const OURS = "anthropic:subscription";
 const ACCESS = "sk-ant-oat01-FAKE-published-access-token-000000000";
@@ -12,9 +12,9 @@ function store(partial: Partial<AuthProfileStore> = {}): AuthProfileStore {
   return { version: 1, profiles: {}, ...partial };
 }
 
-describe("orderWithFirst", () => {
+describe("orderWithFront", () => {
   it("an empty store -> just ours", () => {
-    expect(orderWithFirst(OURS, store())).toEqual([OURS]);
+    expect(orderWithFront([OURS], store())).toEqual([OURS]);
   });
 
   it("puts ours first and keeps the existing order of the rest", () => {
@@ -25,7 +25,7 @@ describe("orderWithFirst", () => {
       },
       order: { anthropic: ["anthropic:b", OURS, "anthropic:a"] },
     });
-    expect(orderWithFirst(OURS, s)).toEqual([OURS, "anthropic:b", "anthropic:a"]);
+    expect(orderWithFront([OURS], s)).toEqual([OURS, "anthropic:b", "anthropic:a"]);
   });
 
   it("appends Anthropic profiles missing from the order, after the ordered ones", () => {
@@ -37,7 +37,7 @@ describe("orderWithFirst", () => {
       },
       order: { anthropic: ["anthropic:old"] },
     });
-    expect(orderWithFirst(OURS, s)).toEqual([OURS, "anthropic:old", "anthropic:claude-cli", "anthropic:manual"]);
+    expect(orderWithFront([OURS], s)).toEqual([OURS, "anthropic:old", "anthropic:claude-cli", "anthropic:manual"]);
   });
 
   it("ignores other providers' profiles and orders", () => {
@@ -49,12 +49,12 @@ describe("orderWithFirst", () => {
       },
       order: { openai: ["openai:default"] },
     });
-    expect(orderWithFirst(OURS, s)).toEqual([OURS, "anthropic:x"]);
+    expect(orderWithFront([OURS], s)).toEqual([OURS, "anthropic:x"]);
   });
 
   it("lists ours once even when it is already in the order and in the profiles", () => {
     const s = store({ profiles: { [OURS]: { type: "token", provider: "anthropic", token: "FAKE" } }, order: { anthropic: [OURS, OURS] } });
-    expect(orderWithFirst(OURS, s)).toEqual([OURS]);
+    expect(orderWithFront([OURS], s)).toEqual([OURS]);
   });
 });
 

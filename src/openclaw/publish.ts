@@ -93,10 +93,6 @@ export function orderWithFront(ours: readonly string[], store: Pick<AuthProfileS
   return [...ours, ...rest];
 }
 
-export function orderWithFirst(profileId: string, store: Pick<AuthProfileStore, "profiles" | "order">): string[] {
-  return orderWithFront([profileId], store);
-}
-
 /**
  * Why the plugin blocks a profile: OpenClaw's own reason for "a usage probe says this subscription
  * is at its limit". A session pinned to an account keeps it while it is usable, whatever the order

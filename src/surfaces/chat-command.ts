@@ -1,5 +1,4 @@
 import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
-import type { AccountStatus } from "../accounts/account-pool.js";
 import { CHAT_HELP, formatChatAccounts, formatChatStatus, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand } from "./chat-reply.js";
 import type { PluginConfig } from "../core/config.js";
 import { errorMessage } from "../core/errors.js";
@@ -7,8 +6,10 @@ import type { Logger } from "../core/logger.js";
 import type { PendingLogin } from "../login/pending-login.js";
 import { buildAuthorizeUrl } from "../login/pkce.js";
 import { redact } from "../core/redact.js";
-import type { RefreshService, ServiceStatus } from "../service.js";
-import { toStatusJson } from "./status-view.js";
+import type { RefreshService } from "../service.js";
+import { statusFromAccounts, toStatusJson } from "../status/build.js";
+import { NOT_RUNNING } from "../status/messages.js";
+import type { AccountStatus, ServiceStatus } from "../status/types.js";
 
 /**
  * `/claude` in any chat OpenClaw serves, answered by the plugin itself (no model call):
@@ -30,14 +31,12 @@ export interface ChatCommandDeps {
   now?: () => number;
 }
 
-export const NOT_RUNNING = "claude-oauth-refresh is not running in this gateway (disabled, or its config is invalid: see the gateway log).";
+export { NOT_RUNNING };
 
+/** One account's state, or, with several, every account's in the order agents use them (the pool's snapshot). */
 function summary(status: ServiceStatus, now: number, accounts: AccountStatus[] = []): string {
   if (accounts.length < 2) return formatChatStatus(toStatusJson(status, now, { source: "gateway" }), now);
-  return formatChatAccounts(
-    accounts.map((a) => ({ ...toStatusJson(a, now, { source: "gateway" }), name: a.name, place: a.place })),
-    now,
-  );
+  return formatChatAccounts(statusFromAccounts(accounts, now, { source: "gateway" }).accounts ?? [], now);
 }
 
 /** The reply text for `/claude <args>`; never throws, never contains token material. */

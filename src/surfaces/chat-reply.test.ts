@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CHAT_HELP, duration, formatChatAccounts, formatChatStatus, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand, whatToDo } from "./chat-reply.js";
-import type { StatusJson } from "./status-view.js";
+import { duration } from "../status/durations.js";
+import type { StatusJson } from "../status/types.js";
+import { CHAT_HELP, formatChatAccounts, formatChatStatus, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand, whatToDo } from "./chat-reply.js";
 
 const NOW = Date.parse("2026-12-01T12:00:00.000Z");
 const MIN = 60_000;
@@ -76,7 +77,7 @@ describe("formatChatStatus", () => {
   it("expired token, login ending soon, no credentials, unsaved tokens: each has its advice", () => {
     expect(whatToDo(status({ accessToken: { expiresAt: iso(NOW - 5 * MIN), validForMinutes: 0, expired: true }, health: "broken" }), NOW)).toMatch(/has expired.*\/claude refresh/);
     expect(formatChatStatus(status({ accessToken: { expiresAt: iso(NOW - 5 * MIN), validForMinutes: 0, expired: true } }), NOW)).toMatch(/^Token expired 5 min ago$/m);
-    expect(whatToDo(status({ login: { endsAt: iso(NOW + 2 * 1440 * MIN), endsInDays: 2 } }), NOW)).toMatch(/^The login ends in 2 days.*\/claude login before then/);
+    expect(whatToDo(status({ login: { endsAt: iso(NOW + 2 * 1440 * MIN), endsInDays: 2 } }), NOW)).toMatch(/^The login ends in 2\.0 days.*\/claude login before then/);
     expect(whatToDo(status({ state: "no-credentials", health: "broken", account: undefined, accessToken: undefined }), NOW)).toMatch(/no Claude login.*\/claude login/);
     expect(whatToDo(status({ unsavedTokens: true }), NOW)).toMatch(/cannot be written/);
     expect(whatToDo(status(), NOW)).toBeUndefined();
@@ -88,7 +89,7 @@ describe("the other replies", () => {
     expect(duration(0)).toBe("0 min");
     expect(duration(59 * MIN)).toBe("59 min");
     expect(duration(61 * MIN)).toBe("1 h 1 min");
-    expect(duration(1440 * MIN)).toBe("1 days");
+    expect(duration(1440 * MIN)).toBe("1.0 days");
     expect(duration(-5)).toBe("0 min");
   });
 
@@ -116,6 +117,12 @@ describe("usage and several accounts in the reply", () => {
     expect(formatChatStatus(status(), NOW)).not.toContain("Usage");
   });
 
+  it("windows Anthropic added, by a readable name or their field name, and extra usage when on", () => {
+    const reply = formatChatStatus(status({ usage: { checkedAt: iso(NOW - MIN), windows: { fiveHour: { utilization: 61 }, seven_day_oauth_apps: { utilization: 97 }, iguana_necktie: { utilization: 5 } }, extraUsage: { enabled: true, utilization: 24.68 } } }), NOW);
+    expect(reply).toMatch(/^Usage: 5-hour 61 %; iguana_necktie 5 %; week OAuth apps 97 %; extra usage on \(25 % of its monthly limit\)$/m);
+    expect(formatChatStatus(status({ usage: { checkedAt: iso(NOW - MIN), windows: {} } }), NOW)).toMatch(/^Usage: no usage recorded yet$/m);
+  });
+
   it("several accounts: one block each, the one agents use first on top", () => {
     const text = formatChatAccounts(
       [
@@ -127,7 +134,7 @@ describe("usage and several accounts in the reply", () => {
     const blocks = text.split("\n\n");
     expect(blocks).toHaveLength(2);
     expect(blocks[0]).toMatch(/^Account work \(agents use it first\)\nClaude login: healthy/);
-    expect(blocks[1]).toMatch(/^Account default \(number 2 in line\)\nClaude login: broken/);
+    expect(blocks[1]).toMatch(/^Account default \(2nd in line\)\nClaude login: broken/);
     expect(blocks[1]).toContain("What to do: The login has ended");
   });
 });

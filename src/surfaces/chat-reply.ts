@@ -1,6 +1,9 @@
-import type { RefreshReport } from "../service.js";
-import { MINUTE_MS } from "../login/schedule.js";
-import { formatUsageWindows, type AccountStatusJson, type StatusJson } from "./status-view.js";
+import type { RefreshResult } from "../login/refresh.js";
+import { adviceFor } from "../status/advice.js";
+import { duration, MINUTE_MS, relative } from "../status/durations.js";
+import { placeWords } from "../status/place.js";
+import type { AccountStatusJson, StatusJson } from "../status/types.js";
+import { formatUsageWindows } from "./status-view.js";
 
 /**
  * What `/claude` answers in the owner's chat, as pure functions of a status snapshot and the
@@ -47,42 +50,32 @@ export const CHAT_HELP = [
 
 const STATE_WORDS: Record<StatusJson["health"], string> = { healthy: "healthy", attention: "needs attention", broken: "broken" };
 const STATE_MARK: Record<StatusJson["health"], string> = { healthy: "✅", attention: "⚠️", broken: "❌" };
-const DAY_MS = 24 * 60 * MINUTE_MS;
 
-/** "6 h 12 min", "45 min", "2.5 days": a duration for people. */
-export function duration(ms: number): string {
-  const abs = Math.max(0, ms);
-  if (abs >= DAY_MS) return `${Math.floor((abs / DAY_MS) * 10) / 10} days`;
-  if (abs >= 60 * MINUTE_MS) return `${Math.floor(abs / (60 * MINUTE_MS))} h ${Math.floor((abs % (60 * MINUTE_MS)) / MINUTE_MS)} min`;
-  return `${Math.floor(abs / MINUTE_MS)} min`;
-}
-
-function ago(at: number, now: number): string {
-  return now - at < MINUTE_MS ? "just now" : `${duration(now - at)} ago`;
-}
-
-/** What the owner should do, or nothing when all is well. */
+/** What the owner should do, in chat words, or nothing when all is well. */
 export function whatToDo(s: StatusJson, now: number): string | undefined {
-  switch (s.state) {
-    case "needs-login":
-      return "The login has ended and cannot be refreshed. Log in again: send /claude login here (or run \"openclaw claude-oauth login\" on the server).";
-    case "no-credentials":
-      return "There is no Claude login on the server yet. Send /claude login to log in.";
-    case "invalid-credentials":
-      return `The credentials file cannot be used${s.lastError ? ` (${s.lastError.message})` : ""}. Send /claude login to replace it with a new login.`;
-    case "stopped":
+  const advice = adviceFor(s, now);
+  switch (advice?.kind) {
+    case undefined:
+      return undefined;
+    case "log-in":
+      return advice.why === "login-ended"
+        ? "The login has ended and cannot be refreshed. Log in again: send /claude login here (or run \"openclaw claude-oauth login\" on the server)."
+        : "There is no Claude login on the server yet. Send /claude login to log in.";
+    case "replace-file":
+      return `The credentials file cannot be used${advice.problem ? ` (${advice.problem})` : ""}. Send /claude login to replace it with a new login.`;
+    case "check-gateway-log":
       return "The plugin is not running in this gateway; check the gateway log.";
-    default:
-      break;
+    case "fix-disk":
+      return "The credentials file cannot be written (see the gateway log): fix the disk on the server and do not restart the gateway before that.";
+    case "refresh-now":
+      return "The token has expired and agents cannot use Claude. Send /claude refresh; if that fails, /claude login.";
+    case "wait-for-retry": {
+      const retry = advice.retryAt !== undefined ? ` The plugin retries by itself ${relative(advice.retryAt, now)}.` : "";
+      return `Refreshes are failing${advice.problem ? ` (${advice.problem.split(". ")[0]})` : ""}.${retry} If it lasts, check the server's network, or send /claude refresh.`;
+    }
+    case "log-in-before-end":
+      return `The login ends ${relative(advice.endsAt, now)}; refreshing cannot extend it. Send /claude login before then.`;
   }
-  if (s.unsavedTokens) return "The credentials file cannot be written (see the gateway log): fix the disk on the server and do not restart the gateway before that.";
-  if (s.accessToken?.expired && s.state !== "refreshing") return "The token has expired and agents cannot use Claude. Send /claude refresh; if that fails, /claude login.";
-  if (s.state === "retrying" || s.state === "outcome-unknown") {
-    const retry = s.retryAt ? ` The plugin retries by itself in ${duration(Date.parse(s.retryAt) - now)}.` : "";
-    return `Refreshes are failing${s.lastError ? ` (${s.lastError.message.split(". ")[0]})` : ""}.${retry} If it lasts, check the server's network, or send /claude refresh.`;
-  }
-  if (s.login && Date.parse(s.login.endsAt) - now <= 3 * DAY_MS) return `The login ends in ${duration(Date.parse(s.login.endsAt) - now)}; refreshing cannot extend it. Send /claude login before then.`;
-  return undefined;
 }
 
 /** The reply to `/claude` and `/claude status`. */
@@ -91,12 +84,12 @@ export function formatChatStatus(s: StatusJson, now: number): string {
   if (s.account) lines.push(`Account: ${[s.account.email, s.account.subscriptionType].filter(Boolean).join(", ")}`);
   if (s.accessToken) {
     const left = Date.parse(s.accessToken.expiresAt) - now;
-    lines.push(s.accessToken.expired ? `Token expired ${duration(-left)} ago` : `Token valid for ${duration(left)}`);
+    lines.push(s.accessToken.expired ? `Token expired ${relative(now + left, now)}` : `Token valid for ${duration(left)}`);
   }
-  if (s.login) lines.push(`Login ends in ${duration(Date.parse(s.login.endsAt) - now)} (${s.login.endsAt.slice(0, 10)})`);
-  if (s.lastRefresh) lines.push(`Last refresh: ${s.lastRefresh.result === "ok" ? "ok" : "failed"}, ${ago(Date.parse(s.lastRefresh.at), now)}`);
-  if (s.retryAt) lines.push(`Next try in ${duration(Date.parse(s.retryAt) - now)}`);
-  else if (s.nextRefreshAt) lines.push(`Next refresh in ${duration(Date.parse(s.nextRefreshAt) - now)}`);
+  if (s.login) lines.push(`Login ends ${relative(Date.parse(s.login.endsAt), now)} (${s.login.endsAt.slice(0, 10)})`);
+  if (s.lastRefresh) lines.push(`Last refresh: ${s.lastRefresh.result === "ok" ? "ok" : "failed"}, ${relative(Math.min(Date.parse(s.lastRefresh.at), now), now)}`);
+  if (s.retryAt) lines.push(`Next try ${relative(Date.parse(s.retryAt), now)}`);
+  else if (s.nextRefreshAt) lines.push(`Next refresh ${relative(Date.parse(s.nextRefreshAt), now)}`);
   const usage = s.usage ? formatUsageWindows(s.usage, now) : undefined;
   if (usage) lines.push(`Usage: ${usage}`);
   else if (s.usage?.error) lines.push(`Usage unavailable: ${s.usage.error.message}`);
@@ -109,12 +102,12 @@ export function formatChatStatus(s: StatusJson, now: number): string {
 export function formatChatAccounts(accounts: readonly AccountStatusJson[], now: number): string {
   return [...accounts]
     .sort((a, b) => a.place - b.place)
-    .map((a) => `Account ${a.name} (${a.place === 1 ? "agents use it first" : `number ${a.place} in line`})\n${formatChatStatus(a, now)}`)
+    .map((a) => `Account ${a.name} (${placeWords(a.place, a.lentTo)})\n${formatChatStatus(a, now)}`)
     .join("\n\n");
 }
 
 /** The first line of the reply to `/claude refresh`, before the state. */
-export function formatRefreshOutcome(report: Pick<RefreshReport, "kind" | "message">): string {
+export function formatRefreshOutcome(report: { kind: RefreshResult["kind"] | "failed"; message: string }): string {
   switch (report.kind) {
     case "refreshed":
       return "Refreshed just now.";

@@ -33,8 +33,9 @@ export function registerCli(api: Api): void {
         .description("Show every account (or one): token validity, login end, last and next refresh, usage, state. Exit 0 healthy, 1 attention, 2 broken")
         .option("--json", "machine-readable output (stable; see README)")
         .option("--check-usage", "read the subscription's usage windows now instead of showing the last check")
+        .option("--check", "for monitors: one line, exit 0 ok, 1 broken or expired, 2 needs attention soon (OpenClaw's models status --check convention)")
         .option(...ACCOUNT_OPTION)
-        .action((opts: { json?: boolean; checkUsage?: boolean; account?: string }) => run((c) => c.statusCommand(pluginConfig(), opts)));
+        .action((opts: { json?: boolean; checkUsage?: boolean; check?: boolean; account?: string }) => run((c) => c.statusCommand(pluginConfig(), opts)));
       root
         .command("refresh")
         .description("Refresh now if due (through the running gateway when there is one)")
@@ -54,10 +55,11 @@ export function registerCli(api: Api): void {
         .action((opts: { account?: string }) => run((c) => c.loginCommand(pluginConfig(), undefined, opts)));
       root
         .command("logout")
-        .description("Remove the account's OpenClaw profile and delete its credentials file")
+        .description("Remove the account's OpenClaw profile and delete its credentials file (Claude Code's own .credentials.json is kept unless --delete-credentials)")
         .option("--keep-credentials", "keep the credentials file")
+        .option("--delete-credentials", "delete the credentials file even when it is Claude Code's own login (logs Claude Code out too)")
         .option(...ACCOUNT_OPTION)
-        .action((opts: { keepCredentials?: boolean; account?: string }) => run((c) => c.logoutCommand(pluginConfig(), opts)));
+        .action((opts: { keepCredentials?: boolean; deleteCredentials?: boolean; account?: string }) => run((c) => c.logoutCommand(pluginConfig(), opts)));
     },
     { descriptors: [{ name: CLI_ROOT, description: "Claude subscription login: status, refresh, import, login, logout", hasSubcommands: true }] },
   );

@@ -1,21 +1,22 @@
 import { promises as fs } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, listAccounts, parseAccountName } from "../accounts/accounts.js";
+import type { LockProtocol } from "../login/lock.js";
 import { AlertLedger } from "../alerts/alerts.js";
 import { resolveConfig, type PluginConfig } from "../core/config.js";
-import { parseCredentials } from "../login/credentials.js";
 import { PluginError, errorMessage } from "../core/errors.js";
 import { callPluginMethod } from "../openclaw/gateway-client.js";
-import { METHODS } from "./gateway-methods.js";
+import { METHODS, METHOD_SCOPES } from "./gateway-methods.js";
 import type { Logger } from "../core/logger.js";
-import { completeLogin, loginFailureMessage } from "../login/login-exchange.js";
 import { buildAuthorizeUrl, createPkce, parsePastedCode } from "../login/pkce.js";
-import { createOpenClawPublisher, withoutProfile } from "../openclaw/publish.js";
 import { redact } from "../core/redact.js";
-import { defaultRefreshDeps, persist, withRefreshLocks } from "../login/refresh.js";
-import { RefreshService, type RefreshReport, type ServiceStatus } from "../service.js";
-import { exitCodeFor, fileMode, formatAccountBlocks, formatStatusTable, toStatusJson, type StatusJson } from "./status-view.js";
-import { parseTokenAnswer, postToken } from "../login/token-endpoint.js";
+import type { RefreshService, RefreshReport, ServiceStatus } from "../service.js";
+import { keepsCredentialsOnLogout } from "../login/logout-policy.js";
+import { toStatusJson } from "../status/build.js";
+import { exitCodeFor } from "../status/health.js";
+import { statusFromFiles } from "../status/local.js";
+import type { StatusJson } from "../status/types.js";
+import { formatAccountBlocks, formatStatusTable } from "./status-view.js";
 
 /**
  * `openclaw claude-oauth ...`: each command asks the running gateway first (so the gateway
@@ -45,7 +46,7 @@ async function stateDirOf(): Promise<string> {
 /** One account's settings (`default`: the plugin's own); a bad name is refused before anything runs. */
 async function loadConfig(pluginConfig: unknown, account?: string): Promise<PluginConfig> {
   const stateDir = await stateDirOf();
-  return accountConfig(resolveConfig(pluginConfig, { stateDir }), parseAccountName(account), stateDir);
+  return accountConfig(resolveConfig(pluginConfig, { stateDir, accounts: await listAccounts(stateDir) }), parseAccountName(account), stateDir);
 }
 
 /** The gateway methods' `account` parameter: absent for `default`, so older gateways understand it. */
@@ -58,38 +59,49 @@ function cliLogger(io: CommandIo): Logger {
   return { info: (m) => io.err(redact(m)), warn: (m) => io.err(redact(`warning: ${m}`)), error: (m) => io.err(redact(`error: ${m}`)) };
 }
 
-/** The same service the gateway runs, not started: used when no gateway is reachable. */
-function localService(config: PluginConfig, io: CommandIo, alertLedger?: AlertLedger): RefreshService {
-  return new RefreshService({ config, logger: cliLogger(io), publisher: config.publishProfile ? createOpenClawPublisher({ profileId: config.profileId }) : withoutProfile(createOpenClawPublisher({ profileId: config.profileId })), ...(alertLedger ? { alertLedger } : {}) });
+/**
+ * The same service the gateway runs, not started: used when no gateway is reachable. Imported
+ * here, not at the top: with a gateway running, commands need none of it (a command's cost is
+ * mostly loading code, next to OpenClaw's own floor).
+ */
+async function localService(config: PluginConfig, io: CommandIo, alertLedger?: AlertLedger): Promise<RefreshService> {
+  const [{ RefreshService }, { createOpenClawPublisher, withoutProfile }] = await Promise.all([import("../service.js"), import("../openclaw/publish.js")]);
+  const toOpenClaw = createOpenClawPublisher({ profileId: config.profileId });
+  return new RefreshService({ config, logger: cliLogger(io), publisher: config.publishProfile ? toOpenClaw : withoutProfile(toOpenClaw), ...(alertLedger ? { alertLedger } : {}) });
 }
 
-export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
+export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; check?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
-  const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) });
+  // A usage check on demand is unlimited only for the owner (operator.admin); read-only callers get one a minute.
+  const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) }, undefined, opts.checkUsage ? [METHOD_SCOPES[METHODS.refresh]] : [METHOD_SCOPES[METHODS.status]]);
   const now = Date.now();
-  const view = live.reachable ? live.payload : await localStatus(pluginConfig, config, opts, io, now);
+  const answer = live.reachable ? live.payload : await localStatus(pluginConfig, config, opts, io);
+  // All accounts: the top-level health is already the worst, so a monitor notices any. One asked
+  // for: its own (`--account default` reaches the gateway as no account, for older gateways).
+  const own = opts.account === undefined ? undefined : answer.accounts?.find((a) => a.name === parseAccountName(opts.account));
+  if (opts.check) {
+    // One line and OpenClaw's check codes (0 ok, 1 broken, 2 attention), unlike plain status's.
+    const { checkOf } = await import("../monitoring/check.js");
+    const check = checkOf(own ? { ...own, accounts: [] } : opts.account === undefined ? answer : { ...answer, accounts: [] });
+    io.out(check.line);
+    return check.exitCode;
+  }
+  const view = own ? { ...answer, health: own.health } : answer;
   if (opts.json) io.out(JSON.stringify(view, null, 2));
   else io.out(opts.account === undefined ? formatAccountBlocks(view, now) : formatStatusTable(view, now));
-  // One account asked for: its health. All of them: the worst, so a monitor notices any.
-  const healths = opts.account === undefined && view.accounts?.length ? view.accounts.map((a) => a.health) : [view.health];
-  return Math.max(...healths.map(exitCodeFor));
+  return exitCodeFor(view.health);
 }
 
-/** No gateway: read the files of every account (or the one asked for) the way the gateway would. */
-async function localStatus(pluginConfig: unknown, config: PluginConfig, opts: { checkUsage?: boolean; account?: string }, io: CommandIo, now: number): Promise<StatusJson> {
+/** No gateway: the same status value, from the files of every account (or the one asked for). */
+async function localStatus(pluginConfig: unknown, config: PluginConfig, opts: { checkUsage?: boolean; account?: string }, io: CommandIo): Promise<StatusJson> {
   const stateDir = await stateDirOf();
-  const one = async (c: PluginConfig, name: string): Promise<StatusJson> => {
-    const mode = await fileMode(c.credentialsPath);
+  const inspect = async (name: string) => {
+    const c = name === parseAccountName(opts.account) ? config : await loadConfig(pluginConfig, name);
     // The gateway's alert ledger, read only: status shows the last alert with no gateway too.
     const ledger = new AlertLedger(alertLedgerPath(stateDir, name));
-    return toStatusJson(await localService(c, io, ledger).inspect({ checkUsage: opts.checkUsage === true && c.usageCheckMinutes > 0 }), now, { source: "file", ...(mode === undefined ? {} : { mode }) });
+    return (await localService(c, io, ledger)).inspect({ checkUsage: opts.checkUsage === true && c.usageCheckMinutes > 0 });
   };
-  const view = await one(config, parseAccountName(opts.account));
-  if (opts.account !== undefined) return view;
-  const names = await listAccounts(stateDir);
-  const accounts = [];
-  for (const [i, name] of names.entries()) accounts.push({ name, place: i + 1, ...(name === DEFAULT_ACCOUNT ? view : await one(await loadConfig(pluginConfig, name), name)) });
-  return { ...view, accounts };
+  return statusFromFiles({ stateDir, inspect, switchAtPercent: config.switchAtPercent, now: Date.now }, opts.account === undefined ? undefined : parseAccountName(opts.account));
 }
 
 /** Codes whose fix is a human's (a login, a good file), as `status` reports them: exit 2. */
@@ -104,8 +116,8 @@ export function reportExit(report: Pick<RefreshReport, "kind" | "status">): numb
 
 export async function refreshCommand(pluginConfig: unknown, opts: { force?: boolean; json?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
-  const live = await callPluginMethod<RefreshReport>(METHODS.refresh, { ...accountParam(opts.account), force: opts.force === true });
-  const report = live.reachable ? live.payload : await localService(config, io).refreshNow({ force: opts.force === true });
+  const live = await callPluginMethod<RefreshReport>(METHODS.refresh, { ...accountParam(opts.account), force: opts.force === true }, undefined, [METHOD_SCOPES[METHODS.refresh]]);
+  const report = live.reachable ? live.payload : await (await localService(config, io)).refreshNow({ force: opts.force === true });
   if (opts.json) io.out(JSON.stringify({ kind: report.kind, refreshed: report.refreshed, message: report.message, via: live.reachable ? "gateway" : "local", status: toStatusJson(report.status, Date.now(), { source: live.reachable ? "gateway" : "file" }) }, null, 2));
   else io.out(`${report.message}${live.reachable ? " (done by the running gateway)" : ""}`);
   return reportExit(report);
@@ -113,9 +125,9 @@ export async function refreshCommand(pluginConfig: unknown, opts: { force?: bool
 
 /** After a new login reached the file: the running gateway publishes it, or we do. */
 async function publishNewLogin(config: PluginConfig, io: CommandIo, account: string | undefined): Promise<ServiceStatus> {
-  const live = await callPluginMethod<ServiceStatus>(METHODS.reload, accountParam(account));
+  const live = await callPluginMethod<ServiceStatus>(METHODS.reload, accountParam(account), undefined, [METHOD_SCOPES[METHODS.reload]]);
   if (live.reachable) return live.payload;
-  return localService(config, io).reload();
+  return (await localService(config, io)).reload();
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
@@ -128,7 +140,8 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
   const config = await loadConfig(pluginConfig, opts.account);
   const fromStdin = source === undefined || source === "-";
   if (fromStdin && io.stdin.isTTY) {
-    io.err("Pipe a Claude Code credentials file in, e.g.: ssh pc cat ~/.claude/.credentials.json | openclaw claude-oauth import -");
+    const { IMPORT_FROM_PC_COMMAND } = await import("../login/credentials.js");
+    io.err(`Pipe a Claude Code credentials file in, e.g.: ${IMPORT_FROM_PC_COMMAND}`);
     return 2;
   }
   const label = fromStdin ? "standard input" : source;
@@ -139,11 +152,14 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
     io.err(`Cannot read ${label}: ${errorMessage(err)}`);
     return 2;
   }
+  // The file's code (parse, locks, atomic write) only for the command that writes it.
+  const [{ parseCredentials }, { defaultStoreDeps, saveDocument }] = await Promise.all([import("../login/credentials.js"), import("../login/credentials-store.js")]);
   let parsed;
   try {
     parsed = parseCredentials(text, label);
   } catch (err) {
-    io.err(redact(errorMessage(err)).replace(/ Put a Claude login there:.*$/, ""));
+    // The file piped in is the problem: its advice ("put a login there") would point back here.
+    io.err(redact(err instanceof PluginError && err.problem !== undefined ? err.problem : errorMessage(err)));
     return 2;
   }
   const now = Date.now();
@@ -151,8 +167,7 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
     io.err(`Refused: this login ended on ${new Date(parsed.oauth.refreshTokenExpiresAt).toISOString()} and cannot be refreshed. Log in again on the PC (claude /login) and import the new file.`);
     return 2;
   }
-  const deps = defaultRefreshDeps(config);
-  await withRefreshLocks(deps, () => persist(deps, parsed.document, parsed.indent));
+  await saveDocument(defaultStoreDeps(config), parsed.document, parsed.indent);
   const status = await publishNewLogin(config, io, opts.account);
   const minutes = Math.floor((parsed.oauth.expiresAt - now) / 60_000);
   io.out(
@@ -183,6 +198,7 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
     });
   });
   rl.close();
+  const { completeLogin, loginFailureMessage } = await import("../login/login-exchange.js");
   try {
     const code = parsePastedCode(pasted, pkce.state);
     const { tokens, published: status } = await completeLogin(config, code, pkce, () => publishNewLogin(config, io, opts.account));
@@ -194,15 +210,29 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
   }
 }
 
-export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentials?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
+export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentials?: boolean; deleteCredentials?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
   const config = await loadConfig(pluginConfig, opts.account);
-  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(opts.account), keepCredentials: opts.keepCredentials === true });
-  if (!live.reachable) await localService(config, io).logout(opts);
-  io.out(
-    `Removed OpenClaw profile ${config.profileId}` +
-      (opts.keepCredentials
-        ? `; kept ${config.credentialsPath}. While the plugin is enabled it will use that file again at its next check: disable it with "openclaw plugins disable claude-oauth-refresh" or move the file away.`
-        : ` and deleted ${config.credentialsPath}.`),
-  );
+  if (opts.keepCredentials && opts.deleteCredentials) {
+    io.err("Choose one: --keep-credentials or --delete-credentials.");
+    return 2;
+  }
+  const options = { keepCredentials: opts.keepCredentials === true, deleteCredentials: opts.deleteCredentials === true };
+  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(opts.account), ...options }, undefined, [METHOD_SCOPES[METHODS.logout]]);
+  const status = live.reachable ? live.payload : await (await localService(config, io)).logout(options);
+  const { lockPlanFor, realPathOf } = await import("../login/lock.js");
+  const protocol = status.lockProtocol ?? lockPlanFor(realPathOf(config.credentialsPath)).protocol;
+  const kept = keepsCredentialsOnLogout(protocol, options);
+  io.out(logoutMessage(config, protocol, options, kept));
   return 0;
+}
+
+/** Pure: what logout did to the file, and what that means. */
+export function logoutMessage(config: Pick<PluginConfig, "profileId" | "credentialsPath">, protocol: LockProtocol, options: { keepCredentials?: boolean; deleteCredentials?: boolean }, kept: boolean): string {
+  const head = `Removed OpenClaw profile ${config.profileId}`;
+  if (!kept) return `${head} and deleted ${config.credentialsPath}${protocol === "claude-code" ? " (Claude Code's login file: Claude Code on this machine is logged out too)" : ""}.`;
+  const again = `While the plugin is enabled with this file it uses it again when the file changes: disable it with "openclaw plugins disable claude-oauth-refresh" or move the file away.`;
+  if (protocol === "claude-code" && !options.keepCredentials) {
+    return `${head}; kept ${config.credentialsPath}: it is Claude Code's own login, and Claude Code stays logged in. To delete it too: openclaw claude-oauth logout --delete-credentials. ${again}`;
+  }
+  return `${head}; kept ${config.credentialsPath}. ${again}`;
 }

@@ -47,6 +47,11 @@ describe("dashboard page", () => {
     expect(live).toContain("/*VIEW*/");
     expect(live).toContain('const STATUS_PATH = "/plugins/claude-oauth-refresh/status"');
     expect(live).toContain('data.type !== "openclaw:widget-theme"');
+    // The poll carries the page's secret and takes the next one from each answer.
+    const withSecret = renderDashboardPage(STATUS, { ...opts, viewModule: "", pageSecret: "abc.SIG" });
+    expect(withSecret).toContain('let secret = "abc.SIG"');
+    expect(withSecret).toContain('STATUS_PATH + "?" + SECRET_PARAM + "=" + encodeURIComponent(secret)');
+    expect(withSecret).toContain("res.headers.get(SECRET_HEADER)");
     const still = renderDashboardPage(STATUS, opts);
     expect(still).not.toContain("<script type=\"module\">");
     expect(still).toContain("Reload to update");

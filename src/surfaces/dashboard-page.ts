@@ -1,4 +1,5 @@
 import { renderDashboard, type DashboardStatus } from "./dashboard-view.js";
+import { NEXT_SECRET_HEADER, PAGE_SECRET_PARAM } from "./page-access.js";
 
 /**
  * The whole "Claude" tab as one HTML document: inline CSS and script, no CDN, no web fonts, so it
@@ -15,6 +16,11 @@ export interface PageOptions {
   /** Absolute path of the JSON status route the page polls. */
   statusPath: string;
   pollMs: number;
+  /**
+   * The page's first secret (page-access.ts): its polls must carry one, or the status route
+   * answers them with no data; each good poll hands over the next.
+   */
+  pageSecret?: string;
   /** Source of the compiled dashboard-view module; without it the page shows the first paint only. */
   viewModule?: string;
 }
@@ -61,10 +67,14 @@ footer{max-width:760px;margin:10px auto 0;color:var(--muted);font-size:.85em}
 `;
 
 /** The page's own script, after the inlined view module; plain browser JavaScript. */
-function clientScript(o: { statusPath: string; pollMs: number; renderedAt: number }): string {
+function clientScript(o: { statusPath: string; pollMs: number; renderedAt: number; pageSecret: string }): string {
   return `
 const STATUS_PATH = ${scriptSafeJson(o.statusPath)};
 const POLL_MS = ${o.pollMs};
+const SECRET_PARAM = ${scriptSafeJson(PAGE_SECRET_PARAM)};
+const SECRET_HEADER = ${scriptSafeJson(NEXT_SECRET_HEADER)};
+const LOADED_AT = Date.now();
+let secret = ${scriptSafeJson(o.pageSecret)};
 const app = document.getElementById("app");
 const stale = document.getElementById("stale");
 const updated = document.getElementById("updated");
@@ -82,7 +92,17 @@ async function poll() {
   if (inFlight) return;
   inFlight = true;
   try {
-    const res = await fetch(STATUS_PATH, { credentials: "include", cache: "no-store", headers: { accept: "application/json" } });
+    const url = STATUS_PATH + "?" + SECRET_PARAM + "=" + encodeURIComponent(secret);
+    const res = await fetch(url, { credentials: "include", cache: "no-store", headers: { accept: "application/json" } });
+    const next = res.headers.get(SECRET_HEADER);
+    if (next) secret = next;
+    if (res.status === 403) {
+      const body = await res.json().catch(() => null);
+      // The page's secret has expired (the computer slept, or the gateway restarted): a reload
+      // brings a new one with fresh data. Once: a page that has just loaded does not loop.
+      if (body && body.error && body.error.code === "PAGE_EXPIRED" && Date.now() - LOADED_AT > 60000) { location.reload(); return; }
+      throw new Error("HTTP 403, reload the tab");
+    }
     if (!res.ok) throw new Error("HTTP " + res.status);
     status = await res.json();
     dataAt = Date.now();
@@ -116,7 +136,7 @@ paint();
 
 export function renderDashboardPage(status: DashboardStatus, o: PageOptions): string {
   const live = o.viewModule !== undefined;
-  const script = live ? `<script type="module">\n${o.viewModule}\n${clientScript({ statusPath: o.statusPath, pollMs: o.pollMs, renderedAt: o.now })}</script>` : "";
+  const script = live ? `<script type="module">\n${o.viewModule}\n${clientScript({ statusPath: o.statusPath, pollMs: o.pollMs, renderedAt: o.now, pageSecret: o.pageSecret ?? "" })}</script>` : "";
   return `<!doctype html>
 <html lang="en">
 <head>

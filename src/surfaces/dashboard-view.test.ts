@@ -1,7 +1,14 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import ts from "typescript";
 import { describe, expect, it } from "vitest";
-import { WINDOW_LABELS, absolute, esc, explain, relative, renderDashboard, renderStaleNotice, type DashboardStatus } from "./dashboard-view.js";
-import { USAGE_WINDOWS } from "../accounts/usage.js";
+import { relative } from "../status/durations.js";
+import { absolute, esc, explain, renderDashboard, renderStaleNotice, type DashboardStatus } from "./dashboard-view.js";
+import { joinModules } from "./dashboard-script.js";
+import { parseUsageAnswer } from "../accounts/usage.js";
+import { toUsageJson } from "../status/build.js";
 
 const NOW = Date.parse("2026-12-05T00:00:00.000Z");
 const MIN = 60_000;
@@ -117,6 +124,21 @@ describe("dashboard view", () => {
     expect(html).toContain('<span class="bad" style="width:95.0%">');
   });
 
+  it("windows Anthropic added get a bar each under a readable name or their field name; extra usage when on", () => {
+    const html = renderDashboard(status({ usage: { checkedAt: iso(NOW - MIN), windows: { fiveHour: { utilization: 61 }, seven_day_oauth_apps: { utilization: 97 }, iguana_necktie: { utilization: 5 } }, extraUsage: { enabled: true, utilization: 24.68 } } }), NOW);
+    const t = text(html);
+    expect(t).toContain("week OAuth apps: 97% used");
+    expect(t).toContain("iguana_necktie: 5% used");
+    expect(t).toContain("Extra usage is on: 25% of its monthly limit used.");
+    expect(html.match(/role="meter"/g)?.length).toBe(3);
+  });
+
+  it("a check that found every window null (recorded answer) says so instead of showing nothing", () => {
+    const body = readFileSync(new URL("../../test/fixtures/usage/all-null.json", import.meta.url), "utf8");
+    const usage = toUsageJson({ usage: parseUsageAnswer({ status: 200, headers: new Headers(), body }, NOW - MIN) });
+    expect(text(renderDashboard(status({ usage }), NOW))).toMatch(/Usage No usage recorded yet\. Checked 1 min ago ?\./);
+  });
+
   it("a failed usage check says so beside the last numbers, or alone", () => {
     const error = { code: "rejected", message: "the usage endpoint refused this login (HTTP 403).", at: iso(NOW) };
     expect(text(renderDashboard(status({ usage: { error } }), NOW))).toContain("Usage unavailable: the usage endpoint refused this login (HTTP 403).");
@@ -131,14 +153,10 @@ describe("dashboard view", () => {
     const html = renderDashboard({ ...status(), accounts: [home, work] }, NOW);
     const t = text(html);
     expect(html.match(/<article /g)?.length).toBe(2);
-    expect(t.indexOf("Account work: agents use it first")).toBeLessThan(t.indexOf("Account default: number 2 in line"));
+    expect(t.indexOf("Account work: agents use it first")).toBeLessThan(t.indexOf("Account default: 2nd in line"));
     expect(t.indexOf("work@example.com")).toBeLessThan(t.indexOf("home@example.com"));
     expect(html).toContain('data-account="default">');
     expect(renderDashboard({ ...status(), accounts: [work] }, NOW)).not.toContain("agents use it first");
-  });
-
-  it("the window labels are usage.ts's", () => {
-    expect(WINDOW_LABELS.map(([name, label]) => ({ name, label }))).toEqual(USAGE_WINDOWS.map(({ name, label }) => ({ name, label })));
   });
 
   it("relative and absolute times", () => {
@@ -158,11 +176,23 @@ describe("dashboard view", () => {
     expect(text(renderStaleNotice("HTTP 503", NOW - 10_000, NOW, "h"))).toBe("Not updating (HTTP 503). What you see is from less than a minute ago. The gateway answered with an error; this page tries again every few seconds.");
   });
 
-  it("stays self-contained, because its compiled file is inlined into the page: type-only imports", () => {
-    const source = readFileSync(new URL("./dashboard-view.ts", import.meta.url), "utf8");
-    const imports = source.split("\n").filter((line) => /^\s*import\b/.test(line));
-    expect(imports.length).toBeGreaterThan(0);
-    for (const line of imports) expect(line).toMatch(/^import type /);
-    expect(source).not.toMatch(/\b(require|process|Buffer|globalThis)\b/);
+  it("runs in the page: joined with the browser-safe modules it imports, it parses and renders the same", async () => {
+    // What the route inlines, built here from the sources (tsc's output keeps the same imports).
+    const read = async (url: URL) => ts.transpileModule(readFileSync(new URL(url.href.replace(/\.js$/, ".ts")), "utf8"), { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true } }).outputText;
+    const joined = await joinModules(new URL("./dashboard-view.js", import.meta.url), read);
+    expect(joined).not.toMatch(/^\s*import\s/m);
+    for (const source of [joined]) expect(source).not.toMatch(/\b(require|process|Buffer|globalThis)\b/);
+    const dir = mkdtempSync(path.join(os.tmpdir(), "dashboard-script-"));
+    const file = path.join(dir, "view.mjs");
+    writeFileSync(file, joined);
+    const page = (await import(pathToFileURL(file).href)) as { renderDashboard: typeof renderDashboard };
+    const s = status({ usage: { checkedAt: iso(NOW - MIN), windows: { fiveHour: { utilization: 40 }, seven_day_oauth_apps: { utilization: 80 } } } });
+    expect(page.renderDashboard(s, NOW)).toBe(renderDashboard(s, NOW));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses to join a renamed import (the page would miss the name)", async () => {
+    const files: Record<string, string> = { "a.js": 'import { x as y } from "./b.js";\nexport const z = y;', "b.js": "export const x = 1;" };
+    await expect(joinModules(new URL("file:///v/a.js"), async (url) => files[url.pathname.slice(3)] ?? "")).rejects.toThrow(/renamed import/);
   });
 });

@@ -1,47 +1,25 @@
-import type { AccountStatusJson, StatusJson } from "./status-view.js";
-import type { UsageWindowName } from "../accounts/usage.js";
+import { windowLabel, windowsInOrder } from "../accounts/usage-windows.js";
+import { adviceFor } from "../status/advice.js";
+import { relative } from "../status/durations.js";
+import { placeWords } from "../status/place.js";
+import type { AccountStatusJson, StatusJson } from "../status/types.js";
 
 /**
- * What the dashboard's "Claude" tab shows, as pure functions of the status JSON and the clock.
+ * What the dashboard's "Claude" tab shows: a renderer of the status value (status/), pure
+ * functions of it and the clock.
  *
  * The same compiled file runs twice: in the gateway, to render the first paint into the page
  * (a browser that blocks the tab's cross-site cookie gets only that one load), and in the page,
- * inlined as a module script, to re-render each poll. So this file must stay self-contained:
- * type-only imports, no Node APIs, no module-level state (a unit test checks the imports).
+ * inlined as a module script with the browser-safe modules it imports (dashboard-script.ts), to
+ * re-render each poll. So this file and those modules must stay self-contained: no Node APIs, no
+ * module-level state, runtime imports only of browser-safe modules (a unit test checks).
  * Every value from the status passes through `esc` before it reaches the HTML.
  */
 
 export type DashboardStatus = StatusJson;
 
-/**
- * The usage windows in reading order, with their labels. The same list as usage.ts's
- * USAGE_WINDOWS (a unit test keeps them equal); repeated here because this file may import types only.
- */
-export const WINDOW_LABELS: ReadonlyArray<[UsageWindowName, string]> = [
-  ["fiveHour", "5-hour"],
-  ["sevenDay", "week"],
-  ["sevenDayOpus", "week Opus"],
-  ["sevenDaySonnet", "week Sonnet"],
-];
-
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
 export function esc(value: unknown): string {
   return String(value).replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** "in 7 h 59 min", "5 min ago", "in 29.9 days". */
-export function relative(targetMs: number, now: number): string {
-  const delta = targetMs - now;
-  const abs = Math.abs(delta);
-  let text: string;
-  if (abs >= 2 * DAY) text = `${(abs / DAY).toFixed(1)} days`;
-  else if (abs >= HOUR) text = `${Math.floor(abs / HOUR)} h ${Math.floor((abs % HOUR) / MINUTE)} min`;
-  else if (abs >= MINUTE) text = `${Math.floor(abs / MINUTE)} min`;
-  else return delta > 0 ? "in less than a minute" : "just now";
-  return delta >= 0 ? `in ${text}` : `${text} ago`;
 }
 
 /** "2026-12-05 07:20:31 UTC": the same text in the gateway and in any browser's time zone. */
@@ -64,38 +42,38 @@ const LOGIN_HELP =
 
 /** One sentence on what the state means for the agents, and what to do when something is wrong. */
 export function explain(s: StatusJson, now: number): { summary: string; todo?: string } {
-  const retry = s.retryAt ? ` The next try is ${relative(Date.parse(s.retryAt), now)}.` : "";
+  const advice = adviceFor(s, now);
   const stillValid = s.accessToken && !s.accessToken.expired ? relative(Date.parse(s.accessToken.expiresAt), now).replace(/^in /, "for ") : undefined;
-  const left = stillValid ? ` The current token is still valid ${stillValid}.` : "";
   const error = s.lastError ? ` ${s.lastError.message}` : "";
-  switch (s.state) {
-    case "needs-login":
+  switch (advice?.kind) {
+    case undefined:
+      return { summary: "Agents have a valid token; the plugin refreshes it before it expires." };
+    case "log-in":
+      if (advice.why === "no-login") return { summary: `There is no Claude login on this server yet (no credentials file at ${s.credentials.path}).`, todo: LOGIN_HELP };
       // The reason is in "Last refresh"; here only what it means for the agents.
       return {
         summary: `The Claude login has ended: the token server refused the refresh token. ${stillValid ? `Agents can still use the current token ${stillValid}; after that they` : "Agents"} cannot use Claude until someone logs in again.`,
         todo: LOGIN_HELP,
       };
-    case "no-credentials":
-      return { summary: `There is no Claude login on this server yet (no credentials file at ${s.credentials.path}).`, todo: LOGIN_HELP };
-    case "invalid-credentials":
+    case "replace-file":
       return { summary: `The credentials file ${s.credentials.path} cannot be used.${error}`, todo: `<p>Fix or replace the file, or make a new login:</p><pre><code>openclaw claude-oauth login</code></pre><p>or send <code>/claude login</code> in the chat.</p>` };
-    case "retrying":
-    case "outcome-unknown":
+    case "check-gateway-log":
+      return { summary: "The plugin's service is not running in this gateway.", todo: `<p>Check the gateway log for <code>[claude-oauth-refresh]</code> lines.</p>` };
+    case "fix-disk":
+      return { summary: `Refreshed tokens could not be saved to ${s.credentials.path} and exist only in the gateway's memory.${error}`, todo: `<p>Make the file writable by the gateway's user (mode 600) right away: a restart now would lose the login.</p>` };
+    case "refresh-now":
+      return { summary: "The access token has expired and no refresh has succeeded yet: agents cannot use Claude.", todo: `<p>Refresh by hand; if that fails, log in again:</p><pre><code>openclaw claude-oauth refresh\nopenclaw claude-oauth login</code></pre>` };
+    case "wait-for-retry": {
+      const retry = advice.retryAt !== undefined ? ` The next try is ${relative(advice.retryAt, now)}.` : "";
+      const left = stillValid ? ` The current token is still valid ${stillValid}.` : "";
       return {
         summary: `The last refresh failed; the plugin retries by itself.${retry}${left}${error}`,
         todo: `<p>Usually nothing: it fixes itself once the token server answers. If it keeps failing, see the gateway log, then try by hand:</p><pre><code>openclaw claude-oauth refresh</code></pre>`,
       };
-    case "stopped":
-      return { summary: "The plugin's service is not running in this gateway.", todo: `<p>Check the gateway log for <code>[claude-oauth-refresh]</code> lines.</p>` };
-    default:
-      break;
+    }
+    case "log-in-before-end":
+      return { summary: `The login ends ${relative(advice.endsAt, now)}; refreshing cannot extend it.`, todo: LOGIN_HELP };
   }
-  if (s.accessToken?.expired) return { summary: "The access token has expired and no refresh has succeeded yet: agents cannot use Claude.", todo: `<p>Refresh by hand; if that fails, log in again:</p><pre><code>openclaw claude-oauth refresh\nopenclaw claude-oauth login</code></pre>` };
-  if (s.unsavedTokens) return { summary: `Refreshed tokens could not be saved to ${s.credentials.path} and exist only in the gateway's memory.${error}`, todo: `<p>Make the file writable by the gateway's user (mode 600) right away: a restart now would lose the login.</p>` };
-  if (s.health === "attention" && s.login) {
-    return { summary: `The login ends ${relative(Date.parse(s.login.endsAt), now)}; refreshing cannot extend it.`, todo: LOGIN_HELP };
-  }
-  return { summary: "Agents have a valid token; the plugin refreshes it before it expires." };
 }
 
 function row(label: string, value: string): string {
@@ -130,19 +108,22 @@ function facts(s: StatusJson, now: number): string {
 }
 
 function usage(s: DashboardStatus, now: number): string {
-  const windows = WINDOW_LABELS.flatMap(([name, label]) => {
-    const w = s.usage?.windows?.[name];
-    return w ? [{ label, pct: Math.max(0, Math.min(100, Number(w.utilization) || 0)), resetsAt: w.resetsAt }] : [];
-  });
+  const windows = windowsInOrder(s.usage?.windows).map(([key, w]) => ({ label: windowLabel(key), pct: Math.max(0, Math.min(100, Number(w.utilization) || 0)), resetsAt: w.resetsAt }));
   const problem = s.usage?.error ? `<p class="muted" data-field="usage-error">Usage unavailable: ${esc(s.usage.error.message)}</p>` : "";
-  if (windows.length === 0) return problem ? `<section><h2>Usage</h2>${problem}</section>` : "";
+  const x = s.usage?.extraUsage;
+  const extra = x ? `<p data-field="extra-usage">Extra usage is on${x.utilization !== undefined ? `: ${esc(Math.round(Number(x.utilization) || 0))}% of its monthly limit used` : ""}.</p>` : "";
+  const checked = s.usage?.checkedAt ? `<p class="muted">Checked ${time(s.usage.checkedAt, "usage-checked", relative(Math.min(Date.parse(s.usage.checkedAt), now), now))}.</p>` : "";
+  if (windows.length === 0) {
+    // A check that found every window empty (a fresh account, or all null) says so, like the CLI and chat.
+    const none = checked ? `<p class="muted" data-field="usage-none">No usage recorded yet.</p>` : "";
+    return none || extra || problem ? `<section><h2>Usage</h2>${none}${extra}${checked}${problem}</section>` : "";
+  }
   const bars = windows.map((w) => {
     const tone = w.pct >= 90 ? "bad" : w.pct >= 70 ? "warn" : "good";
     const reset = w.resetsAt ? `, resets ${relative(Date.parse(w.resetsAt), now)}` : "";
     return `<div class="usage"><div class="usage-label">${esc(w.label)}: ${esc(w.pct.toFixed(0))}% used${esc(reset)}</div><div class="bar" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${esc(w.pct.toFixed(0))}"><span class="${tone}" style="width:${esc(w.pct.toFixed(1))}%"></span></div></div>`;
   });
-  const checked = s.usage?.checkedAt ? `<p class="muted">Checked ${time(s.usage.checkedAt, "usage-checked", relative(Math.min(Date.parse(s.usage.checkedAt), now), now))}.</p>` : "";
-  return `<section><h2>Usage</h2>${bars.join("")}${checked}${problem}</section>`;
+  return `<section><h2>Usage</h2>${bars.join("")}${extra}${checked}${problem}</section>`;
 }
 
 const EVENT_WORDS: Record<string, string> = { refreshed: "Refreshed", "refresh-failed": "Refresh failed", "needs-login": "Login ended", "new-login": "New login", "alert-sent": "Alert sent" };
@@ -164,8 +145,8 @@ export function renderDashboard(s: DashboardStatus, now: number): string {
   return [...accounts].sort((a, b) => a.place - b.place).map((a) => renderAccount(a, now, a)).join("");
 }
 
-function placeWords(a: Pick<AccountStatusJson, "name" | "place">): string {
-  return `Account ${a.name}: ${a.place === 1 ? "agents use it first" : `number ${a.place} in line`}`;
+function placeLine(a: Pick<AccountStatusJson, "name" | "place" | "lentTo">): string {
+  return `Account ${a.name}: ${placeWords(a.place, a.lentTo)}`;
 }
 
 /** One account's card; with several, it says which account it is and its place in the order. */
@@ -175,7 +156,7 @@ function renderAccount(s: DashboardStatus, now: number, named?: Pick<AccountStat
   const plan = s.account?.subscriptionType ? `<span class="plan">${esc(s.account.subscriptionType)}</span>` : "";
   return (
     `<article class="account" data-health="${esc(s.health)}" data-state="${esc(s.state)}"${named ? ` data-account="${esc(named.name)}"` : ""}>` +
-    (named ? `<p class="muted" data-field="place">${esc(placeWords(named))}</p>` : "") +
+    (named ? `<p class="muted" data-field="place">${esc(placeLine(named))}</p>` : "") +
     `<header><div><h1 data-field="account">${esc(who)}</h1>${plan}</div><span class="badge ${esc(s.health)}" data-field="health">${esc(HEALTH_WORDS[s.health] ?? s.health)}</span></header>` +
     `<p class="summary" data-field="summary">${esc(summary)}</p>` +
     (todo ? `<section class="todo" data-field="todo"><h2>What to do</h2>${todo}</section>` : "") +

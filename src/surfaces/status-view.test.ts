@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ServiceStatus } from "../service.js";
-import { exitCodeFor, formatStatusTable, healthOf, toStatusJson } from "./status-view.js";
+import { toStatusJson } from "../status/build.js";
+import { exitCodeFor, healthOf } from "../status/health.js";
+import type { ServiceStatus } from "../status/types.js";
+import { formatStatusTable } from "./status-view.js";
 
 const NOW = 1_767_225_600_000;
 const MIN = 60_000;
@@ -112,6 +114,18 @@ describe("usage in the status", () => {
   it("text: percent used and when each window resets, in reading order", () => {
     const text = formatStatusTable(toStatusJson(status({ usage }), NOW, { source: "gateway" }), NOW);
     expect(text).toMatch(/^Usage +5-hour 43 %, resets in 2 h 10 min; week 12 %; week Sonnet 100 %, resets in 3\.0 days \(checked 2 min ago\)$/m);
+  });
+
+  it("text: windows Anthropic added and extra usage, from the status value", () => {
+    const added: ServiceStatus["usage"] = { usage: { checkedAt: NOW - 2 * MIN, windows: { sevenDay: { utilization: 22 }, five_hour_opus: { utilization: 100, resetsAt: NOW + 30 * MIN }, seven_day_oauth_apps: { utilization: 97 } }, extraUsage: { enabled: true } } };
+    const json = toStatusJson(status({ usage: added }), NOW, { source: "gateway" });
+    expect(Object.keys(json.usage?.windows ?? {})).toEqual(["sevenDay", "five_hour_opus", "seven_day_oauth_apps"]);
+    expect(formatStatusTable(json, NOW)).toMatch(/^Usage +week 22 %; 5-hour Opus 100 %, resets in 30 min; week OAuth apps 97 %; extra usage on \(checked 2 min ago\)$/m);
+  });
+
+  it("text: a check that found every window null says so", () => {
+    const json = toStatusJson(status({ usage: { usage: { checkedAt: NOW - MIN, windows: {} } } }), NOW, { source: "gateway" });
+    expect(formatStatusTable(json, NOW)).toMatch(/^Usage +no usage recorded yet \(checked 1 min ago\)$/m);
   });
 
   it("text: a failed check says usage is unavailable and why", () => {

@@ -9,12 +9,13 @@ import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CREDENTIALS_FILE, CliTranscript, bearerOf, describeResult, issuedTokens, leakedTokens, linesMatching, modelCalls, readCredentials, required, waitFor, writeCredentialsAtomically } from "../support/e2e-helpers.js";
-import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
-import { claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
-import { startFakeUsageEndpoint, type FakeUsageEndpoint, type UsageBehaviour } from "../support/fake-usage-endpoint.js";
+import { CliTranscript, bearerOf, describeResult, issuedTokens, leakedTokens, linesMatching, modelCalls, readCredentials, required, waitFor } from "../support/e2e-helpers.js";
+import type { FakeMessagesApi } from "../support/fake-messages-api.js";
+import { claudeCredentialsJson, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import type { FakeUsageEndpoint, UsageBehaviour } from "../support/fake-usage-endpoint.js";
 import { recordFigure } from "../support/figures.js";
-import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
+import { startWorld, type World } from "../support/e2e-world.js";
+import type { CliResult, Gateway } from "../support/gateway.js";
 
 interface AccountJson {
   name: string;
@@ -39,6 +40,7 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
   let messages: FakeMessagesApi | undefined;
   let usageApi: FakeUsageEndpoint | undefined;
   let gateway: Gateway | undefined;
+  let world: World | undefined;
   const transcript = new CliTranscript();
   const timings: Record<string, number> = {};
   const suiteStarted = Date.now();
@@ -92,29 +94,20 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
   }
 
   beforeAll(async () => {
-    fake = await startFakeTokenEndpoint();
-    const endpoint = fake;
-    messages = await startFakeMessagesApi({ authorize: (bearer) => endpoint.isAccessTokenValid(bearer) });
-    usageApi = await startFakeUsageEndpoint({ knownToken: (bearer) => endpoint.isAccessTokenValid(bearer) });
-    usageApi.fallback = { windows: { fiveHour: 10, sevenDay: 5 }, resetsAt: new Date(Date.now() + 3 * 3600_000).toISOString() };
-    const started = Date.now();
-    gateway = await createGateway({
-      messagesBaseUrl: messages.baseUrl,
-      pluginConfig: { tokenUrl: fake.url, usageUrl: usageApi.url, usageCheckMinutes: 1, alertCommand: `cat >> ${alertsFile}; echo >> ${alertsFile}` },
+    world = await startWorld({
+      usage: true,
+      pluginConfig: ({ tokens: t, usage: u }) => ({ tokenUrl: t.url, usageUrl: u?.url, usageCheckMinutes: 1, alertCommand: `cat >> ${alertsFile}; echo >> ${alertsFile}` }),
+      credentials: ({ tokens: t }) => claudeCredentialsJson(t.mintLogin()),
+      beforeStart: (w) => void (required(w.usage, "usage endpoint").fallback = { windows: { fiveHour: 10, sevenDay: 5 }, resetsAt: new Date(Date.now() + 3 * 3600_000).toISOString() }),
+      waitFor: /\[claude-oauth-refresh\] Token still valid for \d+ minutes/,
     });
-    defaultFile = join(gateway.stateDir, CREDENTIALS_FILE);
-    workFile = join(gateway.stateDir, "claude-oauth-refresh", "accounts", "work.json");
-    writeCredentialsAtomically(defaultFile, claudeCredentialsJson(fake.mintLogin()));
-    await gateway.start();
-    await gateway.waitForOutput(/\[claude-oauth-refresh\] Token still valid for \d+ minutes/, 120_000);
-    timings.gatewayReady = Date.now() - started;
+    ({ tokens: fake, messages, usage: usageApi, gateway, credentialsPath: defaultFile } = world);
+    workFile = join(world.gateway.stateDir, "claude-oauth-refresh", "accounts", "work.json");
+    timings.gatewayReady = world.timings.createGateway + (world.timings.gatewayStart ?? Number.NaN);
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await messages?.close();
-    await usageApi?.close();
-    await fake?.close();
+    await world?.close();
     timings.suiteMs = Date.now() - suiteStarted;
     recordFigure("e2e-accounts", "timings-ms", { ...timings, posts: fake?.posts.length ?? 0, usageRequests: usageApi?.requests.length ?? 0 });
   });

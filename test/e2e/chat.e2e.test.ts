@@ -301,9 +301,9 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     const fromSent = tg().sent.length;
     tokens().failNext({ status: 400, body: INVALID_GRANT });
     const triggered = Date.now();
-    // The gateway's own refresh meets invalid_grant (forced through its method: no chat, no agent).
-    const refresh = await cli(["gateway", "call", "claude-oauth.refresh", "--params", '{"force":true}', "--json"]);
-    expect(refresh.code, describeResult(refresh)).toBe(0);
+    // The gateway's own refresh meets invalid_grant (forced through its method, as the owner: no chat, no agent).
+    const refresh = await rpc("claude-oauth.refresh", { force: true }, ["operator.admin"]);
+    expect(refresh.ok, JSON.stringify(refresh)).toBe(true);
     const alert = await waitFor("the needs-login alert in the owner's Telegram chat", () => tg().sentTo(OWNER.id, fromSent).find((m) => /^Token refresh failed: .*Log in again/.test(m.plain)), 60_000);
     timings.alertAfterTrigger = Date.now() - triggered;
     const ledger = JSON.parse(readFileSync(join(gw().stateDir, "claude-oauth-refresh", "alerts.json"), "utf8")) as { lastAlert?: { kind?: string; message?: string; delivered?: boolean } };
@@ -336,14 +336,14 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     expect(alertsTo(), "the first dead login was alerted once").toHaveLength(1);
     // A second login arrives, then dies too, while Telegram refuses every message.
     writeCredentialsAtomically(credentialsPath, claudeCredentialsJson(tokens().mintLogin()));
-    const reload = await cli(["gateway", "call", "claude-oauth.reload", "--json"]);
-    expect(reload.code, describeResult(reload)).toBe(0);
-    expect(JSON.parse(reload.stdout)).toMatchObject({ state: "ok" });
+    const reload = await rpc("claude-oauth.reload", {}, ["operator.admin"]);
+    expect(reload.ok, JSON.stringify(reload)).toBe(true);
+    expect(reload.payload).toMatchObject({ state: "ok" });
     tg().failSends = true;
     const attempts = tg().calls.filter((c) => c.method === "sendMessage").length;
     tokens().failNext({ status: 400, body: INVALID_GRANT });
-    const refresh = await cli(["gateway", "call", "claude-oauth.refresh", "--params", '{"force":true}', "--json"]);
-    expect(refresh.code, describeResult(refresh)).toBe(0);
+    const refresh = await rpc("claude-oauth.refresh", { force: true }, ["operator.admin"]);
+    expect(refresh.ok, JSON.stringify(refresh)).toBe(true);
     await waitFor("a refused attempt to send the second alert", () => tg().calls.filter((c) => c.method === "sendMessage").length > attempts, 60_000);
     const ledgerFile = join(gw().stateDir, "claude-oauth-refresh", "alerts.json");
     const pending = JSON.parse(readFileSync(ledgerFile, "utf8")) as { lastAlert?: { message?: string; delivered?: boolean } };
@@ -376,9 +376,9 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
     // must not alert again.
     expect(linesMatching(gw().output(), /\[claude-oauth-refresh\] The Claude login in .* was refused by the token server before this restart .*Log in again/, from)).toHaveLength(1);
     tokens().failNext({ status: 400, body: INVALID_GRANT });
-    const again = await cli(["gateway", "call", "claude-oauth.refresh", "--params", '{"force":true}', "--json"]);
-    expect(again.code, describeResult(again)).toBe(0);
-    expect(again.stdout).toMatch(/invalid_grant/);
+    const again = await rpc("claude-oauth.refresh", { force: true }, ["operator.admin"]);
+    expect(again.ok, JSON.stringify(again)).toBe(true);
+    expect(JSON.stringify(again.payload)).toMatch(/invalid_grant/);
     // A reply the owner asks for afterwards: any further alert would have been sent before it.
     const after = await say(OWNER, "/claude");
     expect(after.plain).toMatch(/^Claude login: broken ❌$/m);

@@ -5,11 +5,12 @@
 // Messages API that accepts only currently valid tokens. After every command that changes the
 // login, the very next agent turn must carry the new access token.
 
+import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  CREDENTIALS_FILE,
   CliTranscript,
   bearerOf,
   describeResult,
@@ -17,17 +18,18 @@ import {
   leakedTokens,
   modelCalls,
   readCredentials,
-  writeCredentialsAtomically,
   required,
 } from "../support/e2e-helpers.js";
-import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
-import { startFakeUsageEndpoint, type FakeUsageEndpoint } from "../support/fake-usage-endpoint.js";
-import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, fakeAccessToken, pkceChallenge, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import type { FakeMessagesApi } from "../support/fake-messages-api.js";
+import type { FakeUsageEndpoint } from "../support/fake-usage-endpoint.js";
+import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, fakeAccessToken, pkceChallenge, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
 import { recordFigure } from "../support/figures.js";
-import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
+import { startWorld, type World } from "../support/e2e-world.js";
+import type { CliResult, Gateway } from "../support/gateway.js";
 import { spawnOpenClaw } from "../support/interactive-cli.js";
 
 const PROFILE_ID = "anthropic:subscription";
+const RPC_CHILD = join(dirname(fileURLToPath(import.meta.url)), "..", "support", "gateway-rpc-child.mjs");
 const REDIRECT_URI = "https://platform.claude.com/oauth/code/callback";
 const MCP_OAUTH = { "example-server|0123abcd": { serverName: "example-server", accessToken: "mcp-FAKE-opaque", expiresAt: 1767225600000 } };
 
@@ -52,6 +54,7 @@ describe("cli e2e: operator commands against a running gateway", () => {
   // Every window's reset moment, set before the gateway starts.
   const resetsAt = new Date(Date.now() + 2 * 3600_000 + 30 * 60_000).toISOString();
   let gateway: Gateway | undefined;
+  let world: World | undefined;
   const transcript = new CliTranscript();
   const timings: Record<string, number> = {};
   const suiteStarted = Date.now();
@@ -94,33 +97,43 @@ describe("cli e2e: operator commands against a running gateway", () => {
     }
   }
 
+  /** A gateway RPC as a client holding exactly `scopes` (a paired device, a dashboard, the owner). */
+  function rpc(method: string, params: Record<string, unknown>, scopes: string[]): Promise<{ ok: boolean; payload?: unknown; error?: string }> {
+    return new Promise((resolve) => {
+      execFile("node", [RPC_CHILD, method, JSON.stringify(params), scopes.join(",")], { env: gw().env, cwd: gw().home, timeout: 120_000 }, (error, stdout, stderr) => {
+        const line = stdout.trim().split("\n").pop() ?? "";
+        try {
+          resolve(JSON.parse(line) as { ok: boolean; payload?: unknown; error?: string });
+        } catch {
+          resolve({ ok: false, error: `${error?.message ?? "no answer"}\n${stderr}` });
+        }
+      });
+    });
+  }
+
   function fileBytes(): Buffer {
     return readFileSync(credentialsPath);
   }
 
   beforeAll(async () => {
-    fake = await startFakeTokenEndpoint(); // 8 h tokens: nothing is due during the suite
-    const endpoint = fake;
-    messages = await startFakeMessagesApi({ authorize: (bearer) => endpoint.isAccessTokenValid(bearer) });
-    usageApi = await startFakeUsageEndpoint({ knownToken: (bearer) => endpoint.isAccessTokenValid(bearer) });
-    usageApi.fallback = { windows: { fiveHour: 43, sevenDay: 12, sevenDayOpus: null }, resetsAt };
-    authorizeUrl = `${new URL(fake.url).origin}/oauth/authorize`;
-    let started = Date.now();
-    gateway = await createGateway({ messagesBaseUrl: messages.baseUrl, pluginConfig: { tokenUrl: fake.url, authorizeUrl, usageUrl: usageApi.url, usageCheckMinutes: 10 } });
-    timings.createGateway = Date.now() - started;
-    credentialsPath = join(gateway.stateDir, CREDENTIALS_FILE);
-    writeCredentialsAtomically(credentialsPath, claudeCredentialsJson(fake.mintLogin(), { mcpOAuth: MCP_OAUTH }));
-    started = Date.now();
-    await gateway.start();
-    await gateway.waitForOutput(/\[claude-oauth-refresh\] Token still valid for \d+ minutes/, 90_000);
-    timings.gatewayStart = Date.now() - started;
+    // 8 h tokens: nothing is due during the suite
+    world = await startWorld({
+      usage: true,
+      pluginConfig: ({ tokens: t, usage: u }) => {
+        authorizeUrl = `${new URL(t.url).origin}/oauth/authorize`;
+        return { tokenUrl: t.url, authorizeUrl, usageUrl: u?.url, usageCheckMinutes: 10 };
+      },
+      credentials: ({ tokens: t }) => claudeCredentialsJson(t.mintLogin(), { mcpOAuth: MCP_OAUTH }),
+      beforeStart: (w) => void (required(w.usage, "usage endpoint").fallback = { windows: { fiveHour: 43, sevenDay: 12, sevenDayOpus: null }, resetsAt }),
+      waitFor: /\[claude-oauth-refresh\] Token still valid for \d+ minutes/,
+    });
+    ({ tokens: fake, messages, usage: usageApi, gateway, credentialsPath } = world);
+    timings.createGateway = world.timings.createGateway;
+    timings.gatewayStart = world.timings.gatewayStart ?? Number.NaN;
   });
 
   afterAll(async () => {
-    await gateway?.stop();
-    await messages?.close();
-    await usageApi?.close();
-    await fake?.close();
+    await world?.close();
     timings.suiteMs = Date.now() - suiteStarted;
     console.info(`[e2e cli] timings (ms): ${JSON.stringify({ ...timings, harness: gateway?.timings ?? {} })}`);
     recordFigure("e2e-cli", "timings-ms", { ...timings, cliCalls: transcript.count, posts: fake?.posts.length ?? 0 });
@@ -187,7 +200,7 @@ describe("cli e2e: operator commands against a running gateway", () => {
     expect(Date.parse(u?.checkedAt ?? "")).toBeLessThanOrEqual(Date.now());
     const text = await cli(["claude-oauth", "status"]);
     expect(text.code, describeResult(text)).toBe(0);
-    expect(text.stdout).toMatch(/^Usage\s+5-hour 43 %, resets in 2 h \d+ min; week 12 %, resets in 2 h \d+ min \(checked \d+ min ago\)$/m);
+    expect(text.stdout).toMatch(/^Usage\s+5-hour 43 %, resets in 2 h \d+ min; week 12 %, resets in 2 h \d+ min \(checked (just now|\d+ min ago)\)$/m);
     expectNoTokens(json);
     expectNoTokens(text);
   });
@@ -228,6 +241,48 @@ describe("cli e2e: operator commands against a running gateway", () => {
     const back = await cli(["claude-oauth", "status", "--check-usage", "--json"]);
     expect((JSON.parse(back.stdout) as { usage?: { error?: unknown } }).usage?.error).toBeUndefined();
     await gw().waitForOutput(/Usage available again\./, 10_000, outputFrom);
+  });
+
+  it("gateway methods: a read-only or write-only client changes nothing; status reads; its usage checks are limited (issue 16, item 2)", async () => {
+    const posts = tokens().posts.length;
+    const fileBefore = fileBytes();
+    const started = Date.now();
+    for (const scopes of [["operator.write"], ["operator.read"], ["operator.read", "operator.write"]]) {
+      for (const [method, params] of [
+        ["claude-oauth.refresh", { force: true }],
+        ["claude-oauth.reload", {}],
+        ["claude-oauth.reload", { account: "intruder" }],
+        ["claude-oauth.logout", { deleteCredentials: true }],
+      ] as const) {
+        const answer = await rpc(method, params, scopes);
+        expect(answer.ok, `${method} as ${scopes.join("+")}: ${JSON.stringify(answer)}`).toBe(false);
+        expect(answer.error, `${method} as ${scopes.join("+")}`).toMatch(/operator\.admin/);
+      }
+    }
+    timings.refusedRpcsMs = Date.now() - started;
+    expect(tokens().posts.length, "a refused refresh spent a rotation").toBe(posts);
+    expect(fileBytes().equals(fileBefore), "credentials file untouched").toBe(true);
+    expect(existsSync(join(gw().stateDir, "claude-oauth-refresh", "accounts", "intruder.json"))).toBe(false);
+    // Still logged in and published: the very next agent turn works with the same token.
+    await expectNextTurnUses(readCredentials(credentialsPath).oauth.accessToken as string);
+
+    // status stays readable with operator.read ...
+    const read = await rpc("claude-oauth.status", {}, ["operator.read"]);
+    expect(read.ok, JSON.stringify(read)).toBe(true);
+    expect((read.payload as StatusJson).state).toBe("ok");
+    // ... but its usage checks on demand reach the usage endpoint at most once a minute per account.
+    const usageBefore = usage().requests.length;
+    for (let i = 0; i < 4; i++) {
+      const r = await rpc("claude-oauth.status", { checkUsage: true }, ["operator.read"]);
+      expect(r.ok, JSON.stringify(r)).toBe(true);
+    }
+    const byReader = usage().requests.length - usageBefore;
+    expect(byReader, "usage requests made for a read-only client's 4 checks").toBeLessThanOrEqual(1);
+    // The owner's (operator.admin) checks are not limited: `status --check-usage` reads every time.
+    const ownerBefore = usage().requests.length;
+    for (let i = 0; i < 2; i++) expect((await rpc("claude-oauth.status", { checkUsage: true }, ["operator.admin"])).ok).toBe(true);
+    expect(usage().requests.length - ownerBefore).toBeGreaterThanOrEqual(2);
+    recordFigure("e2e-cli", "scopes", { refusedCalls: 12, usageRequestsForFourReadOnlyChecks: byReader, refusedRpcsMs: timings.refusedRpcsMs });
   });
 
   it("refresh --force: exactly one POST, exit 0, the very next agent turn uses the new token", async () => {
@@ -428,7 +483,7 @@ describe("cli e2e: operator commands against a running gateway", () => {
     expect(status.stdout).toMatch(/^Last error\s+.*invalid_grant/m);
     expectNoTokens(status);
     // Both outputs tell the operator how to log in again, and so does the gateway log.
-    const howTo = /Log in again: run "openclaw claude-oauth login" on this server, or on a PC run "claude \/login", then "ssh pc cat ~\/\.claude\/\.credentials\.json \| openclaw claude-oauth import -"/;
+    const howTo = /Log in again: run "openclaw claude-oauth login" on this server, or on a PC run "claude \/login", then "ssh pc 'cat ~\/\.claude\/\.credentials\.json' \| openclaw claude-oauth import -"/;
     expect(refresh.stdout).toMatch(howTo);
     expect(status.stdout).toMatch(howTo);
     await gw().waitForOutput(/\[claude-oauth-refresh\] Token refresh failed: .*Log in again: run "openclaw claude-oauth login"/, 10_000);

@@ -12,7 +12,6 @@
 // 4-4.5 minutes in all.
 
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CREDENTIALS_FILE,
@@ -30,10 +29,11 @@ import {
   writeCredentialsAtomically,
   required,
 } from "../support/e2e-helpers.js";
-import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
-import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint, type MintedLogin } from "../support/fake-token-endpoint.js";
+import type { FakeMessagesApi } from "../support/fake-messages-api.js";
+import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, type FakeTokenEndpoint, type MintedLogin } from "../support/fake-token-endpoint.js";
 import { recordFigure } from "../support/figures.js";
-import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
+import { startWorld, type World } from "../support/e2e-world.js";
+import type { CliResult, Gateway } from "../support/gateway.js";
 
 const PROFILE_ID = "anthropic:subscription";
 const CONFIG_KEY = "plugins.entries.claude-oauth-refresh.config";
@@ -57,6 +57,7 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
   let fake: FakeTokenEndpoint | undefined;
   let messages: FakeMessagesApi | undefined;
   let gateway: Gateway | undefined;
+  let world: World | undefined;
   const transcript = new CliTranscript();
   const timings: Record<string, number> = {};
   const propagation: Array<{ refresh: number; postToFirstUseMs: number; lineToFirstUseMs: number }> = [];
@@ -125,28 +126,18 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
   }
 
   beforeAll(async () => {
-    fake = await startFakeTokenEndpoint({ expiresInSec: TOKEN_LIFETIME_SEC });
-    const endpoint = fake;
-    messages = await startFakeMessagesApi({ authorize: (bearer) => endpoint.isAccessTokenValid(bearer) });
-    let started = Date.now();
-    gateway = await createGateway({
-      messagesBaseUrl: messages.baseUrl,
-      pluginConfig: { tokenUrl: fake.url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1 },
+    world = await startWorld({
+      tokenEndpoint: { expiresInSec: TOKEN_LIFETIME_SEC },
+      pluginConfig: ({ tokens: t }) => ({ tokenUrl: t.url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1 }),
+      beforeStart: (w) => expect(existsSync(w.credentialsPath), "the gateway must start with no credentials file").toBe(false),
     });
-    timings.createGateway = Date.now() - started;
-    credentialsPath = join(gateway.stateDir, CREDENTIALS_FILE);
-    expect(existsSync(credentialsPath), "the gateway must start with no credentials file").toBe(false);
-    started = Date.now();
-    await gateway.start();
-    timings.gatewayStart = Date.now() - started;
+    ({ tokens: fake, messages, gateway, credentialsPath } = world);
+    timings.createGateway = world.timings.createGateway;
+    timings.gatewayStart = world.timings.gatewayStart ?? Number.NaN;
   });
 
   afterAll(async () => {
-    const started = Date.now();
-    await gateway?.stop();
-    timings.gatewayStop = Date.now() - started;
-    await messages?.close();
-    await fake?.close();
+    timings.gatewayStop = (await world?.close())?.stopMs ?? Number.NaN;
     timings.suiteMs = Date.now() - suiteStarted;
     const figures = { ...timings, refreshes: fake?.posts.length ?? 0, cliCalls: transcript.count };
     console.info(`[e2e core] timings (ms): ${JSON.stringify({ ...figures, harness: gateway?.timings ?? {} })}`);

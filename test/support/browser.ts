@@ -1,4 +1,4 @@
-// A real browser for the dashboard suite: Debian's chromium (apt, installed by scripts/setup.mjs)
+// A real browser for the dashboard suite: Debian's chromium (apt; scripts/setup.mjs says how, or installs it as root)
 // driven by playwright-core. Playwright's own browser download cannot work here (no internet), so
 // the executable is given. Each context gets a fresh profile directory in the suite's temp home.
 //
@@ -11,7 +11,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 
-export const CHROMIUM = process.env.E2E_CHROMIUM ?? "/usr/bin/chromium";
+export { CHROMIUM } from "../../scripts/test-peers.mjs";
+import { CHROMIUM } from "../../scripts/test-peers.mjs";
 
 const FLAGS = [
   "--headless",

@@ -28,7 +28,7 @@ export function assertLoopbackNamespace(): void {
     throw new Error(
       `This test runs Claude Code in a loopback-only network namespace (unshare -rn, then "ip link set lo up") so no byte can leave the machine, ` +
         `and that failed here: ${probe.error?.message ?? (probe.stderr.trim() || `exit ${probe.status}`)}. ` +
-        `Install util-linux and iproute2, and allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1).`,
+        `Install util-linux and iproute2, and allow unprivileged user namespaces (Ubuntu 24.04: sysctl -w kernel.apparmor_restrict_unprivileged_userns=0; older Debian: sysctl -w kernel.unprivileged_userns_clone=1).`,
     );
   }
 }

@@ -43,6 +43,8 @@ export interface TokenPost {
   body: Record<string, unknown>;
   /** HTTP status answered; 0 while pending, or when nothing was answered (hang-up, client gone). */
   status: number;
+  /** The request's User-Agent header (tells the plugin's POSTs from Claude Code's). */
+  userAgent: string | undefined;
 }
 
 export interface MintedLogin {
@@ -73,6 +75,11 @@ export interface FakeTokenEndpoint {
   mintLogin(opts?: { expiresInSec?: number; refreshTokenExpiresInSec?: number }): MintedLogin;
   /** expires_in (seconds) of the next issued tokens. */
   expiresInSec: number;
+  /**
+   * A slow server: every token request is granted (rotated) when it arrives and answered this many
+   * ms later, whether or not the client is still waiting, as a real server does. Default 0.
+   */
+  answerDelayMs: number;
   /** Every token request, in arrival order. */
   posts: TokenPost[];
   /** Every access token ever issued (for leak scans). */
@@ -188,6 +195,7 @@ export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}
   const endpoint: FakeTokenEndpoint = {
     url: "",
     expiresInSec: opts.expiresInSec ?? 28800,
+    answerDelayMs: 0,
     posts: [],
     issuedAccessTokens: [],
     issuedRefreshTokens: [],
@@ -384,7 +392,8 @@ export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}
       // handled below
     }
     if (!parsedOk) body = { _raw: raw };
-    const post: TokenPost = { at: Date.now(), path, body, status: 0 };
+    const userAgent = req.headers["user-agent"];
+    const post: TokenPost = { at: Date.now(), path, body, status: 0, userAgent };
     endpoint.posts.push(post);
 
     const fault = takeFault();
@@ -405,9 +414,10 @@ export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}
       return;
     }
     const outcome = grant(body);
-    if (fault && "rotateThenStallMs" in fault) {
+    const stallAfterGrant = fault && "rotateThenStallMs" in fault ? fault.rotateThenStallMs : endpoint.answerDelayMs;
+    if (stallAfterGrant > 0) {
       // The rotation above already happened; the answer may never reach the client.
-      if (!(await waitUnlessGone(res, fault.rotateThenStallMs))) return;
+      if (!(await waitUnlessGone(res, stallAfterGrant))) return;
     }
     send(res, post, outcome.status, JSON.stringify(outcome.body), { "cache-control": "no-store" });
   }

@@ -45,7 +45,7 @@ import { randomBytes } from "node:crypto";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolveOpenClaw, type OpenClawUnderTest } from "./openclaw-under-test.js";
 
@@ -64,6 +64,8 @@ export interface GatewayOptions {
   env?: Record<string, string>;
   /** Wraps the `gateway run` command line (e.g. into a loopback-only network namespace: netns-gateway.ts). */
   launch?: (command: string, args: string[]) => { command: string; args: string[] };
+  /** false: neither install nor configure the plugin (the README suite runs the README's own install). */
+  installPlugin?: boolean;
 }
 
 export interface CliResult {
@@ -666,8 +668,10 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   };
 
   try {
-    await timed("install", () => installPlugin(gateway, harness));
-    await timed("configure", () => configurePlugin(gateway, opts.pluginConfig ?? {}));
+    if (opts.installPlugin !== false) {
+      await timed("install", () => installPlugin(gateway, harness));
+      await timed("configure", () => configurePlugin(gateway, opts.pluginConfig ?? {}));
+    }
   } catch (error) {
     await gateway.stop();
     throw error;
@@ -677,7 +681,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
 
 // npm runs with the isolated HOME but keeps the developer's npm cache and user config, so
 // --prefer-offline can use cached packages (OpenClaw's own npm run for npm-pack: gets them too).
-function npmEnvFor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function npmEnvFor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return {
     ...env,
     npm_config_cache: process.env.npm_config_cache ?? join(homedir(), ".npm"),
