@@ -678,6 +678,16 @@ describe("RefreshService alerts before the login ends", () => {
     for (const a of sent) expect(JSON.stringify(a)).not.toMatch(/sk-ant-/);
   });
 
+  it("says the days left rounded down, as every status surface does: 2.96 days reads 2.9, never 3", async () => {
+    await writeEndingLogin(T0 + 2.96 * DAY);
+    const sent: Alert[] = [];
+    const h = harness({ alert: async (a) => void sent.push(a), alertLedger: new AlertLedger(path.join(dir, "alerts.json")) });
+    await start(h);
+    expect(sent.map((a) => a.daysLeft)).toEqual([2.9]);
+    expect(sent[0]?.message).toContain("ends in 2.9 days");
+    await h.service.stop();
+  });
+
   it("a new login (another end date) starts the warnings over", async () => {
     const sent: Alert[] = [];
     const ledger = new AlertLedger(path.join(dir, "alerts.json"));
