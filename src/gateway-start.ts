@@ -7,6 +7,7 @@ import { accountAlertMessage } from "./alerts/pool-alerts.js";
 import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./alerts/owner-delivery.js";
 import type { PluginConfig } from "./core/config.js";
 import type { Logger } from "./core/logger.js";
+import { pinnedSessionsReader, type SessionListing } from "./openclaw/pinned-sessions.js";
 import { createOpenClawPublisher, withoutProfile } from "./openclaw/publish.js";
 import { RefreshService } from "./service.js";
 import { UsageAlerts } from "./alerts/usage-alerts.js";
@@ -36,6 +37,8 @@ export interface GatewayStartDeps {
   liveConfig: () => OpenClawConfig;
   /** OpenClaw's system events (the alert fallback when no owner is known). */
   system: Parameters<typeof chatAlertChannel>[0];
+  /** OpenClaw's session store (`api.runtime.agent.session`), to name the sessions that move between accounts. */
+  sessions?: SessionListing;
 }
 
 export interface RunningAccounts {
@@ -87,6 +90,8 @@ export async function startAccounts(deps: GatewayStartDeps): Promise<RunningAcco
     logger,
     alert: defaultAlerts,
     afterRerank: () => void usage.check(),
+    // The live config: an agent added while the gateway runs has sessions too.
+    pinnedSessions: pinnedSessionsReader(deps.sessions, async () => (await configuredAgents(liveConfig())).map((a) => a.id)),
     createAccount: (name, accountConfig, hooks) => {
       const toOpenClaw = createOpenClawPublisher({
         profileId: accountConfig.profileId,

@@ -67,7 +67,7 @@ async function addAccountFile(name: string): Promise<void> {
   await fs.writeFile(path.join(dir, "claude-oauth-refresh", "accounts", `${name}.json`), "{}", { mode: 0o600 });
 }
 
-function setup(options: { startGate?: Promise<void>; tokens?: boolean } = {}) {
+function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSessions?: (profileId: string) => Promise<string[]> } = {}) {
   const clock = new FakeClock(T0);
   const accounts = new Map<string, FakeAccount>();
   const rankings: ProfileRanking[] = [];
@@ -83,6 +83,7 @@ function setup(options: { startGate?: Promise<void>; tokens?: boolean } = {}) {
       logger,
       clock,
       alert: async (a) => void alerts.push(a),
+      ...(options.pinnedSessions ? { pinnedSessions: options.pinnedSessions } : {}),
       createAccount: (name, accountConfig, hooks) => {
         const account = accounts.get(name) ?? new FakeAccount(accountConfig, options.startGate);
         accounts.set(name, account);
@@ -170,7 +171,8 @@ describe("AccountPool", () => {
 
   it("an account giving way lends its profile the first account's token (Claude CLI sessions pinned to it move), says so, and gets its own back", async () => {
     await addAccountFile("work");
-    const t = setup({ tokens: true });
+    const asked: string[] = [];
+    const t = setup({ tokens: true, pinnedSessions: async (profileId) => (asked.push(profileId), ["agent:main:main", "agent:main:telegram:42"]) });
     const pool = t.make();
     await pool.start();
     await settle();
@@ -182,13 +184,15 @@ describe("AccountPool", () => {
       blockedUntil: { "anthropic:subscription": T0 + 2 * HOUR },
       carry: { "anthropic:subscription": { accessToken: "sk-ant-oat01-FAKE-work", expiresAt: T0 + 8 * HOUR } },
     });
-    expect(pool.statuses().map((s) => [s.name, s.lentTo])).toEqual([
-      ["default", "work"],
-      ["work", undefined],
+    expect(pool.statuses().map((s) => [s.name, s.lentTo, s.lentBecause, s.movedSessions])).toEqual([
+      ["default", "work", "default reached 96 % of its 5-hour window, resets 14:00 UTC", ["agent:main:main", "agent:main:telegram:42"]],
+      ["work", undefined, undefined, undefined],
     ]);
+    expect(asked).toEqual(["anthropic:subscription"]);
     const moved = t.lines.filter((l) => l.startsWith("Account default gives way to work"));
     expect(moved).toHaveLength(1);
-    expect(moved[0]).toContain("OpenClaw profile anthropic:subscription now carries work's token");
+    expect(moved[0]).toContain("(default reached 96 % of its 5-hour window, resets 14:00 UTC): OpenClaw profile anthropic:subscription now carries work's token");
+    expect(moved[0]).toContain("Sessions moved: agent:main:main, agent:main:telegram:42.");
     expect(t.lines.join("\n")).not.toContain("FAKE-work");
     await t.change("work"); // nothing new: no second line
     expect(t.lines.filter((l) => l.startsWith("Account default gives way"))).toHaveLength(1);

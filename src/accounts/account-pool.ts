@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import { allNearlyUsedUp, decideBlocks, decideLending, decideOrder, standingOf, type AccountStanding } from "./account-order.js";
+import { allNearlyUsedUp, decideBlocks, decideLending, decideOrder, whyNotFirst, standingOf, type AccountStanding } from "./account-order.js";
 import { DEFAULT_ACCOUNT, accountConfig, listAccounts } from "./accounts.js";
 import { orderRecordPath, readOrderRecord, type PoolRecord } from "./order-record.js";
 import type { AlertChannel } from "../alerts/alerts.js";
@@ -45,6 +45,15 @@ export interface AccountPoolDeps {
   alert?: AlertChannel;
   /** Told after each ranking pass, once the places are current (usage alerts look then). */
   afterRerank?: () => void;
+  /** The OpenClaw sessions pinned to a profile (openclaw/pinned-sessions.ts), named when they move. */
+  pinnedSessions?: (profileId: string) => Promise<string[]>;
+}
+
+/** An account giving way: whose token its profile carries, why, and the sessions that moved with it. */
+export interface Lending {
+  to: string;
+  why: string;
+  sessions: string[];
 }
 
 export type { AccountStatus } from "../status/types.js";
@@ -60,7 +69,7 @@ export class AccountPool {
   private running = false;
   private ranking: ProfileRanking = { order: [], blockedUntil: {} };
   /** Accounts giving way -> the account whose token their profile carries (see ProfileRanking.carry). */
-  private lentTo = new Map<string, string>();
+  private lentTo = new Map<string, Lending>();
   private reranking: Promise<void> | undefined;
   private rerankAgain = false;
 
@@ -125,8 +134,8 @@ export class AccountPool {
   statuses(): AccountStatus[] {
     return this.names().map((name) => {
       const status = (this.accounts.get(name) as PooledAccount).service.status();
-      const lentTo = this.lentTo.get(name);
-      return { ...status, name, place: this.ranking.order.indexOf(status.profileId) + 1, ...(lentTo ? { lentTo } : {}) };
+      const lent = this.lentTo.get(name);
+      return { ...status, name, place: this.ranking.order.indexOf(status.profileId) + 1, ...(lent ? { lentTo: lent.to, lentBecause: lent.why, movedSessions: lent.sessions } : {}) };
     });
   }
 
@@ -203,7 +212,7 @@ export class AccountPool {
     if (!this.running || this.accounts.size === 0) return;
     const { ranking, lending, reason, standings, order } = this.computeRanking();
     this.ranking = ranking;
-    const returned = this.noteLending(lending);
+    const returned = await this.noteLending(lending, standings);
     if (reason) this.deps.logger.info(reason);
     if (order.join(",") !== this.record.order.join(",")) {
       this.record = { ...this.record, order };
@@ -222,19 +231,29 @@ export class AccountPool {
   }
 
   /** Logs which accounts' sessions moved and which came back; returns the accounts that came back. */
-  private noteLending(lending: ReadonlyMap<string, string>): string[] {
+  private async noteLending(lending: ReadonlyMap<string, string>, standings: readonly AccountStanding[]): Promise<string[]> {
     const returned: string[] = [];
+    const next = new Map<string, Lending>();
+    const now = this.clock.now();
     for (const [name, to] of lending) {
-      if (this.lentTo.get(name) === to) continue;
+      const known = this.lentTo.get(name);
+      if (known?.to === to) {
+        next.set(name, known);
+        continue;
+      }
       const profile = this.accounts.get(name)?.service.status().profileId ?? name;
-      this.deps.logger.info(lendingStartedMessage(name, to, profile));
+      const standing = standings.find((a) => a.name === name);
+      const why = (standing && whyNotFirst(standing, this.switchAt, now)) ?? `${name} must give way`;
+      const sessions = (await this.deps.pinnedSessions?.(profile).catch(() => [])) ?? [];
+      next.set(name, { to, why, sessions });
+      this.deps.logger.info(lendingStartedMessage(name, to, profile, why, sessions));
     }
-    for (const [name, to] of this.lentTo) {
+    for (const [name, lent] of this.lentTo) {
       if (lending.has(name)) continue;
       returned.push(name);
-      this.deps.logger.info(lendingEndedMessage(name, to));
+      this.deps.logger.info(lendingEndedMessage(name, lent.to));
     }
-    this.lentTo = new Map(lending);
+    this.lentTo = next;
     return returned;
   }
 

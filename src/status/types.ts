@@ -44,6 +44,10 @@ export interface AccountStatus extends ServiceStatus {
   place: number;
   /** Giving way: its OpenClaw profile carries this account's token, so sessions pinned to it moved there. */
   lentTo?: string;
+  /** Why it gives way ("default reached 96 % of its 5-hour window, resets 15:00 UTC"). */
+  lentBecause?: string;
+  /** The OpenClaw sessions pinned to its profile when it began giving way (they moved). */
+  movedSessions?: string[];
 }
 
 export type Health = "healthy" | "attention" | "broken";
@@ -86,7 +90,7 @@ export interface StatusJson {
  * order, and `lentTo` while it gives way (its OpenClaw profile carries that account's token, so the
  * sessions pinned to it moved there).
  */
-export type AccountStatusJson = StatusJson & { name: string; place: number; lentTo?: string };
+export type AccountStatusJson = StatusJson & { name: string; place: number; lentTo?: string; lentBecause?: string; movedSessions?: string[] };
 
 export interface UsageWindowJson {
   utilization: number;

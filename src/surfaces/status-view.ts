@@ -82,7 +82,7 @@ export function formatAccountBlocks(s: StatusJson, now: number): string {
   if (accounts.length < 2) return formatStatusTable(s, now);
   return [...accounts]
     .sort((a, b) => a.place - b.place)
-    .map((a) => `Account ${a.name} (${placeWords(a.place, a.lentTo)})\n${indent(formatStatusTable(a, now))}`)
+    .map((a) => `Account ${a.name} (${placeWords(a.place, a)})\n${indent(formatStatusTable(a, now))}`)
     .join("\n\n");
 }
 

@@ -284,7 +284,7 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     usage?: { windows?: Record<string, { utilization?: number }> };
     login?: { endsAt?: string; endsInDays?: number };
     lockProtocol?: string;
-    accounts?: Array<{ name: string; place: number; profileId: string; lentTo?: string }>;
+    accounts?: Array<{ name: string; place: number; profileId: string; lentTo?: string; lentBecause?: string; movedSessions?: string[] }>;
   }
   async function status(): Promise<StatusJson> {
     const r = await cli(["claude-oauth", "status", "--json"]);
@@ -314,8 +314,14 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
       const st = await status();
       return st.accounts?.find((a) => a.name === "default")?.lentTo === "work" ? st : undefined;
     }, 120_000, 5_000);
-    void moved;
-    expect(gw().output()).toMatch(/\[claude-oauth-refresh\] Account default gives way to work: OpenClaw profile anthropic:subscription now carries work's token/);
+    // Status and log say which sessions moved and why: the main session (Claude CLI, pinned to
+    // default's profile since turn 1) is named; the new session (on work's profile) is not.
+    const lent = moved.accounts?.find((a) => a.name === "default");
+    figures.movedSessions = (lent?.movedSessions ?? []).join(",");
+    expect(lent?.lentBecause).toMatch(/^default reached 96 % of its 5-hour window/);
+    expect(lent?.movedSessions).toContain("agent:main:main");
+    expect(lent?.movedSessions?.some((k) => k.includes("fresh-after-switch"))).toBe(false);
+    expect(gw().output()).toMatch(/\[claude-oauth-refresh\] Account default gives way to work \(default reached 96 % of its 5-hour window[^)]*\): OpenClaw profile anthropic:subscription now carries work's token.* Sessions moved: [^\n]*agent:main:main/);
 
     const existing = await turn("Still there? Remember THYME-4.", undefined);
     const bearers = existing.claudeCode.map((c) => bearerOf(c) ?? "");
