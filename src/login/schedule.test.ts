@@ -158,5 +158,12 @@ describe("effectiveMarginMs", () => {
     expect(isRefreshDue(T_ISSUED + lifetime, T_ISSUED, margin)).toBe(false);
     expect(lifetime - margin).toBeLessThan(lifetime - OPENCLAW_CUTOFF_MS);
   });
+  it("a token shorter than the cut-off (OpenClaw never uses it) is not due at once: half its life", () => {
+    for (const lifetime of [120_000, OPENCLAW_CUTOFF_MS]) {
+      const margin = effectiveMarginMs(60 * MINUTE_MS, lifetime);
+      expect(margin).toBe(lifetime / 2);
+      expect(isRefreshDue(T_ISSUED + lifetime, T_ISSUED, margin)).toBe(false);
+    }
+  });
 });
 const T_ISSUED = 1_767_225_600_000;

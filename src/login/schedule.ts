@@ -29,7 +29,10 @@ export const OPENCLAW_CUTOFF_MS = 5 * MINUTE_MS;
  */
 export function effectiveMarginMs(configuredMs: number, lifetimeMs?: number): number {
   if (lifetimeMs === undefined || lifetimeMs <= 0) return OPENCLAW_CUTOFF_MS + configuredMs;
-  const usableMs = Math.max(0, lifetimeMs - OPENCLAW_CUTOFF_MS);
+  const usableMs = lifetimeMs - OPENCLAW_CUTOFF_MS;
+  // A token OpenClaw never uses (a server handing out minutes-long tokens): refreshing "before the
+  // cut-off" would be due at once, every time, back to back; half its life keeps a sane pace.
+  if (usableMs <= 0) return Math.floor(lifetimeMs / 2);
   return OPENCLAW_CUTOFF_MS + Math.min(configuredMs, Math.floor(usableMs / 2));
 }
 
