@@ -17,7 +17,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  CREDENTIALS_FILE,
   CliTranscript,
   bearerOf,
   describeResult,
@@ -30,11 +29,12 @@ import {
   waitFor,
   writeCredentialsAtomically,
 } from "../support/e2e-helpers.js";
-import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
+import type { FakeMessagesApi } from "../support/fake-messages-api.js";
 import { startFakeTelegram, type FakeTelegram, type FakeTelegramUser, type SentMessage } from "../support/fake-telegram.js";
-import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, pkceChallenge, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, pkceChallenge, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
 import { recordFigure } from "../support/figures.js";
-import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
+import { startWorld, type World } from "../support/e2e-world.js";
+import type { CliResult, Gateway } from "../support/gateway.js";
 
 const OWNER: FakeTelegramUser = { id: 111111, firstName: "Owner" };
 const OTHER: FakeTelegramUser = { id: 222222, firstName: "Guest" };
@@ -55,6 +55,7 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
   let messages: FakeMessagesApi | undefined;
   let telegram: FakeTelegram | undefined;
   let gateway: Gateway | undefined;
+  let world: World | undefined;
   /** While true the fake Messages API refuses every token: the model cannot speak. */
   let modelDown = false;
   const transcript = new CliTranscript();
@@ -130,38 +131,34 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
   }
 
   beforeAll(async () => {
-    fake = await startFakeTokenEndpoint(); // 8 h tokens: nothing is due during the suite
-    const endpoint = fake;
-    messages = await startFakeMessagesApi({ authorize: (bearer) => !modelDown && endpoint.isAccessTokenValid(bearer) });
     telegram = await startFakeTelegram();
-    authorizeUrl = `${new URL(fake.url).origin}/oauth/authorize`;
-    let started = Date.now();
-    gateway = await createGateway({
-      messagesBaseUrl: messages.baseUrl,
-      pluginConfig: { tokenUrl: fake.url, authorizeUrl },
+    const tgApi = telegram;
+    world = await startWorld({
+      // 8 h tokens (the fake's default): nothing is due during the suite
+      authorize: (bearer, { tokens: t }) => !modelDown && t.isAccessTokenValid(bearer),
+      pluginConfig: ({ tokens: t }) => ({ tokenUrl: t.url, authorizeUrl: `${new URL(t.url).origin}/oauth/authorize` }),
       extraConfig: {
-        channels: { telegram: { enabled: true, botToken: telegram.botToken, apiRoot: telegram.apiRoot, dmPolicy: "allowlist", allowFrom: [String(OWNER.id), String(OTHER.id)] } },
+        channels: { telegram: { enabled: true, botToken: tgApi.botToken, apiRoot: tgApi.apiRoot, dmPolicy: "allowlist", allowFrom: [String(OWNER.id), String(OTHER.id)] } },
         commands: { ownerAllowFrom: [`telegram:${OWNER.id}`] },
       },
+      credentials: ({ tokens: t }) => {
+        const login = claudeCredentialsJson(t.mintLogin(), { mcpOAuth: MCP_OAUTH });
+        (login.claudeAiOauth as Record<string, unknown>).accountEmail = OWNER_EMAIL;
+        return login;
+      },
+      waitFor: /\[claude-oauth-refresh\] Token still valid for \d+ minutes/,
     });
-    timings.createGateway = Date.now() - started;
-    credentialsPath = join(gateway.stateDir, CREDENTIALS_FILE);
-    const login = claudeCredentialsJson(fake.mintLogin(), { mcpOAuth: MCP_OAUTH });
-    (login.claudeAiOauth as Record<string, unknown>).accountEmail = OWNER_EMAIL;
-    writeCredentialsAtomically(credentialsPath, login);
-    started = Date.now();
-    await gateway.start();
-    await gateway.waitForOutput(/\[claude-oauth-refresh\] Token still valid for \d+ minutes/, 90_000);
-    const tgApi = telegram;
+    ({ tokens: fake, messages, gateway, credentialsPath } = world);
+    authorizeUrl = `${new URL(world.tokens.url).origin}/oauth/authorize`;
+    const started = Date.now();
     await waitFor("the Telegram channel polling getUpdates", () => tgApi.polls() > 0, 90_000);
-    timings.gatewayStart = Date.now() - started;
+    timings.createGateway = world.timings.createGateway;
+    timings.gatewayStart = (world.timings.gatewayStart ?? Number.NaN) + Date.now() - started;
   });
 
   afterAll(async () => {
-    await gateway?.stop();
+    await world?.close();
     await telegram?.close();
-    await messages?.close();
-    await fake?.close();
     timings.suiteMs = Date.now() - suiteStarted;
     console.info(`[e2e chat] timings (ms): ${JSON.stringify({ ...timings, harness: gateway?.timings ?? {} })}`);
     recordFigure("e2e-chat", "timings-ms", { ...timings, telegramMessages: telegram?.sent.length ?? 0, posts: fake?.posts.length ?? 0 });
