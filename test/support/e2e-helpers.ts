@@ -8,6 +8,7 @@ import type { FakeTokenEndpoint } from "./fake-token-endpoint.js";
 import type { CliResult, Gateway } from "./gateway.js";
 
 export const PLUGIN_TAG = "[claude-oauth-refresh]";
+export const STATUS_ROUTE = "/plugins/claude-oauth-refresh/status";
 export const CREDENTIALS_FILE = "claude-credentials.json";
 
 /** Polls `probe` until it returns something other than undefined/false; rejects after timeoutMs. */
@@ -139,4 +140,15 @@ export function describeResult(r: CliResult): string {
 export function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(what);
   return value;
+}
+
+/**
+ * GET the plugin's status route on the running gateway with the gateway token: the same JSON as
+ * `status --json` and the gateway method (README contract, checked in the cli and dashboard suites),
+ * in milliseconds instead of a 5-15 s CLI process. For reading state where the CLI is not the subject.
+ */
+export async function statusFromRoute<T>(gw: Gateway, query = ""): Promise<{ status: number; text: string; json: () => T }> {
+  const res = await fetch(`http://127.0.0.1:${gw.port}${STATUS_ROUTE}${query}`, { headers: { authorization: `Bearer ${gw.env.OPENCLAW_GATEWAY_TOKEN ?? ""}` } });
+  const text = await res.text();
+  return { status: res.status, text, json: () => JSON.parse(text) as T };
 }
