@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliTranscript, bearerOf, describeResult, issuedTokens, leakedTokens, linesMatching, modelCalls, readCredentials, required, statusFromRoute, waitFor } from "../support/e2e-helpers.js";
+import { CliTranscript, bearerOf, describeResult, issuedTokens, agentTurnCalls, leakedTokens, linesMatching, readCredentials, required, statusFromRoute, waitFor } from "../support/e2e-helpers.js";
 import type { FakeMessagesApi } from "../support/fake-messages-api.js";
 import { claudeCredentialsJson, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
 import type { FakeUsageEndpoint, UsageBehaviour } from "../support/fake-usage-endpoint.js";
@@ -87,12 +87,7 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
 
   /** One agent turn; every model call it made must carry `expected`. */
   async function expectNextTurnUses(expected: string, what: string): Promise<void> {
-    const from = api().requests.length;
-    const turn = await gw().agentTurn("ping");
-    transcript.add(["agent", "--message", "ping", "--json"], { code: turn.code, stdout: turn.raw, stderr: turn.error ?? "" });
-    expect(turn.code, turn.error ?? turn.raw).toBe(0);
-    const calls = modelCalls(api().requests, from);
-    expect(calls.length).toBeGreaterThan(0);
+    const { calls } = await agentTurnCalls(gw(), api(), transcript);
     for (const call of calls) expect(bearerOf(call) === expected, `model call ${call.model ?? "?"} did not carry ${what}`).toBe(true);
   }
 

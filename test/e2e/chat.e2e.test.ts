@@ -23,7 +23,7 @@ import {
   issuedTokens,
   leakedTokens,
   linesMatching,
-  modelCalls,
+  agentTurnCalls,
   readCredentials,
   required,
   waitFor,
@@ -115,13 +115,8 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
 
   /** One agent turn; every model call it made must carry `expected`. */
   async function expectNextTurnUses(expected: string): Promise<void> {
-    const from = api().requests.length;
-    const turn = await gw().agentTurn("ping");
-    transcript.add(["agent", "--message", "ping", "--json"], { code: turn.code, stdout: turn.raw, stderr: turn.error ?? "" });
-    expect(turn.code, turn.error ?? turn.raw).toBe(0);
-    expect(turn.text).toBe("pong");
-    const calls = modelCalls(api().requests, from);
-    expect(calls.length).toBeGreaterThan(0);
+    const { text, calls } = await agentTurnCalls(gw(), api(), transcript);
+    expect(text).toBe("pong");
     for (const call of calls) expect(bearerOf(call) === expected, `model call ${call.model ?? "?"} did not carry the expected token`).toBe(true);
   }
 

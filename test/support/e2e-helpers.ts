@@ -3,7 +3,8 @@
 
 import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { MessagesRequest } from "./fake-messages-api.js";
+import { expect } from "vitest";
+import type { FakeMessagesApi, MessagesRequest } from "./fake-messages-api.js";
 import type { FakeTokenEndpoint } from "./fake-token-endpoint.js";
 import type { CliResult, Gateway } from "./gateway.js";
 
@@ -151,4 +152,19 @@ export async function statusFromRoute<T>(gw: Gateway, query = ""): Promise<{ sta
   const res = await fetch(`http://127.0.0.1:${gw.port}${STATUS_ROUTE}${query}`, { headers: { authorization: `Bearer ${gw.env.OPENCLAW_GATEWAY_TOKEN ?? ""}` } });
   const text = await res.text();
   return { status: res.status, text, json: () => JSON.parse(text) as T };
+}
+
+/**
+ * One agent turn ("ping") on the running gateway, kept in `transcript`: it must exit 0 and make at
+ * least one model call. Returns its reply text and the model calls it made, for the suite's own
+ * checks of the tokens they carried.
+ */
+export async function agentTurnCalls(gw: Gateway, messages: FakeMessagesApi, transcript: CliTranscript): Promise<{ text: string | undefined; calls: MessagesRequest[] }> {
+  const from = messages.requests.length;
+  const turn = await gw.agentTurn("ping");
+  transcript.add(["agent", "--message", "ping", "--json"], { code: turn.code, stdout: turn.raw, stderr: turn.error ?? "" });
+  expect(turn.code, turn.error ?? turn.raw).toBe(0);
+  const calls = modelCalls(messages.requests, from);
+  expect(calls.length, "the turn made no model call").toBeGreaterThan(0);
+  return { text: turn.text, calls };
 }
