@@ -168,3 +168,17 @@ export async function agentTurnCalls(gw: Gateway, messages: FakeMessagesApi, tra
   expect(calls.length, "the turn made no model call").toBeGreaterThan(0);
   return { text: turn.text, calls };
 }
+
+/**
+ * A status JSON without its minute countdowns (`validForMinutes`, top level and per account), which
+ * may cross a minute boundary between two reads of the same state; everything else is kept.
+ */
+export function withoutCountdowns<T>(status: T): T {
+  const steady = (s: Record<string, unknown>): Record<string, unknown> => {
+    const token = s.accessToken;
+    return typeof token === "object" && token !== null ? { ...s, accessToken: { ...token, validForMinutes: 0 } } : s;
+  };
+  const top = steady(status as Record<string, unknown>);
+  const accounts = top.accounts;
+  return (Array.isArray(accounts) ? { ...top, accounts: accounts.map((a: Record<string, unknown>) => steady(a)) } : top) as T;
+}
