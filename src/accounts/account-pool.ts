@@ -212,20 +212,23 @@ export class AccountPool {
     if (!this.running || this.accounts.size === 0) return;
     const { ranking, lending, reason, standings, order } = this.computeRanking();
     this.ranking = ranking;
-    const returned = await this.noteLending(lending, standings);
+    // OpenClaw's stores first, the words after: when the log says an account is first (or lent),
+    // the next agent turn already finds it so.
+    const key = JSON.stringify(ranking);
+    if (key !== this.applied) {
+      await this.deps.applyRanking(ranking);
+      this.applied = key;
+    }
     if (reason) this.deps.logger.info(reason);
+    const returned = await this.noteLending(lending, standings);
+    // A profile that carried another account's token gets its own back.
+    for (const name of returned) await this.accounts.get(name)?.service.reload();
     if (order.join(",") !== this.record.order.join(",")) {
       this.record = { ...this.record, order };
       await this.writeRecord();
     }
     await this.alertIfAllNearlyFull(standings);
     this.deps.afterRerank?.();
-    const key = JSON.stringify(ranking);
-    if (key === this.applied) return;
-    await this.deps.applyRanking(ranking);
-    this.applied = key;
-    // A profile that carried another account's token gets its own back.
-    for (const name of returned) await this.accounts.get(name)?.service.reload();
   }
 
   /** Logs which accounts' sessions moved and which came back; returns the accounts that came back. */
