@@ -7,7 +7,8 @@ import { accountAlertMessage } from "./alerts/pool-alerts.js";
 import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./alerts/owner-delivery.js";
 import type { PluginConfig } from "./core/config.js";
 import type { Logger } from "./core/logger.js";
-import { createOpenClawPublisher } from "./openclaw/publish.js";
+import { pinnedSessionsReader, type SessionListing } from "./openclaw/pinned-sessions.js";
+import { createOpenClawPublisher, withoutProfile } from "./openclaw/publish.js";
 import { RefreshService } from "./service.js";
 import { UsageAlerts } from "./alerts/usage-alerts.js";
 import { systemClock } from "./core/clock.js";
@@ -36,6 +37,8 @@ export interface GatewayStartDeps {
   liveConfig: () => OpenClawConfig;
   /** OpenClaw's system events (the alert fallback when no owner is known). */
   system: Parameters<typeof chatAlertChannel>[0];
+  /** OpenClaw's session store (`api.runtime.agent.session`), to name the sessions that move between accounts. */
+  sessions?: SessionListing;
 }
 
 export interface RunningAccounts {
@@ -87,14 +90,18 @@ export async function startAccounts(deps: GatewayStartDeps): Promise<RunningAcco
     logger,
     alert: defaultAlerts,
     afterRerank: () => void usage.check(),
+    // The live config: an agent added while the gateway runs has sessions too.
+    pinnedSessions: pinnedSessionsReader(deps.sessions, async () => (await configuredAgents(liveConfig())).map((a) => a.id)),
     createAccount: (name, accountConfig, hooks) => {
-      const publisher = createOpenClawPublisher({
+      const toOpenClaw = createOpenClawPublisher({
         profileId: accountConfig.profileId,
         // The live config, read at each publish: an agent added while the gateway runs counts too.
         agentDirs: async () => (await configuredAgents(liveConfig())).map((a) => a.dir),
         ranking: hooks.ranking,
         onAgentViewRebuilt: (dir) => hooks.logger.info(`OpenClaw still showed an older token to the agent in ${dir} after the write; rebuilt that agent's view (needed on OpenClaw before 2026.9.6).`),
       });
+      // Native-login mode: agents use Claude Code's own login; nothing goes into OpenClaw.
+      const publisher = accountConfig.publishProfile ? toOpenClaw : withoutProfile(toOpenClaw);
       const ledger = name === DEFAULT_ACCOUNT ? defaultLedger : new AlertLedger(alertLedgerPath(stateDir, name));
       const alert = name === DEFAULT_ACCOUNT ? defaultAlerts : alertsFor(ledger, name);
       channels.set(name, { ledger, alert });
@@ -111,7 +118,7 @@ export async function startAccounts(deps: GatewayStartDeps): Promise<RunningAcco
         banner: name === DEFAULT_ACCOUNT,
         counting: counting(counterBook.for(name)),
       });
-      return { service, applyRanking: () => publisher.applyRanking() };
+      return { service, applyRanking: () => publisher.applyRanking(), token: () => service.currentToken() };
     },
   });
   const stopOwnerAlerts = () => owners.forEach((o) => o.stop());

@@ -12,6 +12,7 @@ import { registerCli } from "./surfaces/cli.js";
 import { registerGatewayMethods } from "./surfaces/gateway-methods.js";
 import { registerHttpRoutes } from "./surfaces/http-routes.js";
 import { registerMetricsRoute } from "./monitoring/metrics-route.js";
+import type { SessionListing } from "./openclaw/pinned-sessions.js";
 
 /**
  * Wiring only. `register` runs several times per process and in CLI-only passes (every
@@ -63,10 +64,12 @@ export default definePluginEntry({
           }
         };
         const system = api.runtime.system;
+        // Absent on older OpenClaw releases: then moved sessions are not named, nothing else changes.
+        const sessions = (api.runtime as { agent?: { session?: SessionListing } }).agent?.session;
         const previous = stopRunning();
         starting = previous
           .then(() => import("./gateway-start.js"))
-          .then(({ startAccounts }) => startAccounts({ config, stateDir: ctx.stateDir, logger, startConfig: ctx.config, liveConfig, system }))
+          .then(({ startAccounts }) => startAccounts({ config, stateDir: ctx.stateDir, logger, startConfig: ctx.config, liveConfig, system, ...(sessions ? { sessions } : {}) }))
           .then(
             (accounts) => {
               running = { ...accounts, config };

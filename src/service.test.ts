@@ -194,7 +194,7 @@ describe("RefreshService start", () => {
     expect(h.endpoint.requests).toHaveLength(0);
     const status = h.service.status();
     expect(status.state).toBe("ok");
-    expect(status.nextRefreshAt).toBe(T0 + 240 * MINUTE);
+    expect(status.nextRefreshAt).toBe(T0 + 235 * MINUTE); // 60 min configured, ahead of OpenClaw's 5-minute cut-off
     expect(status.account).toEqual({ subscriptionType: "max" });
     expect(h.clock.pending).toBe(1);
   });
@@ -209,8 +209,8 @@ describe("RefreshService start", () => {
     expect(h.clock.pending).toBe(1);
   });
 
-  it("schedules the refresh at expiresAt - 60 min, not at the next periodic check", async () => {
-    const login = await writeLogin(T0 + 65 * MINUTE);
+  it("schedules the refresh at expiresAt - 65 min (60 configured + OpenClaw's 5-minute cut-off), not at the next periodic check", async () => {
+    const login = await writeLogin(T0 + 70 * MINUTE);
     const h = harness({ live: login.refresh });
     await start(h);
     expect(h.endpoint.requests).toHaveLength(0);
@@ -226,7 +226,7 @@ describe("RefreshService start", () => {
     expect(saved.oauth.expiresAt).toBe(T0 + 5 * MINUTE + 28_800_000);
     expect(saved.mode).toBe(0o600);
     expect(h.publisher.published.at(-1)).toEqual({ accessToken: saved.oauth.accessToken, expiresAt: saved.oauth.expiresAt });
-    expect(h.service.status()).toMatchObject({ state: "ok", nextRefreshAt: saved.oauth.expiresAt - 60 * MINUTE, lastRefresh: { result: "ok" } });
+    expect(h.service.status()).toMatchObject({ state: "ok", nextRefreshAt: saved.oauth.expiresAt - 65 * MINUTE, lastRefresh: { result: "ok" } });
     expect(h.lines("info").some((l) => l.startsWith("Token refreshed; valid for 480 minutes"))).toBe(true);
 
     // and nothing more until the new token is due
@@ -678,6 +678,16 @@ describe("RefreshService alerts before the login ends", () => {
     for (const a of sent) expect(JSON.stringify(a)).not.toMatch(/sk-ant-/);
   });
 
+  it("says the days left rounded down, as every status surface does: 2.96 days reads 2.9, never 3", async () => {
+    await writeEndingLogin(T0 + 2.96 * DAY);
+    const sent: Alert[] = [];
+    const h = harness({ alert: async (a) => void sent.push(a), alertLedger: new AlertLedger(path.join(dir, "alerts.json")) });
+    await start(h);
+    expect(sent.map((a) => a.daysLeft)).toEqual([2.9]);
+    expect(sent[0]?.message).toContain("ends in 2.9 days");
+    await h.service.stop();
+  });
+
   it("a new login (another end date) starts the warnings over", async () => {
     const sent: Alert[] = [];
     const ledger = new AlertLedger(path.join(dir, "alerts.json"));
@@ -709,7 +719,7 @@ describe("RefreshService alerts before the login ends", () => {
 
 describe("RefreshService usage checks", () => {
   it("reads usage with the token in service at start and right after each refresh, and never lets it touch the refresh", async () => {
-    const login = await writeLogin(T0 + 61 * MINUTE);
+    const login = await writeLogin(T0 + 66 * MINUTE);
     const seen: Array<{ at: number; bearer: string | undefined }> = [];
     const h = harness({
       live: login.refresh,
@@ -725,7 +735,7 @@ describe("RefreshService usage checks", () => {
     expect(seen).toEqual([{ at: T0, bearer: `Bearer ${login.access}` }]);
     expect(h.service.status().usage?.usage?.windows.fiveHour?.utilization).toBe(40);
     await h.clock.advance(MINUTE + 1);
-    // the refresh (due at expiry - 60 min) ran, and the new token was checked within a minute
+    // the refresh (due at expiry - 65 min) ran, and the new token was checked within a minute
     expect(h.endpoint.requests).toHaveLength(1);
     const fresh = h.publisher.published.at(-1)?.accessToken;
     expect(fresh).not.toBe(login.access);

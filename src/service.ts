@@ -131,6 +131,13 @@ export class RefreshService {
         : undefined;
   }
 
+  /** The token this account publishes now (with the email), for another account's profile to carry. */
+  currentToken(): { accessToken: string; expiresAt: number; email?: string } | undefined {
+    const t = this.usableToken();
+    const email = this.oauth?.accountEmail;
+    return t && (email ? { ...t, email } : t);
+  }
+
   /** The access token agents are using now, while it is valid and the login is alive. */
   private usableToken(): { accessToken: string; expiresAt: number } | undefined {
     const o = this.oauth;
@@ -156,6 +163,7 @@ export class RefreshService {
       this.log.info("✅ Plugin loaded successfully");
       this.log.info(`   Credentials: ${this.config.credentialsPath}`);
       this.log.info(`   Refresh interval: ${this.config.refreshIntervalMinutes} min`);
+      if (!this.config.publishProfile) this.log.info("   Native-login mode (publishProfile off): no OpenClaw auth profile is published; agents use Claude Code's own login.");
     }
     this.lastWall = this.clock.now();
     this.lastMono = this.clock.monotonic();

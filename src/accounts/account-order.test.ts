@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allNearlyUsedUp, decideBlocks, decideOrder, fullestPercent, isExhausted, type AccountStanding } from "./account-order.js";
+import { allNearlyUsedUp, decideBlocks, decideLending, decideOrder, fullestPercent, isExhausted, type AccountStanding } from "./account-order.js";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
 const HOUR = 3600_000;
@@ -130,5 +130,19 @@ describe("decideBlocks", () => {
 
   it("a window whose reset has passed blocks nothing", () => {
     expect(decideBlocks([account("default", 10), account("work", 99, { resetsIn: -1 })], "default", none, SWITCH, NOW)).toEqual({});
+  });
+});
+
+describe("decideLending", () => {
+  it("every blocked account lends its profile to the first one", () => {
+    expect([...decideLending({ default: 1, spare: 2 }, "work", true)]).toEqual([["default", "work"], ["spare", "work"]]);
+  });
+  it("nothing is lent while the first account has no token to give, or there is no first", () => {
+    expect(decideLending({ default: 1 }, "work", false).size).toBe(0);
+    expect(decideLending({ default: 1 }, undefined, true).size).toBe(0);
+  });
+  it("no block, no lending; the first never lends to itself", () => {
+    expect(decideLending({}, "work", true).size).toBe(0);
+    expect(decideLending({ work: 1 }, "work", true).size).toBe(0);
   });
 });

@@ -142,6 +142,19 @@ export function decideBlocks(accounts: readonly AccountStanding[], firstName: st
   return blocked;
 }
 
+/**
+ * Pure: which blocked accounts lend their OpenClaw profile to the first account (name -> first).
+ * OpenClaw keeps a Claude CLI session on the profile it started with and ignores blocks for it, so
+ * a block alone moves only new sessions; a profile carrying the first account's token moves the
+ * pinned ones too, with their conversation. Nothing is lent while the first has no token to give.
+ */
+export function decideLending(blocks: Readonly<Record<string, number>>, firstName: string | undefined, firstHasToken: boolean): Map<string, string> {
+  const lending = new Map<string, string>();
+  if (firstName === undefined || !firstHasToken) return lending;
+  for (const name of Object.keys(blocks)) if (name !== firstName) lending.set(name, firstName);
+  return lending;
+}
+
 /** Pure: every account at or above the threshold (nowhere left to switch to), with the soonest reset. */
 export function allNearlyUsedUp(accounts: readonly AccountStanding[], switchAtPercent: number, now: number): { firstResetAt?: number } | undefined {
   const candidates = accounts.filter((a) => !a.needsLogin);

@@ -34,7 +34,9 @@ class FakeAccount implements AccountService {
   status() {
     return structuredClone(this.current);
   }
+  reloads = 0;
   async reload() {
+    this.reloads += 1;
     return this.status();
   }
   async refreshNow(): ReturnType<AccountService["refreshNow"]> {
@@ -65,7 +67,7 @@ async function addAccountFile(name: string): Promise<void> {
   await fs.writeFile(path.join(dir, "claude-oauth-refresh", "accounts", `${name}.json`), "{}", { mode: 0o600 });
 }
 
-function setup(options: { startGate?: Promise<void> } = {}) {
+function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSessions?: (profileId: string) => Promise<string[]> } = {}) {
   const clock = new FakeClock(T0);
   const accounts = new Map<string, FakeAccount>();
   const rankings: ProfileRanking[] = [];
@@ -81,11 +83,13 @@ function setup(options: { startGate?: Promise<void> } = {}) {
       logger,
       clock,
       alert: async (a) => void alerts.push(a),
+      ...(options.pinnedSessions ? { pinnedSessions: options.pinnedSessions } : {}),
       createAccount: (name, accountConfig, hooks) => {
         const account = accounts.get(name) ?? new FakeAccount(accountConfig, options.startGate);
         accounts.set(name, account);
         changes.set(name, hooks.onChange);
-        return { service: account, applyRanking: async () => void rankings.push(hooks.ranking()) };
+        const token = () => ({ accessToken: `sk-ant-oat01-FAKE-${name}`, expiresAt: T0 + 8 * HOUR });
+        return { service: account, applyRanking: async () => void rankings.push(hooks.ranking()), ...(options.tokens ? { token } : {}) };
       },
     });
   const acct = (name: string) => {
@@ -163,6 +167,43 @@ describe("AccountPool", () => {
     expect(t.rankings.at(-1)?.order[0]).toBe("anthropic:subscription-work");
     expect(t.lines.filter((l) => l.includes("is first"))).toHaveLength(1);
     await again.stop();
+  });
+
+  it("an account giving way lends its profile the first account's token (Claude CLI sessions pinned to it move), says so, and gets its own back", async () => {
+    await addAccountFile("work");
+    const asked: string[] = [];
+    const t = setup({ tokens: true, pinnedSessions: async (profileId) => (asked.push(profileId), ["agent:main:main", "agent:main:telegram:42"]) });
+    const pool = t.make();
+    await pool.start();
+    await settle();
+    t.acct("default").setUsage(96, T0 + 2 * HOUR);
+    t.acct("work").setUsage(10);
+    await t.change("default");
+    expect(t.rankings.at(-1)).toEqual({
+      order: ["anthropic:subscription-work", "anthropic:subscription"],
+      blockedUntil: { "anthropic:subscription": T0 + 2 * HOUR },
+      carry: { "anthropic:subscription": { accessToken: "sk-ant-oat01-FAKE-work", expiresAt: T0 + 8 * HOUR } },
+    });
+    expect(pool.statuses().map((s) => [s.name, s.lentTo, s.lentBecause, s.movedSessions])).toEqual([
+      ["default", "work", "default reached 96 % of its 5-hour window, resets 14:00 UTC", ["agent:main:main", "agent:main:telegram:42"]],
+      ["work", undefined, undefined, undefined],
+    ]);
+    expect(asked).toEqual(["anthropic:subscription"]);
+    const moved = t.lines.filter((l) => l.startsWith("Account default gives way to work"));
+    expect(moved).toHaveLength(1);
+    expect(moved[0]).toContain("(default reached 96 % of its 5-hour window, resets 14:00 UTC): OpenClaw profile anthropic:subscription now carries work's token");
+    expect(moved[0]).toContain("Sessions moved: agent:main:main, agent:main:telegram:42.");
+    expect(t.lines.join("\n")).not.toContain("FAKE-work");
+    await t.change("work"); // nothing new: no second line
+    expect(t.lines.filter((l) => l.startsWith("Account default gives way"))).toHaveLength(1);
+    // back under the threshold: no carry; default's own token is published again (reload)
+    t.acct("default").setUsage(10);
+    await t.change("default");
+    expect(t.rankings.at(-1)?.carry).toBeUndefined();
+    expect(t.acct("default").reloads).toBe(1);
+    expect(pool.statuses()[0]?.lentTo).toBeUndefined();
+    expect(t.lines.filter((l) => l.startsWith("Account default is usable again"))).toHaveLength(1);
+    await pool.stop();
   });
 
   it("a login that died while its access token still works is blocked until that token expires", async () => {

@@ -1,16 +1,16 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import { allNearlyUsedUp, decideBlocks, decideOrder, standingOf, type AccountStanding } from "./account-order.js";
+import { allNearlyUsedUp, decideBlocks, decideLending, decideOrder, whyNotFirst, standingOf, type AccountStanding } from "./account-order.js";
 import { DEFAULT_ACCOUNT, accountConfig, listAccounts } from "./accounts.js";
 import { orderRecordPath, readOrderRecord, type PoolRecord } from "./order-record.js";
 import type { AlertChannel } from "../alerts/alerts.js";
-import { allNearlyUsedUpMessage } from "../alerts/pool-alerts.js";
+import { allNearlyUsedUpMessage, lendingEndedMessage, lendingStartedMessage } from "../alerts/pool-alerts.js";
 import { systemClock, type Clock, type TimerHandle } from "../core/clock.js";
 import type { PluginConfig } from "../core/config.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import type { ProfileRanking } from "../openclaw/publish.js";
+import type { ProfileRanking, PublishedToken } from "../openclaw/publish.js";
 import { redact } from "../core/redact.js";
 import { CLOCK_PROBE_MS } from "../login/schedule.js";
 import type { RefreshService, ServiceStatus } from "../service.js";
@@ -30,6 +30,8 @@ export interface PooledAccount {
   service: AccountService;
   /** Writes the pool's current ranking into every store this account publishes to. */
   applyRanking(): Promise<void>;
+  /** The access token agents get from this account now (absent: it cannot lend its profile a token). */
+  token?(): PublishedToken | undefined;
 }
 
 export interface AccountPoolDeps {
@@ -43,6 +45,15 @@ export interface AccountPoolDeps {
   alert?: AlertChannel;
   /** Told after each ranking pass, once the places are current (usage alerts look then). */
   afterRerank?: () => void;
+  /** The OpenClaw sessions pinned to a profile (openclaw/pinned-sessions.ts), named when they move. */
+  pinnedSessions?: (profileId: string) => Promise<string[]>;
+}
+
+/** An account giving way: whose token its profile carries, why, and the sessions that moved with it. */
+export interface Lending {
+  to: string;
+  why: string;
+  sessions: string[];
 }
 
 export type { AccountStatus } from "../status/types.js";
@@ -57,6 +68,8 @@ export class AccountPool {
   private timer: TimerHandle | undefined;
   private running = false;
   private ranking: ProfileRanking = { order: [], blockedUntil: {} };
+  /** Accounts giving way -> the account whose token their profile carries (see ProfileRanking.carry). */
+  private lentTo = new Map<string, Lending>();
   private reranking: Promise<void> | undefined;
   private rerankAgain = false;
 
@@ -121,7 +134,8 @@ export class AccountPool {
   statuses(): AccountStatus[] {
     return this.names().map((name) => {
       const status = (this.accounts.get(name) as PooledAccount).service.status();
-      return { ...status, name, place: this.ranking.order.indexOf(status.profileId) + 1 };
+      const lent = this.lentTo.get(name);
+      return { ...status, name, place: this.ranking.order.indexOf(status.profileId) + 1, ...(lent ? { lentTo: lent.to, lentBecause: lent.why, movedSessions: lent.sessions } : {}) };
     });
   }
 
@@ -153,7 +167,7 @@ export class AccountPool {
     this.scheduleRerank();
   }
 
-  private computeRanking(): { ranking: ProfileRanking; reason?: string; standings: AccountStanding[]; order: string[] } {
+  private computeRanking(): { ranking: ProfileRanking; lending: Map<string, string>; reason?: string; standings: AccountStanding[]; order: string[] } {
     const now = this.clock.now();
     // One snapshot per account for the whole pass: a status is built afresh on every call.
     const statuses = new Map(this.names().map((name) => [name, (this.accounts.get(name) as PooledAccount).service.status()] as const));
@@ -162,7 +176,15 @@ export class AccountPool {
     const profileOf = (name: string) => (statuses.get(name) as ServiceStatus).profileId;
     const blocks = decideBlocks(standings, decision.order[0], (name) => statuses.get(name)?.accessTokenExpiresAt, this.switchAt, now);
     const blockedUntil = Object.fromEntries(Object.entries(blocks).map(([name, until]) => [profileOf(name), until]));
-    return { ranking: { order: decision.order.map(profileOf), blockedUntil }, ...(decision.reason ? { reason: decision.reason } : {}), standings, order: decision.order };
+    // Sessions OpenClaw keeps pinned to a blocked profile (the Claude CLI runtime) move with the
+    // profile itself: it carries the first account's token until the block ends.
+    const first = decision.order[0];
+    const lenderToken = first === undefined ? undefined : this.accounts.get(first)?.token?.();
+    const lending = decideLending(blocks, first, lenderToken !== undefined);
+    const carry: Record<string, PublishedToken> = {};
+    if (lenderToken) for (const name of lending.keys()) carry[profileOf(name)] = lenderToken;
+    const ranking: ProfileRanking = { order: decision.order.map(profileOf), blockedUntil, ...(lending.size ? { carry } : {}) };
+    return { ranking, lending, ...(decision.reason ? { reason: decision.reason } : {}), standings, order: decision.order };
   }
 
   private get switchAt(): number {
@@ -188,8 +210,9 @@ export class AccountPool {
 
   private async rerank(): Promise<void> {
     if (!this.running || this.accounts.size === 0) return;
-    const { ranking, reason, standings, order } = this.computeRanking();
+    const { ranking, lending, reason, standings, order } = this.computeRanking();
     this.ranking = ranking;
+    const returned = await this.noteLending(lending, standings);
     if (reason) this.deps.logger.info(reason);
     if (order.join(",") !== this.record.order.join(",")) {
       this.record = { ...this.record, order };
@@ -203,6 +226,35 @@ export class AccountPool {
     const writer = this.accounts.get(order[0] ?? DEFAULT_ACCOUNT) ?? [...this.accounts.values()][0];
     await writer?.applyRanking();
     this.applied = key;
+    // A profile that carried another account's token gets its own back.
+    for (const name of returned) await this.accounts.get(name)?.service.reload();
+  }
+
+  /** Logs which accounts' sessions moved and which came back; returns the accounts that came back. */
+  private async noteLending(lending: ReadonlyMap<string, string>, standings: readonly AccountStanding[]): Promise<string[]> {
+    const returned: string[] = [];
+    const next = new Map<string, Lending>();
+    const now = this.clock.now();
+    for (const [name, to] of lending) {
+      const known = this.lentTo.get(name);
+      if (known?.to === to) {
+        next.set(name, known);
+        continue;
+      }
+      const profile = this.accounts.get(name)?.service.status().profileId ?? name;
+      const standing = standings.find((a) => a.name === name);
+      const why = (standing && whyNotFirst(standing, this.switchAt, now)) ?? `${name} must give way`;
+      const sessions = (await this.deps.pinnedSessions?.(profile).catch(() => [])) ?? [];
+      next.set(name, { to, why, sessions });
+      this.deps.logger.info(lendingStartedMessage(name, to, profile, why, sessions));
+    }
+    for (const [name, lent] of this.lentTo) {
+      if (lending.has(name)) continue;
+      returned.push(name);
+      this.deps.logger.info(lendingEndedMessage(name, lent.to));
+    }
+    this.lentTo = next;
+    return returned;
   }
 
   private async alertIfAllNearlyFull(standings: AccountStanding[]): Promise<void> {

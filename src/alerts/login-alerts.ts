@@ -4,7 +4,7 @@ import type { ClaudeOAuth } from "../login/credentials.js";
 import type { EventLog } from "./event-log.js";
 import type { Logger } from "../core/logger.js";
 import { MINUTE_MS, minutesLeft } from "../login/schedule.js";
-import { DAY_MS } from "../status/durations.js";
+import { days as daysIn } from "../status/durations.js";
 
 /**
  * The alerts one login raises, each sent once per login and condition, across restarts: the
@@ -87,7 +87,8 @@ export class LoginAlerts {
     const sentFor = (r: AlertRecord): number[] => (r.loginEndsAt === end ? r.warned : []);
     const days = dueLoginWarning(end, now, sentFor(await this.deps.ledger.read()));
     if (days === undefined) return;
-    const daysLeft = Math.round(((end - now) / DAY_MS) * 10) / 10;
+    // The same rounding as every status surface (down): an alert never says more time than status.
+    const daysLeft = daysIn(end - now);
     const message =
       `The Claude login ends in ${daysLeft} days (${new Date(end).toISOString()}); refreshing cannot extend it. ` +
       `Log in again before then: run "openclaw claude-oauth login" on this server, or import a new login from a PC ("claude /login", then "openclaw claude-oauth import -").`;

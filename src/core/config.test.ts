@@ -247,6 +247,14 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
     expect(accepts({ [key]: p.maximum + 1 })).toBe(false);
   });
 
+  it("publishProfile: a boolean in both, true by default; anything else refused", () => {
+    expect(prop("publishProfile")).toEqual({ type: "boolean", default: true });
+    expect(resolveConfig({}, env).publishProfile).toBe(true);
+    expect(resolveConfig({ publishProfile: false }, env).publishProfile).toBe(false);
+    expect(resolveConfig({ publishProfile: "false" }, env).publishProfile).toBe(false);
+    for (const bad of [0, 1, "no", null, {}]) expect(accepts({ publishProfile: bad }), JSON.stringify(bad)).toBe(false);
+  });
+
   it("profileId: the schema pattern and resolveConfig agree on samples", () => {
     const pattern = new RegExp(prop("profileId").pattern ?? "");
     for (const sample of ["anthropic:subscription", "anthropic:a.b_c-d", "anthropic:", "openai:x", "anthropic:a b", "xanthropic:a"]) {

@@ -33,6 +33,12 @@ export interface PluginConfig {
   usageDigestAt?: string;
   /** User-Agent of every request to Anthropic (token refresh, login code exchange, usage). */
   userAgent: string;
+  /**
+   * Publish the access token as an OpenClaw auth profile (what agents use). Off: native-login mode,
+   * for agents on the Claude CLI runtime with Claude Code's own login; the plugin then only keeps
+   * and watches the login (usage, warnings, /claude, dashboard) and writes nothing into OpenClaw.
+   */
+  publishProfile: boolean;
 }
 
 export const PLUGIN_ID = "claude-oauth-refresh";
@@ -59,6 +65,7 @@ export const DEFAULTS = {
   // Anthropic's edge has refused some client identities and not others; a user can follow a
   // change with this key without waiting for a release (docs/token-endpoint.md).
   userAgent: "claude-oauth-refresh (OpenClaw plugin)",
+  publishProfile: true,
 } as const;
 
 const KEYS = new Set([
@@ -78,6 +85,7 @@ const KEYS = new Set([
   "usageAlertPercents",
   "usageDigestAt",
   "userAgent",
+  "publishProfile",
 ]);
 
 /** OpenClaw manages this one from Claude Code's own files; writing it would fight OpenClaw. */
@@ -125,6 +133,14 @@ function integerIn(key: string, value: unknown, min: number, max: number, fallba
     fail(key, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
   }
   return n;
+}
+
+function booleanOr(key: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  // `openclaw config set` may hand us "false" when the schema did not coerce it.
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  fail(key, `expected true or false, got ${JSON.stringify(value)}`);
 }
 
 function nonEmptyString(key: string, value: unknown, fallback: string): string {
@@ -235,6 +251,8 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
   // A header value with a line break would be refused by fetch (or, worse, split the request).
   if (!/^[\x20-\x7e]{1,256}$/.test(userAgent)) fail("userAgent", "expected printable ASCII, at most 256 characters, on one line");
 
+  const publishProfile = booleanOr("publishProfile", input.publishProfile, DEFAULTS.publishProfile);
+
   return {
     credentialsPath,
     refreshIntervalMinutes,
@@ -248,6 +266,7 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
     switchAtPercent,
     usageAlertPercents,
     userAgent,
+    publishProfile,
     ...(alertCommand ? { alertCommand } : {}),
     ...(alertCommandEnv ? { alertCommandEnv } : {}),
     ...(alertTargets ? { alertTargets } : {}),

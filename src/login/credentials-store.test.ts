@@ -68,3 +68,29 @@ describe("credentials store (the file's one writer)", () => {
     );
   });
 });
+
+describe("native-login mode: a login saved into Claude Code's own file", () => {
+  it("takes Claude Code's locks (a held write lock blocks it) and keeps Claude Code's other keys", async () => {
+    const configDir = path.join(dir, ".claude");
+    await fs.mkdir(configDir, { mode: 0o700 });
+    const ccFile = path.join(configDir, ".credentials.json");
+    await fs.writeFile(ccFile, JSON.stringify(doc(ACCESS, REFRESH)), { mode: 0o600 });
+    const cc: StoreDeps = { ...defaultStoreDeps({ credentialsPath: ccFile }), refreshLockOptions: { staleMs: 10_000, waitMs: 200 }, writeLockOptions: { staleMs: 10_000, waitMs: 200 } };
+    expect(cc.lockPlan.protocol).toBe("claude-code");
+    const tokens = { accessToken: NEW_ACCESS, refreshToken: NEW_REFRESH, expiresAt: 1_767_254_400_000 };
+
+    const held = await acquireLock(path.join(configDir, ".storage-write.lock"), { staleMs: 10_000, waitMs: 1_000 });
+    try {
+      await expect(saveLogin(cc, tokens)).rejects.toMatchObject({ code: "lock_busy" });
+    } finally {
+      await held();
+    }
+    expect((await readCredentialsFile(ccFile)).oauth.accessToken).toBe(ACCESS);
+
+    await saveLogin(cc, tokens);
+    const saved = JSON.parse(await fs.readFile(ccFile, "utf8")) as { claudeAiOauth: { accessToken: string; refreshToken: string }; mcpOAuth?: unknown };
+    expect(saved.claudeAiOauth).toMatchObject({ accessToken: NEW_ACCESS, refreshToken: NEW_REFRESH });
+    expect(saved.mcpOAuth).toEqual({ keep: true });
+    expect((await fs.stat(ccFile)).mode & 0o777).toBe(0o600);
+  });
+});

@@ -7,6 +7,7 @@ import {
   RETRY_BACKOFF,
   clockJumped,
   effectiveMarginMs,
+  OPENCLAW_CUTOFF_MS,
   isRefreshDue,
   minutesLeft,
   nextWakeDelay,
@@ -140,14 +141,29 @@ describe("retryDelay", () => {
 });
 
 describe("effectiveMarginMs", () => {
-  it("uses the configured margin while the lifetime is unknown or long enough", () => {
-    expect(effectiveMarginMs(60 * MINUTE_MS)).toBe(60 * MINUTE_MS);
-    expect(effectiveMarginMs(60 * MINUTE_MS, 8 * 60 * MINUTE_MS)).toBe(60 * MINUTE_MS);
+  it("the configured margin ahead of OpenClaw's 5-minute cut-off, while the lifetime is unknown or long enough", () => {
+    expect(OPENCLAW_CUTOFF_MS).toBe(5 * MINUTE_MS);
+    expect(effectiveMarginMs(60 * MINUTE_MS)).toBe(65 * MINUTE_MS);
+    expect(effectiveMarginMs(60 * MINUTE_MS, 8 * 60 * MINUTE_MS)).toBe(65 * MINUTE_MS);
   });
-  it("never more than half the token's lifetime, so a fresh token is never due at once", () => {
-    expect(effectiveMarginMs(720 * MINUTE_MS, 8 * 60 * MINUTE_MS)).toBe(4 * 60 * MINUTE_MS);
+  it("never more than half the token's usable lifetime, so a fresh token is never due at once", () => {
+    expect(effectiveMarginMs(720 * MINUTE_MS, 8 * 60 * MINUTE_MS)).toBe(5 * MINUTE_MS + (8 * 60 - 5) * MINUTE_MS / 2);
     const lifetime = 8 * 60 * MINUTE_MS;
     expect(isRefreshDue(T_ISSUED + lifetime, T_ISSUED, effectiveMarginMs(720 * MINUTE_MS, lifetime))).toBe(false);
+  });
+  it("a short token (tests): refreshed before OpenClaw stops using it, not back to back", () => {
+    const lifetime = 390_000;
+    const margin = effectiveMarginMs(MINUTE_MS, lifetime);
+    expect(margin).toBe(345_000); // due 45 s after issue; OpenClaw uses it until 90 s
+    expect(isRefreshDue(T_ISSUED + lifetime, T_ISSUED, margin)).toBe(false);
+    expect(lifetime - margin).toBeLessThan(lifetime - OPENCLAW_CUTOFF_MS);
+  });
+  it("a token shorter than the cut-off (OpenClaw never uses it) is not due at once: half its life", () => {
+    for (const lifetime of [120_000, OPENCLAW_CUTOFF_MS]) {
+      const margin = effectiveMarginMs(60 * MINUTE_MS, lifetime);
+      expect(margin).toBe(lifetime / 2);
+      expect(isRefreshDue(T_ISSUED + lifetime, T_ISSUED, margin)).toBe(false);
+    }
   });
 });
 const T_ISSUED = 1_767_225_600_000;

@@ -16,11 +16,24 @@ export const CLOCK_PROBE_MS = 60_000;
 export const CLOCK_JUMP_TOLERANCE_MS = 30_000;
 
 /**
- * A margin longer than the token lives (say 12 h for 8-hour tokens) would make every fresh token
- * due at once and refresh back to back; once the lifetime is known, at most half of it is used.
+ * OpenClaw stops using an OAuth profile's access token this long before it expires (its
+ * DEFAULT_OAUTH_REFRESH_MARGIN_MS; the plugin publishes an `oauth` profile, see publish.ts). For
+ * agents the token ends here, so the refresh must land before it.
+ */
+export const OPENCLAW_CUTOFF_MS = 5 * MINUTE_MS;
+
+/**
+ * How long before expiry to refresh: the configured margin ahead of OpenClaw's cut-off. A margin
+ * longer than the token is usable (say 12 h for 8-hour tokens) would make every fresh token due at
+ * once and refresh back to back; once the lifetime is known, at most half the usable part is used.
  */
 export function effectiveMarginMs(configuredMs: number, lifetimeMs?: number): number {
-  return lifetimeMs !== undefined && lifetimeMs > 0 ? Math.min(configuredMs, Math.floor(lifetimeMs / 2)) : configuredMs;
+  if (lifetimeMs === undefined || lifetimeMs <= 0) return OPENCLAW_CUTOFF_MS + configuredMs;
+  const usableMs = lifetimeMs - OPENCLAW_CUTOFF_MS;
+  // A token OpenClaw never uses (a server handing out minutes-long tokens): refreshing "before the
+  // cut-off" would be due at once, every time, back to back; half its life keeps a sane pace.
+  if (usableMs <= 0) return Math.floor(lifetimeMs / 2);
+  return OPENCLAW_CUTOFF_MS + Math.min(configuredMs, Math.floor(usableMs / 2));
 }
 
 /** Claude Code refreshes when under 5 minutes remain (2.1.328). */

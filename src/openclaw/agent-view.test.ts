@@ -8,7 +8,8 @@ const OLD = "sk-ant-oat01-FAKE-old-000000000000000000";
 const DIR = "/state/agents/main/agent";
 
 function storeWith(token: string | undefined): AuthProfileStore {
-  return { version: 1, profiles: token === undefined ? {} : { [OURS]: { type: "token", provider: "anthropic", token } } };
+  const credential = { type: "oauth", provider: "anthropic", access: token, expires: 1 } as unknown as AuthProfileStore["profiles"][string];
+  return { version: 1, profiles: token === undefined ? {} : { [OURS]: credential } };
 }
 
 /**
@@ -35,8 +36,10 @@ function host(initial: string | undefined, afterTouch: string | undefined) {
 }
 
 describe("viewCarries", () => {
-  it("true only for our token profile with exactly that token", () => {
+  it("true only for our profile with exactly that token (oauth as published, token as older plugins wrote)", () => {
     expect(viewCarries(storeWith(NEW), OURS, NEW)).toBe(true);
+    expect(viewCarries({ profiles: { [OURS]: { type: "token", provider: "anthropic", token: NEW } } }, OURS, NEW)).toBe(true);
+    expect(viewCarries({ profiles: { [OURS]: { type: "token", provider: "anthropic", token: OLD } } }, OURS, NEW)).toBe(false);
     expect(viewCarries(storeWith(OLD), OURS, NEW)).toBe(false);
     expect(viewCarries(storeWith(undefined), OURS, NEW)).toBe(false);
     expect(viewCarries(undefined, OURS, NEW)).toBe(false);

@@ -26,9 +26,13 @@ export interface AgentViewApi {
 /** fresh: the view already had the token; rebuilt: it was stale and now has it; stale: still not; unchecked: host cannot tell. */
 export type AgentViewResult = "fresh" | "rebuilt" | "stale" | "unchecked";
 
-/** Pure: does this store give `profileId` exactly `token`? */
+/**
+ * Pure: does this store give `profileId` exactly `token`? The plugin writes an `oauth` profile
+ * (publish.ts); a `token` one is what plugin versions before it wrote and still counts.
+ */
 export function viewCarries(store: Pick<AuthProfileStore, "profiles"> | undefined, profileId: string, token: string): boolean {
   const credential = store?.profiles?.[profileId];
+  if (credential?.type === "oauth") return credential.access === token;
   return credential?.type === "token" && credential.token === token;
 }
 

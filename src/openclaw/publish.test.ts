@@ -1,7 +1,8 @@
 import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../core/errors.js";
-import { PROVIDER, createOpenClawPublisher, orderWithFront, type AuthStoreApi, type TokenCredential } from "./publish.js";
+import type { ProfileRanking } from "./publish.js";
+import { PROVIDER, createOpenClawPublisher, orderWithFront, subscriptionCredential, withoutProfile, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
 
 const OURS = "anthropic:subscription";
 const ACCESS = "sk-ant-oat01-FAKE-published-access-token-000000000";
@@ -60,7 +61,7 @@ describe("orderWithFront", () => {
 interface Call {
   kind: "upsert" | "update";
   agentDir: string | undefined;
-  credential?: TokenCredential;
+  credential?: SubscriptionCredential;
   profileId?: string;
   changed?: boolean;
 }
@@ -84,7 +85,8 @@ function fakeApi(options: { failUpsertFor?: string | undefined; failUpdateFor?: 
       calls.push({ kind: "upsert", agentDir, credential: structuredClone(credential), profileId });
       if ("failUpsertFor" in options && options.failUpsertFor === agentDir) return null;
       const s = get(agentDir);
-      s.profiles[profileId] = credential;
+      // What OpenClaw stores: an oauth profile without its refresh token (the SDK type insists on one).
+      s.profiles[profileId] = credential as unknown as AuthProfileStore["profiles"][string];
       return s;
     },
     async updateAuthProfileStoreWithLock({ agentDir, updater }) {
@@ -124,7 +126,7 @@ describe("createOpenClawPublisher", () => {
     expect(fake.loads()).toBe(0);
   });
 
-  it("writes a type:token anthropic profile with expires (never oauth) and puts it first", async () => {
+  it("writes an oauth anthropic profile with the access token and expires, and NO refresh token; puts it first", async () => {
     const fake = fakeApi({ initial: store({ profiles: { "anthropic:claude-cli": { type: "token", provider: "anthropic", token: "FAKE-cli" } }, order: { anthropic: ["anthropic:claude-cli"] } }) });
     const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi });
     await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES, email: "someone@example.com" });
@@ -133,20 +135,33 @@ describe("createOpenClawPublisher", () => {
     expect(upserts).toHaveLength(1);
     expect(upserts[0]?.profileId).toBe(OURS);
     expect(upserts[0]?.agentDir).toBeUndefined();
-    expect(upserts[0]?.credential).toEqual({ type: "token", provider: PROVIDER, token: ACCESS, expires: EXPIRES, email: "someone@example.com" });
+    expect(upserts[0]?.credential).toEqual({ type: "oauth", provider: PROVIDER, access: ACCESS, expires: EXPIRES, displayName: "someone@example.com" });
+    // Without a refresh token OpenClaw's OAuth manager never tries to refresh it (two refreshers
+    // would burn the rotating refresh token); a token profile is what cut Claude CLI sessions.
+    expect(upserts[0]?.credential).not.toHaveProperty("refresh");
+    expect(upserts[0]?.credential).not.toHaveProperty("token");
 
     const shared = fake.get(undefined);
-    const cred = shared.profiles[OURS];
-    expect(cred?.type).toBe("token");
-    expect(cred?.type).not.toBe("oauth");
-    expect(cred?.provider).toBe("anthropic");
+    expect(shared.profiles[OURS]?.type).toBe("oauth");
+    expect(shared.profiles[OURS]?.provider).toBe("anthropic");
     expect(shared.order?.anthropic).toEqual([OURS, "anthropic:claude-cli"]);
   });
 
-  it("leaves out email when there is none", async () => {
+  it("leaves out displayName when there is no email", async () => {
     const fake = fakeApi();
     await createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi }).publish({ accessToken: ACCESS, expiresAt: EXPIRES });
-    expect(fake.calls[0]?.credential).toEqual({ type: "token", provider: "anthropic", token: ACCESS, expires: EXPIRES });
+    expect(fake.calls[0]?.credential).toEqual({ type: "oauth", provider: "anthropic", access: ACCESS, expires: EXPIRES });
+  });
+
+  it("one identity across rotation: only access and expires change; no field OpenClaw's session epoch reads", () => {
+    // OpenClaw's Claude CLI session epoch for an oauth profile hashes provider, clientId, email,
+    // enterpriseUrl, projectId and accountId (cli-auth-epoch): none may carry anything that moves.
+    const epochFields = ["clientId", "email", "enterpriseUrl", "projectId", "accountId", "refresh", "idToken", "token", "tokenRef"];
+    const imported = subscriptionCredential({ accessToken: ACCESS, expiresAt: EXPIRES });
+    const refreshed = subscriptionCredential({ accessToken: `${ACCESS}-2`, expiresAt: EXPIRES + 8 * 3_600_000, email: "someone@example.com" });
+    for (const c of [imported, refreshed]) for (const field of epochFields) expect(c).not.toHaveProperty(field);
+    const identity = ({ access: _a, expires: _e, displayName: _d, ...rest }: SubscriptionCredential) => rest;
+    expect(identity(refreshed)).toEqual(identity(imported));
   });
 
   it("does not rewrite the order when ours is already first", async () => {
@@ -166,7 +181,7 @@ describe("createOpenClawPublisher", () => {
     await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
     expect(fake.calls.filter((c) => c.kind === "upsert").map((c) => c.agentDir)).toEqual([undefined, "/agents/a", "/agents/b"]);
     for (const dir of [undefined, "/agents/a", "/agents/b"]) {
-      expect(fake.get(dir).profiles[OURS]).toMatchObject({ type: "token", token: ACCESS });
+      expect(fake.get(dir).profiles[OURS]).toMatchObject({ type: "oauth", access: ACCESS });
       expect(fake.get(dir).order?.anthropic).toEqual([OURS, "anthropic:local"]);
     }
   });
@@ -258,5 +273,47 @@ describe("createOpenClawPublisher", () => {
     // a second unpublish changes nothing
     await publisher.unpublish();
     expect(fake.calls.at(-1)).toMatchObject({ kind: "update", changed: false });
+  });
+});
+
+describe("withoutProfile (native-login mode)", () => {
+  it("writes no profile; removes one left from before, once; ranking writes nothing", async () => {
+    const fake = fakeApi();
+    const real = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi });
+    await real.publish({ accessToken: ACCESS, expiresAt: EXPIRES }); // what the plugin wrote before the switch
+    const calls = fake.calls.length;
+    const native = withoutProfile(real);
+    await native.publish({ accessToken: `${ACCESS}-2`, expiresAt: EXPIRES + 1 });
+    expect(fake.get(undefined).profiles).not.toHaveProperty(OURS);
+    expect(fake.get(undefined).order?.anthropic ?? []).not.toContain(OURS);
+    const afterClear = fake.calls.length;
+    expect(afterClear).toBeGreaterThan(calls);
+    await native.publish({ accessToken: `${ACCESS}-3`, expiresAt: EXPIRES + 2 });
+    await native.applyRanking();
+    expect(fake.calls.length, "nothing more touches OpenClaw's store").toBe(afterClear);
+    expect(fake.calls.filter((c) => c.kind === "upsert")).toHaveLength(1);
+  });
+});
+
+describe("carry: an account giving way lends its profile another account's token", () => {
+  it("applyRanking writes the carried token into our profile (once); publish of the lender's own token is replaced", async () => {
+    const fake = fakeApi();
+    let ranking: ProfileRanking = { order: [OURS], blockedUntil: {} };
+    const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi, ranking: () => ranking });
+    await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
+    const other = { accessToken: "sk-ant-oat01-FAKE-other-account", expiresAt: EXPIRES + 5, email: "other@example.test" };
+    ranking = { order: ["anthropic:other", OURS], blockedUntil: { [OURS]: EXPIRES }, carry: { [OURS]: other } };
+    await publisher.applyRanking();
+    expect(fake.get(undefined).profiles[OURS]).toEqual({ type: "oauth", provider: "anthropic", access: other.accessToken, expires: other.expiresAt, displayName: "other@example.test" });
+    const updates = fake.calls.filter((c) => c.kind === "update" && c.changed).length;
+    await publisher.applyRanking();
+    expect(fake.calls.filter((c) => c.kind === "update" && c.changed)).toHaveLength(updates); // nothing new
+    // our own refresh while giving way still publishes the carried token
+    await publisher.publish({ accessToken: `${ACCESS}-refreshed`, expiresAt: EXPIRES + 9 });
+    expect(fake.get(undefined).profiles[OURS]).toMatchObject({ access: other.accessToken });
+    // the block ends: our own token again
+    ranking = { order: ["anthropic:other", OURS], blockedUntil: {} };
+    await publisher.publish({ accessToken: `${ACCESS}-refreshed`, expiresAt: EXPIRES + 9 });
+    expect(fake.get(undefined).profiles[OURS]).toMatchObject({ access: `${ACCESS}-refreshed` });
   });
 });

@@ -3,11 +3,12 @@ import { ensureAgentViewCarries, type AgentViewApi } from "./agent-view.js";
 import { PluginError } from "../core/errors.js";
 
 /**
- * Puts the access token where OpenClaw's agents read it: a `type: "token"` auth profile in
- * OpenClaw's own store, written through the SDK (since 2026.6.5 the store is SQLite; files are
- * ignored). Never an `oauth` profile: OpenClaw would refresh that itself with the same endpoint
- * and the two refreshers would burn each other's rotating refresh tokens.
+ * Puts the access token where OpenClaw's agents read it: an auth profile in OpenClaw's own store,
+ * written through the SDK (since 2026.6.5 the store is SQLite; files are ignored). The profile's
+ * shape is chosen in subscriptionCredential() below; why, there.
  */
+
+export const PROVIDER = "anthropic";
 
 export interface PublishedToken {
   accessToken: string;
@@ -28,23 +29,59 @@ export interface Publisher {
 export interface ProfileRanking {
   order: string[];
   blockedUntil: Record<string, number>;
+  /**
+   * Profiles that carry another account's token for now: an account giving way lends its profile
+   * to the account agents move to. OpenClaw keeps a Claude CLI session on the profile it started
+   * with whatever the order or a block says, so this is what moves such a session at its next turn;
+   * the profile id, and with it the session's auth epoch, stays the same, so the conversation goes
+   * on (on the other account of the same owner).
+   */
+  carry?: Record<string, PublishedToken>;
 }
 
 /** The few SDK functions we use, so tests and the CLI can pass their own. */
 export interface AuthStoreApi extends AgentViewApi {
-  upsertAuthProfileWithLock(params: { profileId: string; credential: TokenCredential; agentDir?: string }): Promise<AuthProfileStore | null>;
+  upsertAuthProfileWithLock(params: { profileId: string; credential: SubscriptionCredential; agentDir?: string }): Promise<AuthProfileStore | null>;
   updateAuthProfileStoreWithLock(params: { agentDir?: string; updater: (store: AuthProfileStore) => boolean }): Promise<AuthProfileStore | null>;
 }
 
-export interface TokenCredential {
-  type: "token";
+/**
+ * The profile the plugin writes for one account: an OAuth identity that carries the access token
+ * and NO refresh token. Read in OpenClaw 2026.9.6's dist (and proved end to end, see
+ * docs/claude-cli-runtime.md):
+ *
+ * - One identity across rotation. A Claude CLI session is resumed only while its "auth epoch" is
+ *   unchanged (`cli-auth-epoch-*.mjs`). For a `token` profile the epoch hashes the token itself,
+ *   so every refresh cut the conversation (`cli session reset: reason=auth-epoch`). For an `oauth`
+ *   profile it hashes only identity fields (provider, clientId, email, accountId, ...), never
+ *   `access`, so a refresh keeps the session.
+ * - No email, no accountId. With either, the epoch is that identity; an imported Claude Code file
+ *   has no email and the first refresh answer brings one, which would cut every session once (and
+ *   again after a restart if the file's email changed). Without them the epoch is
+ *   `profile:<profileId>:<fixed hash>`: the same for the life of the profile id, across refreshes
+ *   and gateway restarts. The email goes in `displayName`, which no epoch or owner hash reads.
+ * - OpenClaw never refreshes it. Its OAuth manager gives up before any request when the profile has
+ *   no refresh token (`claimOAuthRefresh`: no `refresh` -> "unavailable"); so it never POSTs our
+ *   login with the same client id (two refreshers would burn the rotating refresh token) and never
+ *   writes its `openclaw-oauth-refresh-fence` markers over it.
+ * - The one cost: OpenClaw counts an OAuth access token as unusable in its last 5 minutes
+ *   (DEFAULT_OAUTH_REFRESH_MARGIN_MS) where a `token` profile worked to the end. The plugin
+ *   refreshes far earlier than that (schedule.ts), so this only matters when refreshing has
+ *   already failed for hours.
+ */
+export interface SubscriptionCredential {
+  type: "oauth";
   provider: "anthropic";
-  token: string;
+  access: string;
   expires: number;
-  email?: string;
+  displayName?: string;
 }
 
-export const PROVIDER = "anthropic";
+/** Pure: the profile for one published token (see SubscriptionCredential). */
+export function subscriptionCredential(token: PublishedToken): SubscriptionCredential {
+  return { type: "oauth", provider: PROVIDER, access: token.accessToken, expires: token.expiresAt, ...(token.email ? { displayName: token.email } : {}) };
+}
+
 
 /** Pure: the profile order with ours in front, in the given order, and every other Anthropic profile after them. */
 export function orderWithFront(ours: readonly string[], store: Pick<AuthProfileStore, "profiles" | "order">): string[] {
@@ -71,6 +108,13 @@ export function applyRanking(store: AuthProfileStore, ranking: ProfileRanking): 
   const order = orderWithFront(ours, store);
   if (!sameOrder(store.order?.[PROVIDER], order)) {
     store.order = { ...store.order, [PROVIDER]: order };
+    changed = true;
+  }
+  for (const [id, token] of Object.entries(ranking.carry ?? {})) {
+    const current = store.profiles[id];
+    if (current === undefined) continue; // not published (yet): its own publish will carry it
+    if (current.type === "oauth" && current.access === token.accessToken && current.expires === token.expiresAt) continue;
+    store.profiles[id] = subscriptionCredential(token) as unknown as AuthProfileStore["profiles"][string];
     changed = true;
   }
   for (const id of ranking.order) {
@@ -108,7 +152,7 @@ export function createOpenClawPublisher(options: {
   const holdsOtherAnthropicProfiles = (store: AuthProfileStore) =>
     Object.entries(store.profiles ?? {}).some(([id, cred]) => id !== profileId && cred.provider === PROVIDER);
 
-  const ranking = options.ranking ?? (() => ({ order: [profileId], blockedUntil: {} }));
+  const ranking: () => ProfileRanking = options.ranking ?? (() => ({ order: [profileId], blockedUntil: {} }));
   const rebuiltViews = new Set<string>();
 
   async function rank(api: AuthStoreApi, agentDir: string | undefined, where: string): Promise<void> {
@@ -130,9 +174,11 @@ export function createOpenClawPublisher(options: {
   }
 
   return {
-    async publish(token) {
+    async publish(own) {
       const api = await loadApi();
-      const credential: TokenCredential = { type: "token", provider: PROVIDER, token: token.accessToken, expires: token.expiresAt, ...(token.email ? { email: token.email } : {}) };
+      // An account giving way publishes the token of the account its sessions move to.
+      const token = ranking().carry?.[profileId] ?? own;
+      const credential = subscriptionCredential(token);
       const agentDirs = options.agentDirs ? await options.agentDirs() : [];
       for (const agentDir of await targets(api, agentDirs)) {
         const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
@@ -170,5 +216,23 @@ export function createOpenClawPublisher(options: {
         if (done === null) throw new PluginError("publish_failed", `OpenClaw refused to remove profile ${profileId}.`);
       }
     },
+  };
+}
+
+/**
+ * Native-login mode (`publishProfile: false`): agents use Claude Code's own login, so nothing is
+ * written into OpenClaw. A profile this plugin wrote before the switch is removed once, at the first
+ * publish, so OpenClaw never forwards a copy to Claude Code in place of its own login.
+ */
+export function withoutProfile(publisher: Publisher & { applyRanking(): Promise<void> }): Publisher & { applyRanking(): Promise<void> } {
+  let cleared = false;
+  return {
+    async publish() {
+      if (cleared) return;
+      await publisher.unpublish();
+      cleared = true;
+    },
+    async applyRanking() {},
+    unpublish: () => publisher.unpublish(),
   };
 }

@@ -73,12 +73,12 @@ export function toUsageJson(report: UsageReport): UsageJson {
 export function statusFromAccounts(accounts: readonly AccountStatus[], now: number, o: { source: StatusJson["source"]; account?: string; modes?: ReadonlyMap<string, number> }): StatusJson {
   const entries: AccountStatusJson[] = accounts.map((s) => {
     const mode = o.modes?.get(s.name);
-    return { name: s.name, place: s.place, ...toStatusJson(s, now, { source: o.source, ...(mode === undefined ? {} : { mode }) }) };
+    return { name: s.name, place: s.place, ...(s.lentTo ? { lentTo: s.lentTo, ...(s.lentBecause ? { lentBecause: s.lentBecause } : {}), movedSessions: s.movedSessions ?? [] } : {}), ...toStatusJson(s, now, { source: o.source, ...(mode === undefined ? {} : { mode }) }) };
   });
   const wanted = o.account ?? "default";
   const entry = entries.find((a) => a.name === wanted);
   if (!entry) throw new Error(`No Claude account named "${wanted}" in this gateway (accounts: ${accounts.map((a) => a.name).join(", ")}). Add it with: openclaw claude-oauth login --account ${wanted}`);
-  const { name: _name, place: _place, ...fields } = entry;
+  const { name: _name, place: _place, lentTo: _lentTo, lentBecause: _lentBecause, movedSessions: _moved, ...fields } = entry;
   const health = o.account === undefined ? worstHealth(entries.map((a) => a.health)) : fields.health;
   return { ...fields, health, accounts: entries };
 }

@@ -11,7 +11,14 @@ export function ordinal(n: number): string {
   return `${n}${suffix}`;
 }
 
-/** "agents use it first", "2nd in line". */
-export function placeWords(place: number): string {
-  return place === 1 ? "agents use it first" : `${ordinal(place)} in line`;
+/**
+ * "agents use it first", "2nd in line", and while an account gives way "2nd in line; its sessions
+ * moved to work (default reached 96 % of its 5-hour window): agent:main:main".
+ */
+export function placeWords(place: number, lending?: { lentTo?: string; lentBecause?: string; movedSessions?: readonly string[] }): string {
+  const words = place === 1 ? "agents use it first" : `${ordinal(place)} in line`;
+  if (!lending?.lentTo) return words;
+  const why = lending.lentBecause ? ` (${lending.lentBecause})` : "";
+  const which = lending.movedSessions?.length ? `: ${lending.movedSessions.join(", ")}` : "";
+  return `${words}; its sessions moved to ${lending.lentTo}${why}${which}`;
 }

@@ -40,7 +40,14 @@ export interface ServiceStatus {
 /** One account's status with its name and its place in the order agents use (1 = first). */
 export interface AccountStatus extends ServiceStatus {
   name: string;
+  /** 1 = agents use it first. */
   place: number;
+  /** Giving way: its OpenClaw profile carries this account's token, so sessions pinned to it moved there. */
+  lentTo?: string;
+  /** Why it gives way ("default reached 96 % of its 5-hour window, resets 15:00 UTC"). */
+  lentBecause?: string;
+  /** The OpenClaw sessions pinned to its profile when it began giving way (they moved). */
+  movedSessions?: string[];
 }
 
 export type Health = "healthy" | "attention" | "broken";
@@ -78,8 +85,12 @@ export interface StatusJson {
   accounts?: AccountStatusJson[];
 }
 
-/** One account in `status --json`'s `accounts` list: the same fields, plus its name and place in the order. */
-export type AccountStatusJson = StatusJson & { name: string; place: number };
+/**
+ * One account in `status --json`'s `accounts` list: the same fields, plus its name and place in the
+ * order, and `lentTo` while it gives way (its OpenClaw profile carries that account's token, so the
+ * sessions pinned to it moved there).
+ */
+export type AccountStatusJson = StatusJson & { name: string; place: number; lentTo?: string; lentBecause?: string; movedSessions?: string[] };
 
 export interface UsageWindowJson {
   utilization: number;

@@ -102,7 +102,7 @@ export function formatChatStatus(s: StatusJson, now: number): string {
 export function formatChatAccounts(accounts: readonly AccountStatusJson[], now: number): string {
   return [...accounts]
     .sort((a, b) => a.place - b.place)
-    .map((a) => `Account ${a.name} (${placeWords(a.place)})\n${formatChatStatus(a, now)}`)
+    .map((a) => `Account ${a.name} (${placeWords(a.place, a)})\n${formatChatStatus(a, now)}`)
     .join("\n\n");
 }
 

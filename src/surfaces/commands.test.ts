@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 vi.mock("../openclaw/gateway-client.js", () => ({ callPluginMethod: async () => ({ reachable: false, reason: "not reachable (unit test)" }) }));
 
 // OpenClaw's auth store needs Node 24; these tests are about the credentials file.
-vi.mock("../openclaw/publish.js", () => ({ createOpenClawPublisher: () => ({ publish: async () => undefined, unpublish: async () => undefined, applyRanking: async () => undefined }) }));
+vi.mock("../openclaw/publish.js", () => ({ createOpenClawPublisher: () => ({ publish: async () => undefined, unpublish: async () => undefined, applyRanking: async () => undefined }), withoutProfile: <T>(p: T) => p }));
 
 const { refreshCommand, reportExit, statusCommand, logoutCommand, importCommand, loginCommand } = await import("./commands.js");
 

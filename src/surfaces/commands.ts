@@ -65,8 +65,9 @@ function cliLogger(io: CommandIo): Logger {
  * mostly loading code, next to OpenClaw's own floor).
  */
 async function localService(config: PluginConfig, io: CommandIo, alertLedger?: AlertLedger): Promise<RefreshService> {
-  const [{ RefreshService }, { createOpenClawPublisher }] = await Promise.all([import("../service.js"), import("../openclaw/publish.js")]);
-  return new RefreshService({ config, logger: cliLogger(io), publisher: createOpenClawPublisher({ profileId: config.profileId }), ...(alertLedger ? { alertLedger } : {}) });
+  const [{ RefreshService }, { createOpenClawPublisher, withoutProfile }] = await Promise.all([import("../service.js"), import("../openclaw/publish.js")]);
+  const toOpenClaw = createOpenClawPublisher({ profileId: config.profileId });
+  return new RefreshService({ config, logger: cliLogger(io), publisher: config.publishProfile ? toOpenClaw : withoutProfile(toOpenClaw), ...(alertLedger ? { alertLedger } : {}) });
 }
 
 export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; check?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {

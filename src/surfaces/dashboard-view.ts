@@ -145,8 +145,8 @@ export function renderDashboard(s: DashboardStatus, now: number): string {
   return [...accounts].sort((a, b) => a.place - b.place).map((a) => renderAccount(a, now, a)).join("");
 }
 
-function placeLine(a: Pick<AccountStatusJson, "name" | "place">): string {
-  return `Account ${a.name}: ${placeWords(a.place)}`;
+function placeLine(a: Pick<AccountStatusJson, "name" | "place" | "lentTo" | "lentBecause" | "movedSessions">): string {
+  return `Account ${a.name}: ${placeWords(a.place, a)}`;
 }
 
 /** One account's card; with several, it says which account it is and its place in the order. */

@@ -80,6 +80,15 @@ describe("formatStatusTable", () => {
     const text = formatStatusTable(toStatusJson(status({ unsavedTokens: true, lastError: { code: "persist_failed", message: "Could not save: the disk is full" } }), NOW, { source: "gateway" }), NOW);
     expect(text).toMatch(/WARNING\s+refreshed tokens are held in memory only/);
     expect(text).toMatch(/Last error\s+Could not save: the disk is full/);
+    expect(text).toMatch(/To do\s+make the credentials file writable/);
+  });
+
+  it("says what to do, from the same advice as chat and dashboard; nothing when all is well", () => {
+    const ended = formatStatusTable(toStatusJson(status({ state: "needs-login" }), NOW, { source: "gateway" }), NOW);
+    expect(ended.split("\n")[1]).toMatch(/^To do\s+the login has ended; log in again: run "openclaw claude-oauth login" here/);
+    const ending = formatStatusTable(toStatusJson(status({ loginEndsAt: NOW + 2 * DAY }), NOW, { source: "gateway" }), NOW);
+    expect(ending).toMatch(/To do\s+the login cannot be extended; before it ends, run "openclaw claude-oauth login"/);
+    expect(formatStatusTable(toStatusJson(status(), NOW, { source: "gateway" }), NOW)).not.toContain("To do");
   });
 });
 

@@ -1,4 +1,5 @@
 import { windowLabel, windowsInOrder } from "../accounts/usage-windows.js";
+import { adviceFor, type Advice } from "../status/advice.js";
 import { relative } from "../status/durations.js";
 import { placeWords } from "../status/place.js";
 import type { StatusJson, UsageJson } from "../status/types.js";
@@ -17,9 +18,32 @@ export function formatUsageWindows(usage: UsageJson, now: number): string | unde
   return [...parts, ...extra].join("; ");
 }
 
+/** Pure: the advice of the status model (status/advice.ts), as a shell user acts on it. */
+export function adviceLine(advice: Advice, now: number): string {
+  const login = 'run "openclaw claude-oauth login" here (or send /claude login in the chat), or import a login from a PC: "openclaw claude-oauth import -"';
+  switch (advice.kind) {
+    case "log-in":
+      return advice.why === "no-login" ? `log in: ${login}` : `the login has ended; log in again: ${login}`;
+    case "replace-file":
+      return `fix or replace the credentials file, or ${login}`;
+    case "check-gateway-log":
+      return "the service is not running: check the gateway log for [claude-oauth-refresh] lines";
+    case "fix-disk":
+      return "make the credentials file writable by the gateway's user (mode 600) now: a restart would lose the login";
+    case "refresh-now":
+      return `run "openclaw claude-oauth refresh"; if that fails, ${login}`;
+    case "wait-for-retry":
+      return `nothing yet: the plugin retries by itself${advice.retryAt !== undefined ? ` (${relative(advice.retryAt, now)})` : ""}; if it keeps failing, read the gateway log, then "openclaw claude-oauth refresh"`;
+    case "log-in-before-end":
+      return `the login cannot be extended; before it ends, ${login}`;
+  }
+}
+
 /** A short aligned table for people. */
 export function formatStatusTable(s: StatusJson, now: number): string {
   const rows: Array<[string, string]> = [["State", `${s.state} (${s.health})`]];
+  const advice = adviceFor(s, now);
+  if (advice) rows.push(["To do", adviceLine(advice, now)]);
   if (s.account) rows.push(["Account", [s.account.email, s.account.subscriptionType].filter(Boolean).join(", ")]);
   if (s.accessToken) {
     const at = Date.parse(s.accessToken.expiresAt);
@@ -58,7 +82,7 @@ export function formatAccountBlocks(s: StatusJson, now: number): string {
   if (accounts.length < 2) return formatStatusTable(s, now);
   return [...accounts]
     .sort((a, b) => a.place - b.place)
-    .map((a) => `Account ${a.name} (${placeWords(a.place)})\n${indent(formatStatusTable(a, now))}`)
+    .map((a) => `Account ${a.name} (${placeWords(a.place, a)})\n${indent(formatStatusTable(a, now))}`)
     .join("\n\n");
 }
 

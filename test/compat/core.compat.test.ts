@@ -41,11 +41,12 @@ const VERSIONS = (process.env.E2E_COMPAT_VERSIONS ?? RELEASES.supported.join(","
   .filter(Boolean);
 const MIN_SUPPORTED = RELEASES.supported[0] ?? "";
 
-// Refreshed tokens live 80 s, so the plugin refreshes every ~40 s once it has seen one refresh and
-// the tokens the gateway had before are dead soon after: a stale copy would fail the next turn.
-const TOKEN_LIFETIME_SEC = 80;
+// Refreshed tokens live 390 s; OpenClaw stops using an OAuth token 5 minutes before its end, so the
+// plugin refreshes every ~45 s once it has seen one refresh (schedule.ts), and each turn must carry
+// the newest token: a stale copy is caught by the bearer check.
+const TOKEN_LIFETIME_SEC = 390;
 // The first login outlives gateway start and the first turn on a loaded box by far.
-const FIRST_LOGIN_SEC = 600;
+const FIRST_LOGIN_SEC = 900;
 
 const LOADED = pluginLine("✅ Plugin loaded successfully");
 const STILL_VALID = pluginLine("Token still valid for ", { prefixOnly: true });

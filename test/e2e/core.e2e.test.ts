@@ -5,9 +5,9 @@
 // plugin must pick it up, publish it, refresh it again and again (one POST per refresh, rotated
 // token saved, other keys kept, mode 0600), survive a config hot reload, and never print a token.
 //
-// Timing: the plugin's minimum margin is 1 minute, capped at half the token's lifetime once it has
-// seen one refresh; with 80-second tokens a refresh comes every ~40 s (100-second tokens would make
-// it 50 s and the file ~30 s longer). The whole file runs against ONE gateway; the steps are ordered
+// Timing: the plugin refreshes its margin (minimum 1 minute, capped at half the usable lifetime once
+// it has seen one refresh) ahead of OpenClaw's 5-minute cut-off for OAuth tokens (schedule.ts); with
+// 390-second tokens a refresh comes every ~45 s, and OpenClaw uses each token for its first 90 s. The whole file runs against ONE gateway; the steps are ordered
 // `it`s that share state (a failed step makes the later ones fail too, by design). Measured: about
 // 4-4.5 minutes in all.
 
@@ -37,7 +37,9 @@ import type { CliResult, Gateway } from "../support/gateway.js";
 
 const PROFILE_ID = "anthropic:subscription";
 const CONFIG_KEY = "plugins.entries.claude-oauth-refresh.config";
-const TOKEN_LIFETIME_SEC = 80;
+const TOKEN_LIFETIME_SEC = 390;
+/** OpenClaw stops using an OAuth token this long before it expires (src/login/schedule.ts). */
+const OPENCLAW_CUTOFF_SEC = 300;
 const PROBE_MS = 60_000; // the plugin looks at the file (and the clock) at least once a minute
 
 const LOADING = pluginLine("🔄 Claude OAuth Auto-Refresh plugin loading...");
@@ -190,12 +192,12 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
     const g = gw();
     // The file is probed once a minute, counted from the service start. Give the login enough
     // lifetime that it is published before its first refresh is due (the plugin does not know this
-    // token's lifetime yet, so due = expiry - 1 min), with ~35 s left for the agent turn: the turn
+    // token's lifetime yet, so due = expiry - 5 min cut-off - 1 min), with ~35 s left for the agent turn: the turn
     // below then proves THIS token was published, not a refreshed one.
     const serviceStart = lineTime(linesMatching(g.output(), LOADING)[0] ?? "") ?? Date.now();
     const now = Date.now();
     const nextProbe = serviceStart + PROBE_MS * Math.ceil((now + 3_000 - serviceStart) / PROBE_MS);
-    const lifetimeSec = Math.max(TOKEN_LIFETIME_SEC, Math.ceil((nextProbe - now) / 1000) + 60 + 35);
+    const lifetimeSec = Math.max(TOKEN_LIFETIME_SEC, Math.ceil((nextProbe - now) / 1000) + OPENCLAW_CUTOFF_SEC + 60 + 35);
     login = tokens().mintLogin({ expiresInSec: lifetimeSec });
     const from = g.output().length;
     const written = Date.now();

@@ -1,6 +1,6 @@
 // Runs the real Claude Code (@anthropic-ai/claude-code, installed by scripts/setup.mjs into
 // .cache/claude-code) offline: inside a loopback-only network namespace (unshare -rn), where its
-// only way out is netns-relay.mjs -> the intercept proxy's unix socket. It reaches the fake token
+// only way out is netns-bridge.mjs -> the intercept proxy's unix socket. It reaches the fake token
 // endpoint through HTTPS_PROXY (TLS terminated with a test CA, trusted through
 // NODE_EXTRA_CA_CERTS) and the fake Messages API through ANTHROPIC_BASE_URL.
 import { spawn, spawnSync } from "node:child_process";
@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 
 const REPO = path.resolve(import.meta.dirname, "../..");
-const RELAY = path.join(import.meta.dirname, "netns-relay.mjs");
+const BRIDGE = path.join(import.meta.dirname, "netns-bridge.mjs");
 /** The port the relay listens on inside each namespace (each run has its own namespace). */
 const RELAY_PORT = 18080;
 
@@ -75,7 +75,7 @@ export function runClaudeCode(o: ClaudeCodeOptions): Promise<ClaudeCodeRun> {
   const startedAt = Date.now();
   const child = spawn(
     "unshare",
-    ["-rn", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', process.execPath, RELAY, String(RELAY_PORT), o.proxySocket, bin, ...o.args],
+    ["-rn", "sh", "-c", 'ip link set lo up && exec "$0" "$@"', process.execPath, BRIDGE, JSON.stringify({ in: [{ port: RELAY_PORT, socket: o.proxySocket }] }), bin, ...o.args],
     { env: claudeCodeEnv(o), cwd: o.home, stdio: ["ignore", "pipe", "pipe"], detached: true },
   );
   let stdout = "";

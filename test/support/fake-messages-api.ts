@@ -21,6 +21,10 @@ export interface MessagesRequest {
   apiKey?: string;
   model?: string;
   stream?: boolean;
+  /** The User-Agent header (Claude Code's calls say "claude-cli/<version> ..."). */
+  userAgent?: string;
+  /** The request's `messages` as JSON: what the conversation so far was (a session's earlier turns). */
+  messages?: string;
   /** HTTP status answered. */
   status: number;
 }
@@ -79,6 +83,8 @@ export async function startFakeMessagesApi(opts: FakeMessagesApiOptions = {}): P
     const entry: MessagesRequest = { at: Date.now(), method: req.method ?? "GET", path, status: 0 };
     if (authorization !== undefined) entry.authorization = authorization;
     if (apiKey !== undefined) entry.apiKey = apiKey;
+    const userAgent = headerValue(req, "user-agent");
+    if (userAgent !== undefined) entry.userAgent = userAgent;
     requests.push(entry);
 
     let body: Record<string, unknown> = {};
@@ -90,6 +96,7 @@ export async function startFakeMessagesApi(opts: FakeMessagesApiOptions = {}): P
     }
     if (typeof body.model === "string") entry.model = body.model;
     if (typeof body.stream === "boolean") entry.stream = body.stream;
+    if (Array.isArray(body.messages)) entry.messages = JSON.stringify(body.messages);
 
     const answer = (status: number, payload: unknown): void => {
       entry.status = status;

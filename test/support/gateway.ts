@@ -60,6 +60,10 @@ export interface GatewayOptions {
   openclaw?: string;
   /** More OpenClaw config (channels, commands, ...), deep-merged over the harness's own. */
   extraConfig?: Record<string, unknown>;
+  /** More environment for the gateway and every CLI call (e.g. PATH with Claude Code's folder first). */
+  env?: Record<string, string>;
+  /** Wraps the `gateway run` command line (e.g. into a loopback-only network namespace: netns-gateway.ts). */
+  launch?: (command: string, args: string[]) => { command: string; args: string[] };
   /** false: neither install nor configure the plugin (the README suite runs the README's own install). */
   installPlugin?: boolean;
 }
@@ -450,7 +454,7 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   for (const dir of [stateDir, workspace, join(home, "tmp")]) mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const token = `e2e-gateway-TEST-${randomBytes(16).toString("hex")}`;
-  const env = isolatedEnv(home, stateDir, configPath, token, harness.node24);
+  const env = { ...isolatedEnv(home, stateDir, configPath, token, harness.node24), ...opts.env };
   writeFileSync(
     configPath,
     `${JSON.stringify(deepMerge(gatewayConfig({ home, port, token, logFile, workspace, messagesBaseUrl: opts.messagesBaseUrl }), opts.extraConfig ?? {}), null, 2)}\n`,
@@ -497,7 +501,9 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
       const timeoutMs = startOpts.timeoutMs ?? 180_000;
       const from = buffer.value().length;
       const started = Date.now();
-      const proc = spawn(harness.node24, [harness.openclaw, "gateway", "run", "--port", String(port)], {
+      const runArgs = [harness.openclaw, "gateway", "run", "--port", String(port)];
+      const launched = opts.launch?.(harness.node24, runArgs) ?? { command: harness.node24, args: runArgs };
+      const proc = spawn(launched.command, launched.args, {
         cwd: home,
         env,
         stdio: ["ignore", "pipe", "pipe"],

@@ -1,5 +1,5 @@
 // A forward proxy for a process under test, listening on a unix socket (reached from inside a
-// network namespace through netns-relay.mjs). It answers two kinds of traffic on one socket:
+// network namespace through netns-bridge.mjs). It answers two kinds of traffic on one socket:
 // - CONNECT host:443 for the hosts it has a certificate for: TLS is terminated with the test CA's
 //   certificate and each request inside is forwarded as plain HTTP to the route for that host;
 // - plain HTTP requests (an ANTHROPIC_BASE_URL pointing at the relay): forwarded to `plainRoute`.
