@@ -45,7 +45,7 @@ describe("README examples, run as written against a test gateway", () => {
 
   /** The shell of a person on the server: the gateway's environment, the stand-ins first on PATH. */
   function serverEnv(): NodeJS.ProcessEnv {
-    return { ...npmEnvFor(gw().env), PATH: `${shims}:${gw().env.PATH ?? ""}`, SERVER_HOME: gw().home, PC_HOME: pcHome, NTFY_LOG: ntfyLog };
+    return { ...npmEnvFor(gw().env), PATH: `${shims}:${gw().env.PATH ?? ""}`, SERVER_HOME: gw().home, PC_HOME: pcHome };
   }
 
   /** Runs a README block in bash (`-e -o pipefail`, as a careful user pastes it). */
@@ -92,12 +92,13 @@ describe("README examples, run as written against a test gateway", () => {
     // The Mac's Keychain holds Claude Code's login.
     shim("security", '[ "$1 $2 $3 $4" = "find-generic-password -s Claude Code-credentials -w" ] || { echo "security stand-in: unexpected $*" >&2; exit 44; }\ncat "$KEYCHAIN_ITEM"');
     // curl to ntfy.sh is recorded (arguments, then the body from stdin); anything else is the real curl.
-    shim("curl", 'case "$*" in *https://ntfy.sh/*) { printf "ARGS %s\\n" "$*"; cat; } >> "$NTFY_LOG"; exit 0 ;; esac\nexec /usr/bin/curl "$@"');
+    // The log's path is written into the stand-in: alertCommand runs with a minimal environment
+    // (PATH, HOME, ...; src/alerts/alerts.ts), as it would for a real user, so no NTFY_LOG reaches it.
+    shim("curl", `case "$*" in *https://ntfy.sh/*) { printf "ARGS %s\\n" "$*"; cat; } >> "${ntfyLog}"; exit 0 ;; esac\nexec /usr/bin/curl "$@"`);
     // `openclaw` on the server: the OpenClaw under test, on the Node the gateway runs (first on its PATH).
     shim("openclaw", `exec node "${gw().openclaw.entry}" "$@"`);
     // The gateway runs the alertCommand: it sees the same stand-ins.
     gw().env.PATH = `${shims}:${gw().env.PATH ?? ""}`;
-    gw().env.NTFY_LOG = ntfyLog;
   }, 300_000);
 
   afterAll(async () => {
@@ -182,9 +183,10 @@ describe("README examples, run as written against a test gateway", () => {
     expect(config.plugins.entries["claude-oauth-refresh"]?.config?.refreshIntervalMinutes).toBe(15);
   });
 
-  // SKIPPED (2026-12-06, one run): the config set and the Mac import passed, but no alertCommand
-  // call was seen within 90 s of importing a login that ends in 2 days. Not yet known whether the
-  // alert is not due at import (only at the next check) or the command does not run; to be found.
+  // The alertCommand runs the way the gateway runs it for a user: with the minimal environment of
+  // src/alerts/alerts.ts (so the curl stand-in carries its log's path itself, see beforeAll).
+  // Still skipped: the stand-in fix above is not yet proven on a gateway (the one run of 2026-12-06
+  // 18:00 timed out at the install under load, before this test ran). Un-skip after one green run.
   it.skip("ntfy: the alertCommand sends the alert's text to the topic (not JSON) when an alert fires; the Mac's Keychain import works", async () => {
     const from = gw().output().length;
     const set = await runBlock(code("ntfy"), { env: serverEnv(), cwd: server });
@@ -207,9 +209,9 @@ describe("README examples, run as written against a test gateway", () => {
     expect(body.trim().startsWith("{"), "not raw JSON").toBe(false);
   });
 
-  // Skipped, not passing: on the merged code of 2026-12-06 the script's curl got an answer that was
-  // neither 200 nor 503 (exit 3, nothing on stderr) where it got 200 before the merge of the page
-  // secret / start-up changes. Open in issue 18 until the cause is found; the README block is unchanged.
+  // Still skipped: the cause of exit 3 is not found. A bare curl with the gateway token got 200 from
+  // the status route and `?check=1` on today's code, also after a config hot reload (harness-installed
+  // plugin). The script now prints the HTTP code and body it did not expect: the next run shows it.
   it.skip("the cron check, run as cron runs it: 1 attention (login ends in 2 days), 4 plugin not running (503), 3 no answer", async () => {
     const script = join(root, "claude-login-check");
     writeFileSync(script, code("cron-check"), { mode: 0o755 });
