@@ -9,7 +9,9 @@ import { startFakeMessagesApi } from "../test/support/fake-messages-api.js";
 import { claudeCredentialsJson, startFakeTokenEndpoint } from "../test/support/fake-token-endpoint.js";
 import { createGateway, type Gateway } from "../test/support/gateway.js";
 
-const TOKEN_LIFETIME_SEC = 90; // the plugin refreshes 1 minute before expiry: a refresh every ~30 s
+// OpenClaw stops using an OAuth token 5 minutes before it expires, and the plugin refreshes
+// `refreshBeforeExpiryMinutes` (1 here) before that: 390-second tokens give a refresh every ~45 s.
+const TOKEN_LIFETIME_SEC = 390;
 const roundsArg = process.argv.indexOf("--rounds");
 const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;
 
