@@ -2,7 +2,6 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { systemClock, type Clock, type TimerHandle } from "./core/clock.js";
 import type { PluginConfig } from "./core/config.js";
-import type { AlertChannel, AlertLedger } from "./alerts/alerts.js";
 import { LoginAlerts } from "./alerts/login-alerts.js";
 import { readCredentialsFile, tightenMode } from "./login/credentials.js";
 import { PluginError, errorMessage } from "./core/errors.js";
@@ -15,40 +14,13 @@ import { keepsCredentialsOnLogout, type LogoutOptions } from "./login/logout-pol
 import { deleteCredentials, recoverAtStart } from "./login/credentials-store.js";
 import { defaultRefreshDeps, runRefresh, type RefreshDeps, type RefreshResult } from "./login/refresh.js";
 import { UsageMonitor } from "./accounts/usage-monitor.js";
-import type { RawAnswer } from "./login/token-endpoint.js";
-import type { UsageRequest } from "./accounts/usage.js";
 import type { RefreshCounting, UsageCounting } from "./monitoring/counters.js";
 import { MINUTE_MS, sharedFileMarginMs } from "./login/schedule.js";
-import {
-  fileRead,
-  fileUnreadable,
-  initialLifecycle,
-  marginMs,
-  planTick,
-  plannedRefreshAt,
-  refreshFailed,
-  refreshReturned,
-  refusedBefore,
-  resume,
-  shouldRefresh,
-  usableToken,
-  wakeDelay,
-  type Effect,
-  type Lifecycle,
-  type Step,
-  type TickInput,
-} from "./login/lifecycle.js";
-import {
-  bannerLines,
-  lockSkippedMessage,
-  loggedOutMessage,
-  modeTightenedMessage,
-  publishFailedMessage,
-  publishedAfterFailureMessage,
-  refusedBeforeMessage,
-  stoppingUnsavedMessage,
-  validityMessage,
-} from "./login/lifecycle-messages.js";
+import { EffectRunner } from "./lifecycle/effects.js";
+import { statusOf } from "./lifecycle/status.js";
+import type { RefreshReport, ServiceDeps } from "./service-types.js";
+import { fileRead, fileUnreadable, initialLifecycle, marginMs, planTick, refreshFailed, refreshReturned, refusedBefore, resume, shouldRefresh, usableToken, wakeDelay, type Lifecycle, type Step, type TickInput } from "./lifecycle/decide.js";
+import { bannerLines, lockSkippedMessage, loggedOutMessage, modeTightenedMessage, publishFailedMessage, publishedAfterFailureMessage, refusedBeforeMessage, stoppingUnsavedMessage, validityMessage } from "./lifecycle/messages.js";
 
 // The status types live with the status model; re-exported for the code that reads them from here.
 export type { ServiceState, ServiceStatus } from "./status/types.js";
@@ -56,40 +28,13 @@ export type { ServiceState, ServiceStatus } from "./status/types.js";
 export type { LogoutOptions } from "./login/logout-policy.js";
 export { keepsCredentialsOnLogout } from "./login/logout-policy.js";
 
-export interface RefreshReport {
-  refreshed: boolean;
-  kind: RefreshResult["kind"] | "failed";
-  message: string;
-  status: ServiceStatus;
-}
-
-export interface ServiceDeps {
-  config: PluginConfig;
-  logger: Logger;
-  publisher: Publisher;
-  clock?: Clock;
-  refresh?: Partial<RefreshDeps>;
-  /** How long `stop()` waits for a refresh in flight to save its tokens. */
-  stopGraceMs?: number;
-  /** Where alerts go besides the log (chat, alertCommand); and where sent ones are remembered. */
-  alert?: AlertChannel;
-  alertLedger?: AlertLedger;
-  agents?: string[];
-  /** The usage endpoint's GET, for tests; the real one otherwise. */
-  usageGet?: (request: UsageRequest) => Promise<RawAnswer>;
-  /** Told whenever the state, the token or the usage may have changed (the account pool re-ranks). */
-  onChange?: () => void;
-  /** The seed's start-up lines; only the first account prints them. Default true. */
-  banner?: boolean;
-  /** Counts refreshes and usage-check failures for the metrics route. */
-  counting?: RefreshCounting & UsageCounting;
-}
+export type { RefreshReport, ServiceDeps } from "./service-types.js";
 
 /**
  * The long-running part, as a thin shell: it owns the one timer, reads the file, runs the refresh,
- * publishes and alerts. What to do and what state follows are decided in login/lifecycle.ts
- * (pure, tested with a fake clock); when to act in login/schedule.ts; the words in
- * login/lifecycle-messages.ts.
+ * publishes and alerts. What to do and what state follows are decided in lifecycle/decide.ts
+ * (pure, tested with numbers for a clock); when to act in login/schedule.ts; the words in
+ * lifecycle/messages.ts; the status in lifecycle/status.ts.
  */
 export class RefreshService {
   private readonly config: PluginConfig;
@@ -99,6 +44,7 @@ export class RefreshService {
   private readonly refreshDeps: RefreshDeps;
   private readonly stopGraceMs: number;
   private readonly alerts: LoginAlerts;
+  private readonly effects: EffectRunner;
   private readonly agents: string[] | undefined;
   private readonly usage: UsageMonitor | undefined;
   private readonly onChange: () => void;
@@ -112,7 +58,6 @@ export class RefreshService {
   private l: Lifecycle = initialLifecycle;
   // The shell's own bookkeeping: the file on disk, the timer, the clocks, work in flight.
   private fileSignature: string | undefined;
-  private lastProblem: string | undefined;
   private nextCheckAt = 0;
   private publishPending = false;
   private timer: TimerHandle | undefined;
@@ -130,6 +75,7 @@ export class RefreshService {
     this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), onLockSkipped: (lockPath, err) => this.lockSkipped(lockPath, err), ...deps.refresh });
     this.stopGraceMs = deps.stopGraceMs ?? 20_000;
     this.alerts = new LoginAlerts({ alert: deps.alert, ledger: deps.alertLedger, credentialsPath: deps.config.credentialsPath, profileId: deps.config.profileId, log: this.log, clock: this.clock, events: this.events });
+    this.effects = new EffectRunner({ log: this.log, events: this.events, alerts: this.alerts, clock: this.clock });
     this.agents = deps.agents;
     this.onChange = deps.onChange ?? (() => undefined);
     this.banner = deps.banner ?? true;
@@ -268,33 +214,18 @@ export class RefreshService {
   }
 
   status(): ServiceStatus {
-    const { oauth: o, state } = this.l;
-    const s: ServiceStatus = {
-      // doRefresh sets "refreshing" while it runs, so reports built inside it show the outcome.
-      state,
+    const lastAlert = this.alerts.lastAlert();
+    return statusOf(this.l, {
       credentialsPath: this.config.credentialsPath,
       profileId: this.config.profileId,
-      unsavedTokens: this.l.unsaved !== undefined,
-    };
-    if (this.agents) s.agents = [...this.agents];
-    const plan = this.refreshDeps.lockPlan;
-    s.lockProtocol = plan.protocol;
-    s.locks = { refresh: [...plan.refreshLocks], ...(plan.writeLock ? { write: plan.writeLock } : {}), ...(this.skippedLocks.size ? { skipped: [...this.skippedLocks.values()] } : {}) };
-    if (o) {
-      s.accessTokenExpiresAt = o.expiresAt;
-      if (o.refreshTokenExpiresAt !== undefined) s.loginEndsAt = o.refreshTokenExpiresAt;
-      if (o.accountEmail || o.subscriptionType) s.account = { ...(o.accountEmail ? { email: o.accountEmail } : {}), ...(o.subscriptionType ? { subscriptionType: o.subscriptionType } : {}) };
-      const next = plannedRefreshAt(this.l, this.marginMs);
-      if (next !== undefined) s.nextRefreshAt = next;
-    }
-    if (this.l.retryAt !== undefined) s.retryAt = this.l.retryAt;
-    if (this.l.lastRefresh) s.lastRefresh = { ...this.l.lastRefresh };
-    if (this.l.lastError) s.lastError = { ...this.l.lastError };
-    if (this.usage) s.usage = this.usage.report();
-    const lastAlert = this.alerts.lastAlert();
-    if (lastAlert) s.lastAlert = lastAlert;
-    s.events = this.events.list();
-    return s;
+      agents: this.agents,
+      lockPlan: this.refreshDeps.lockPlan,
+      skippedLocks: [...this.skippedLocks.values()],
+      marginMs: this.marginMs,
+      ...(this.usage ? { usage: this.usage.report() } : {}),
+      ...(lastAlert ? { lastAlert } : {}),
+      events: this.events.list(),
+    });
   }
 
   // ---- the loop ------------------------------------------------------------------------
@@ -321,7 +252,7 @@ export class RefreshService {
       const now = this.clock.now();
       const monotonic = this.clock.monotonic();
       const plan = planTick({ reason, now, monotonic, lastWall: this.lastWall, lastMono: this.lastMono, nextCheckAt: this.nextCheckAt, intervalMs: this.intervalMs });
-      this.perform(plan.effects);
+      this.effects.run(plan.effects);
       this.lastWall = now;
       this.lastMono = monotonic;
       this.nextCheckAt = plan.nextCheckAt;
@@ -360,36 +291,7 @@ export class RefreshService {
   /** Takes a decision: its snapshot becomes the state, its effects are carried out in order. */
   private take(step: Step): void {
     this.l = step.next;
-    this.perform(step.effects);
-  }
-
-  private perform(effects: readonly Effect[]): void {
-    const alertFailed = (err: unknown): void => this.log.warn(`Could not send an alert: ${errorMessage(err)}`);
-    for (const e of effects) {
-      switch (e.kind) {
-        case "log":
-          this.log[e.level](e.message);
-          break;
-        case "problem":
-          // Problems found while reading are logged once each, not on every check.
-          if (this.lastProblem === e.message) break;
-          this.lastProblem = e.message;
-          this.log.error(e.message);
-          break;
-        case "event":
-          this.events.record(this.clock.now(), e.event, e.message);
-          break;
-        case "alert-needs-login":
-          void this.alerts.needsLogin(e.deadToken, e.message).catch(alertFailed);
-          break;
-        case "alert-maybe-spent":
-          void this.alerts.maybeSpent(e.refreshToken, e.message).catch(alertFailed);
-          break;
-        case "alert-expiring":
-          void this.alerts.expiring(e.oauth, e.reason).catch(alertFailed);
-          break;
-      }
-    }
+    this.effects.run(step.effects);
   }
 
   private async loadFromDisk(options: { publish?: boolean } = {}): Promise<void> {
@@ -400,7 +302,7 @@ export class RefreshService {
       const read = await readCredentialsFile(this.config.credentialsPath);
       this.fileSignature = signature;
       if (await tightenMode(this.config.credentialsPath, read.mode).catch(() => false)) this.log.warn(modeTightenedMessage(this.config.credentialsPath, read.mode));
-      this.lastProblem = undefined;
+      this.effects.clearProblem();
       const seen = fileRead(this.l, read.oauth);
       this.l = { ...this.l, oauth: read.oauth };
       if (seen.kind !== "new") return;
@@ -460,15 +362,15 @@ export class RefreshService {
     const step = refreshReturned(this.l, result, this.clock.now(), this.configuredMarginMs, () => this.clock.random());
     this.l = step.next;
     this.fileSignature = await this.signature();
-    this.lastProblem = undefined;
+    this.effects.clearProblem();
     const refreshed = result.kind === "refreshed" || result.kind === "refreshed-unsaved";
     if (refreshed) this.counting?.refreshSucceeded();
-    this.perform(step.effects);
+    this.effects.run(step.effects);
     // Saved first (inside runRefresh), published next, reported last: the log line never claims
     // more than has happened.
     if (step.tokenChanged || this.publishPending) await this.publishCurrent();
     if (step.tokenChanged) this.usage?.afterTokenChange();
-    this.perform(step.afterPublish);
+    this.effects.run(step.afterPublish);
     return { refreshed, kind: result.kind, message: step.message, status: this.status() };
   }
 

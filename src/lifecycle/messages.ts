@@ -1,8 +1,8 @@
-import { howToLogInAgain } from "./credentials.js";
-import { MINUTE_MS, minutesLeft } from "./schedule.js";
+import { howToLogInAgain } from "../login/credentials.js";
+import { MINUTE_MS, minutesLeft } from "../login/schedule.js";
 
 /**
- * The sentences one account's service says (log lines, the event log, refresh reports): lifecycle.ts
+ * The sentences one account's service says (log lines, the event log, refresh reports): decide.ts
  * decides when, these say what. Kept apart from the decisions so the wording can change without
  * touching them, and so no decision ever reads its own wording back (errors go by code).
  */

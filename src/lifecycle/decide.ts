@@ -1,10 +1,10 @@
-import type { ClaudeOAuth } from "./credentials.js";
+import type { ClaudeOAuth } from "../login/credentials.js";
 import type { ErrorCode } from "../core/errors.js";
 import { isRetryable } from "../core/errors.js";
 import type { ServiceEventKind } from "../alerts/event-log.js";
 import type { ServiceState, ServiceStatus } from "../status/types.js";
-import type { RefreshResult, UnsavedTokens } from "./refresh.js";
-import { clockJumped, effectiveMarginMs, isRefreshDue, nextWakeDelay, refreshDueAt, retryDelay } from "./schedule.js";
+import type { RefreshResult, UnsavedTokens } from "../login/refresh.js";
+import { clockJumped, effectiveMarginMs, isRefreshDue, nextWakeDelay, refreshDueAt, retryDelay } from "../login/schedule.js";
 import {
   clockJumpedMessage,
   maybeSpentMessage,
@@ -16,7 +16,7 @@ import {
   refreshedMessage,
   refreshedUnsavedMessage,
   retryingMessage,
-} from "./lifecycle-messages.js";
+} from "./messages.js";
 
 /**
  * One login's lifecycle as pure decisions: given what the service knows (a `Lifecycle` snapshot),

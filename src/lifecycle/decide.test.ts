@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../core/errors.js";
-import type { ClaudeOAuth } from "./credentials.js";
+import type { ClaudeOAuth } from "../login/credentials.js";
 import {
   enterNeedsLogin,
   fileRead,
@@ -17,8 +17,8 @@ import {
   usableToken,
   wakeDelay,
   type Lifecycle,
-} from "./lifecycle.js";
-import { CLOCK_PROBE_MS, MINUTE_MS, OPENCLAW_CUTOFF_MS } from "./schedule.js";
+} from "./decide.js";
+import { CLOCK_PROBE_MS, MINUTE_MS, OPENCLAW_CUTOFF_MS } from "../login/schedule.js";
 
 // Pure decisions: an injected clock is just numbers here; no file, timer or network.
 const NOW = 1_767_225_600_000;
