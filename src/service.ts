@@ -1,5 +1,3 @@
-import { promises as fs } from "node:fs";
-import path from "node:path";
 import { systemClock, type Clock, type TimerHandle } from "./core/clock.js";
 import type { PluginConfig } from "./core/config.js";
 import { LoginAlerts } from "./alerts/login-alerts.js";
@@ -18,9 +16,12 @@ import type { RefreshCounting, UsageCounting } from "./monitoring/counters.js";
 import { MINUTE_MS, sharedFileMarginMs } from "./login/schedule.js";
 import { EffectRunner } from "./lifecycle/effects.js";
 import { statusOf } from "./lifecycle/status.js";
+import { TokenPublishing } from "./lifecycle/publishing.js";
+import { SkippedLocks } from "./lifecycle/skipped-locks.js";
+import { fileSignature } from "./lifecycle/file-signature.js";
 import type { RefreshReport, ServiceDeps } from "./service-types.js";
 import { fileRead, fileUnreadable, initialLifecycle, marginMs, planTick, refreshFailed, refreshReturned, refusedBefore, resume, shouldRefresh, usableToken, wakeDelay, type Lifecycle, type Step, type TickInput } from "./lifecycle/decide.js";
-import { bannerLines, lockSkippedMessage, loggedOutMessage, modeTightenedMessage, publishFailedMessage, publishedAfterFailureMessage, refusedBeforeMessage, stoppingUnsavedMessage, validityMessage } from "./lifecycle/messages.js";
+import { bannerLines, loggedOutMessage, modeTightenedMessage, refusedBeforeMessage, stoppingUnsavedMessage, validityMessage } from "./lifecycle/messages.js";
 
 // The status types live with the status model; re-exported for the code that reads them from here.
 export type { ServiceState, ServiceStatus } from "./status/types.js";
@@ -51,15 +52,15 @@ export class RefreshService {
   private readonly banner: boolean;
   private readonly counting: (RefreshCounting & UsageCounting) | undefined;
   private readonly events = new EventLog();
-  /** Optional locks that could not be created (Claude Code's legacy lock), by path: told once each. */
-  private readonly skippedLocks = new Map<string, { path: string; code: "lock_unavailable"; message: string }>();
+  /** Optional locks that could not be created (Claude Code's legacy lock): told once each. */
+  private readonly skippedLocks: SkippedLocks;
+  private readonly publishing: TokenPublishing;
 
   /** The login's state: replaced whole by the lifecycle's decisions, never edited field by field. */
   private l: Lifecycle = initialLifecycle;
   // The shell's own bookkeeping: the file on disk, the timer, the clocks, work in flight.
   private fileSignature: string | undefined;
   private nextCheckAt = 0;
-  private publishPending = false;
   private timer: TimerHandle | undefined;
   private inFlight: Promise<RefreshReport> | undefined;
   private currentTick: Promise<void> | undefined;
@@ -72,7 +73,9 @@ export class RefreshService {
     this.log = deps.logger;
     this.publisher = deps.publisher;
     this.clock = deps.clock ?? systemClock;
-    this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), onLockSkipped: (lockPath, err) => this.lockSkipped(lockPath, err), ...deps.refresh });
+    this.skippedLocks = new SkippedLocks(this.log);
+    this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), onLockSkipped: (lockPath, err) => this.skippedLocks.skipped(lockPath, err, this.refreshDeps.lockPlan.refreshLocks[0]), ...deps.refresh });
+    this.publishing = new TokenPublishing({ publisher: this.publisher, profileId: deps.config.profileId, log: this.log, clock: this.clock });
     this.stopGraceMs = deps.stopGraceMs ?? 20_000;
     this.alerts = new LoginAlerts({ alert: deps.alert, ledger: deps.alertLedger, credentialsPath: deps.config.credentialsPath, profileId: deps.config.profileId, log: this.log, clock: this.clock, events: this.events });
     this.effects = new EffectRunner({ log: this.log, events: this.events, alerts: this.alerts, clock: this.clock });
@@ -201,18 +204,6 @@ export class RefreshService {
     return this.status();
   }
 
-  /**
-   * Claude Code's legacy lock cannot be created (its folder's parent is read-only for us): every
-   * refresh would otherwise fail on it and retry forever. We refresh under Claude Code's main lock
-   * alone, and say once what is wrong and what to do (log, and `locks.skipped` in status).
-   */
-  private lockSkipped(lockPath: string, err: NodeJS.ErrnoException): void {
-    if (this.skippedLocks.has(lockPath)) return;
-    const message = lockSkippedMessage(lockPath, err.code, path.dirname(lockPath), this.refreshDeps.lockPlan.refreshLocks[0]);
-    this.skippedLocks.set(lockPath, { path: lockPath, code: "lock_unavailable", message });
-    this.log.warn(message);
-  }
-
   status(): ServiceStatus {
     const lastAlert = this.alerts.lastAlert();
     return statusOf(this.l, {
@@ -220,7 +211,7 @@ export class RefreshService {
       profileId: this.config.profileId,
       agents: this.agents,
       lockPlan: this.refreshDeps.lockPlan,
-      skippedLocks: [...this.skippedLocks.values()],
+      skippedLocks: this.skippedLocks.list(),
       marginMs: this.marginMs,
       ...(this.usage ? { usage: this.usage.report() } : {}),
       ...(lastAlert ? { lastAlert } : {}),
@@ -260,7 +251,7 @@ export class RefreshService {
         await this.loadFromDisk();
         if (plan.periodic) this.reportValidity();
       }
-      if (this.publishPending) await this.publishCurrent();
+      if (this.publishing.pending) await this.publishing.publish(this.l.oauth);
       if (this.l.state !== "needs-login") await this.alerts.loginEnding(this.l.oauth);
       if (this.running && shouldRefresh(this.l, this.clock.now(), this.marginMs)) await this.refreshNow();
     } catch (err) {
@@ -273,13 +264,8 @@ export class RefreshService {
     return (await this.signature()) !== this.fileSignature;
   }
 
-  private async signature(): Promise<string> {
-    try {
-      const st = await fs.stat(this.config.credentialsPath);
-      return `${st.ino}:${st.size}:${st.mtimeMs}`;
-    } catch {
-      return "absent";
-    }
+  private signature(): Promise<string> {
+    return fileSignature(this.config.credentialsPath);
   }
 
   private reportValidity(): void {
@@ -310,34 +296,17 @@ export class RefreshService {
       if (seen.checkRefused && (await this.alerts.refusedBefore(read.oauth.refreshToken))) {
         const step = refusedBefore(this.l, read.oauth, refusedBeforeMessage(this.config.credentialsPath));
         this.l = { ...this.l, lastError: step.next.lastError };
-        if (publish) await this.publishCurrent(); // its access token works until it expires
+        if (publish) await this.publishing.publish(this.l.oauth); // its access token works until it expires
         this.take(step);
         return;
       }
       this.take(resume(this.l, read.oauth, this.config.credentialsPath));
-      if (publish) await this.publishCurrent();
+      if (publish) await this.publishing.publish(this.l.oauth);
       this.usage?.afterTokenChange();
     } catch (err) {
       this.fileSignature = signature;
       const e = err instanceof PluginError ? err : new PluginError("credentials_invalid", redact(errorMessage(err)));
       this.take(fileUnreadable(this.l, e));
-    }
-  }
-
-  private async publishCurrent(): Promise<void> {
-    const o = this.l.oauth;
-    if (!o) return;
-    if (o.expiresAt <= this.clock.now()) {
-      this.publishPending = false; // an expired token is useless to agents; the refresh will publish
-      return;
-    }
-    try {
-      await this.publisher.publish({ accessToken: o.accessToken, expiresAt: o.expiresAt, ...(o.accountEmail ? { email: o.accountEmail } : {}) });
-      if (this.publishPending) this.log.info(publishedAfterFailureMessage(this.config.profileId));
-      this.publishPending = false;
-    } catch (err) {
-      this.publishPending = true;
-      this.log.warn(publishFailedMessage(this.config.profileId, redact(errorMessage(err))));
     }
   }
 
@@ -368,7 +337,7 @@ export class RefreshService {
     this.effects.run(step.effects);
     // Saved first (inside runRefresh), published next, reported last: the log line never claims
     // more than has happened.
-    if (step.tokenChanged || this.publishPending) await this.publishCurrent();
+    if (step.tokenChanged || this.publishing.pending) await this.publishing.publish(this.l.oauth);
     if (step.tokenChanged) this.usage?.afterTokenChange();
     this.effects.run(step.afterPublish);
     return { refreshed, kind: result.kind, message: step.message, status: this.status() };
