@@ -5,14 +5,12 @@ import { readCredentialsFile, tightenMode } from "./login/credentials.js";
 import { PluginError, errorMessage } from "./core/errors.js";
 import type { ServiceState, ServiceStatus } from "./status/types.js";
 import type { Logger } from "./core/logger.js";
-import type { Publisher } from "./openclaw/publish.js";
 import { redact } from "./core/redact.js";
 import { EventLog } from "./alerts/event-log.js";
 import { keepsCredentialsOnLogout, type LogoutOptions } from "./login/logout-policy.js";
 import { deleteCredentials, recoverAtStart } from "./login/credentials-store.js";
 import { defaultRefreshDeps, runRefresh, type RefreshDeps, type RefreshResult } from "./login/refresh.js";
 import { UsageMonitor } from "./accounts/usage-monitor.js";
-import type { RefreshCounting, UsageCounting } from "./monitoring/counters.js";
 import { MINUTE_MS, sharedFileMarginMs } from "./login/schedule.js";
 import { EffectRunner } from "./lifecycle/effects.js";
 import { statusOf } from "./lifecycle/status.js";
@@ -40,17 +38,11 @@ export type { RefreshReport, ServiceDeps } from "./service-types.js";
 export class RefreshService {
   private readonly config: PluginConfig;
   private readonly log: Logger;
-  private readonly publisher: Publisher;
   private readonly clock: Clock;
   private readonly refreshDeps: RefreshDeps;
-  private readonly stopGraceMs: number;
   private readonly alerts: LoginAlerts;
   private readonly effects: EffectRunner;
-  private readonly agents: string[] | undefined;
   private readonly usage: UsageMonitor | undefined;
-  private readonly onChange: () => void;
-  private readonly banner: boolean;
-  private readonly counting: (RefreshCounting & UsageCounting) | undefined;
   private readonly events = new EventLog();
   /** Optional locks that could not be created (Claude Code's legacy lock): told once each. */
   private readonly skippedLocks: SkippedLocks;
@@ -68,21 +60,15 @@ export class RefreshService {
   private lastWall = 0;
   private lastMono = 0;
 
-  constructor(deps: ServiceDeps) {
+  constructor(private readonly deps: ServiceDeps) {
     this.config = deps.config;
     this.log = deps.logger;
-    this.publisher = deps.publisher;
     this.clock = deps.clock ?? systemClock;
     this.skippedLocks = new SkippedLocks(this.log);
     this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), onLockSkipped: (lockPath, err) => this.skippedLocks.skipped(lockPath, err, this.refreshDeps.lockPlan.refreshLocks[0]), ...deps.refresh });
-    this.publishing = new TokenPublishing({ publisher: this.publisher, profileId: deps.config.profileId, log: this.log, clock: this.clock });
-    this.stopGraceMs = deps.stopGraceMs ?? 20_000;
+    this.publishing = new TokenPublishing({ publisher: deps.publisher, profileId: deps.config.profileId, log: this.log, clock: this.clock });
     this.alerts = new LoginAlerts({ alert: deps.alert, ledger: deps.alertLedger, credentialsPath: deps.config.credentialsPath, profileId: deps.config.profileId, log: this.log, clock: this.clock, events: this.events });
     this.effects = new EffectRunner({ log: this.log, events: this.events, alerts: this.alerts, clock: this.clock });
-    this.agents = deps.agents;
-    this.onChange = deps.onChange ?? (() => undefined);
-    this.banner = deps.banner ?? true;
-    this.counting = deps.counting;
     this.usage =
       deps.config.usageCheckMinutes > 0
         ? new UsageMonitor({
@@ -92,11 +78,16 @@ export class RefreshService {
             clock: this.clock,
             log: this.log,
             currentToken: () => usableToken(this.l, this.clock.now()),
-            onReport: () => this.onChange(),
+            onReport: () => this.changed(),
             ...(deps.counting ? { counting: deps.counting } : {}),
             ...(deps.usageGet ? { get: deps.usageGet } : {}),
           })
         : undefined;
+  }
+
+  /** Tells the account pool that the state, the token or the usage may have changed (it re-ranks). */
+  private changed(): void {
+    this.deps.onChange?.();
   }
 
   /** The token this account publishes now (with the email), for another account's profile to carry. */
@@ -123,7 +114,7 @@ export class RefreshService {
     if (this.running) return;
     this.running = true;
     this.l = { ...this.l, state: "ok" };
-    if (this.banner) for (const line of bannerLines(this.config.credentialsPath, this.config.refreshIntervalMinutes, this.config.publishProfile)) this.log.info(line);
+    if (this.deps.banner ?? true) for (const line of bannerLines(this.config.credentialsPath, this.config.refreshIntervalMinutes, this.config.publishProfile)) this.log.info(line);
     this.lastWall = this.clock.now();
     this.lastMono = this.clock.monotonic();
     await this.alerts.load(); // status shows the last alert from the start
@@ -146,7 +137,7 @@ export class RefreshService {
     if (this.inFlight || this.currentTick) {
       const pending = Promise.all([this.inFlight?.catch(() => undefined), this.currentTick?.catch(() => undefined)]);
       let timeout: TimerHandle | undefined;
-      await Promise.race([pending, new Promise<void>((r) => (timeout = this.clock.setTimeout(r, this.stopGraceMs)))]);
+      await Promise.race([pending, new Promise<void>((r) => (timeout = this.clock.setTimeout(r, this.deps.stopGraceMs ?? 20_000)))]);
       if (timeout) this.clock.clearTimeout(timeout);
     }
     if (this.l.unsaved) this.log.error(stoppingUnsavedMessage(this.config.credentialsPath, this.l.lastError?.message));
@@ -159,7 +150,7 @@ export class RefreshService {
     const run = this.doRefresh(options.force ?? false).finally(() => {
       if (this.inFlight === run) this.inFlight = undefined;
       this.schedule();
-      this.onChange();
+      this.changed();
     });
     this.inFlight = run;
     return run;
@@ -197,7 +188,7 @@ export class RefreshService {
     await this.inFlight?.catch(() => undefined);
     const keep = keepsCredentialsOnLogout(this.refreshDeps.lockPlan.protocol, options);
     if (!keep) await deleteCredentials(this.refreshDeps);
-    await this.publisher.unpublish();
+    await this.deps.publisher.unpublish();
     this.l = { ...this.l, oauth: undefined, unsaved: undefined, retryAt: undefined, state: "no-credentials" };
     this.fileSignature = await this.signature();
     this.log.info(loggedOutMessage(this.config.profileId, this.config.credentialsPath, keep));
@@ -209,7 +200,7 @@ export class RefreshService {
     return statusOf(this.l, {
       credentialsPath: this.config.credentialsPath,
       profileId: this.config.profileId,
-      agents: this.agents,
+      agents: this.deps.agents,
       lockPlan: this.refreshDeps.lockPlan,
       skippedLocks: this.skippedLocks.list(),
       marginMs: this.marginMs,
@@ -232,7 +223,7 @@ export class RefreshService {
     const run = this.runTick(reason).finally(() => {
       this.currentTick = undefined;
       this.schedule();
-      this.onChange();
+      this.changed();
     });
     this.currentTick = run;
     return run;
@@ -313,7 +304,7 @@ export class RefreshService {
   private async doRefresh(force: boolean): Promise<RefreshReport> {
     const previous = this.l.state;
     this.l = { ...this.l, state: "refreshing" };
-    this.counting?.refreshAttempted();
+    this.deps.counting?.refreshAttempted();
     try {
       const result = await runRefresh(this.refreshDeps, {
         force,
@@ -333,7 +324,7 @@ export class RefreshService {
     this.fileSignature = await this.signature();
     this.effects.clearProblem();
     const refreshed = result.kind === "refreshed" || result.kind === "refreshed-unsaved";
-    if (refreshed) this.counting?.refreshSucceeded();
+    if (refreshed) this.deps.counting?.refreshSucceeded();
     this.effects.run(step.effects);
     // Saved first (inside runRefresh), published next, reported last: the log line never claims
     // more than has happened.
@@ -345,7 +336,7 @@ export class RefreshService {
 
   private applyFailure(err: unknown, previous: ServiceState): RefreshReport {
     const e = err instanceof PluginError ? err : new PluginError("server_error", redact(errorMessage(err)), { cause: err });
-    this.counting?.refreshFailed(e.code);
+    this.deps.counting?.refreshFailed(e.code);
     const step = refreshFailed(this.l, e, previous, this.clock.now(), () => this.clock.random());
     this.take(step);
     return { refreshed: false, kind: "failed", message: step.message, status: this.status() };
