@@ -17,7 +17,7 @@ import { statusOf } from "./lifecycle/status.js";
 import { TokenPublishing } from "./lifecycle/publishing.js";
 import { SkippedLocks } from "./lifecycle/skipped-locks.js";
 import { fileSignature } from "./lifecycle/file-signature.js";
-import type { RefreshReport, ServiceDeps } from "./service-types.js";
+import type { RefreshReport, ServiceDeps } from "./lifecycle/service-types.js";
 import { fileRead, fileUnreadable, initialLifecycle, marginMs, planTick, refreshFailed, refreshReturned, refusedBefore, resume, shouldRefresh, usableToken, wakeDelay, type Lifecycle, type Step, type TickInput } from "./lifecycle/decide.js";
 import { bannerLines, loggedOutMessage, modeTightenedMessage, refusedBeforeMessage, stoppingUnsavedMessage, validityMessage } from "./lifecycle/messages.js";
 
@@ -27,7 +27,7 @@ export type { ServiceState, ServiceStatus } from "./status/types.js";
 export type { LogoutOptions } from "./login/logout-policy.js";
 export { keepsCredentialsOnLogout } from "./login/logout-policy.js";
 
-export type { RefreshReport, ServiceDeps } from "./service-types.js";
+export type { RefreshReport, ServiceDeps } from "./lifecycle/service-types.js";
 
 /**
  * The long-running part, as a thin shell: it owns the one timer, reads the file, runs the refresh,

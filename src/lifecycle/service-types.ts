@@ -1,13 +1,13 @@
-import type { Clock } from "./core/clock.js";
-import type { PluginConfig } from "./core/config.js";
-import type { AlertChannel, AlertLedger } from "./alerts/alerts.js";
-import type { Logger } from "./core/logger.js";
-import type { Publisher } from "./openclaw/publish.js";
-import type { RefreshDeps, RefreshResult } from "./login/refresh.js";
-import type { RawAnswer } from "./login/token-endpoint.js";
-import type { UsageRequest } from "./accounts/usage.js";
-import type { RefreshCounting, UsageCounting } from "./monitoring/counters.js";
-import type { ServiceStatus } from "./status/types.js";
+import type { Clock } from "../core/clock.js";
+import type { PluginConfig } from "../core/config.js";
+import type { AlertChannel, AlertLedger } from "../alerts/alerts.js";
+import type { Logger } from "../core/logger.js";
+import type { Publisher } from "../openclaw/publish.js";
+import type { RefreshDeps, RefreshResult } from "../login/refresh.js";
+import type { RawAnswer } from "../login/token-endpoint.js";
+import type { UsageRequest } from "../accounts/usage.js";
+import type { RefreshCounting, UsageCounting } from "../monitoring/counters.js";
+import type { ServiceStatus } from "../status/types.js";
 
 /** What `refreshNow` answers: whether a refresh happened, its kind, the sentence, and the status after. */
 export interface RefreshReport {
