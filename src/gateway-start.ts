@@ -8,7 +8,7 @@ import { openClawSend, ownerAlertChannel, resolveAlertTargets } from "./alerts/o
 import type { PluginConfig } from "./core/config.js";
 import type { Logger } from "./core/logger.js";
 import { pinnedSessionsReader, type SessionListing } from "./openclaw/pinned-sessions.js";
-import { createOpenClawPublisher, withoutProfile } from "./openclaw/publish.js";
+import { createOpenClawPublisher, createRankingWriter, withoutProfile } from "./openclaw/publish.js";
 import { RefreshService } from "./service.js";
 import { UsageAlerts } from "./alerts/usage-alerts.js";
 import { systemClock } from "./core/clock.js";
@@ -84,19 +84,23 @@ export async function startAccounts(deps: GatewayStartDeps): Promise<RunningAcco
     digest: () => channels.get(DEFAULT_ACCOUNT),
   });
   const agents = (await configuredAgents(deps.startConfig).catch(() => [])).map((a) => a.id);
+  // The live config, read at each write: an agent added while the gateway runs counts too.
+  const agentDirs = async () => (await configuredAgents(liveConfig())).map((a) => a.dir);
+  // Native-login mode publishes nothing, so there is no order to write either.
+  const rankingWriter = config.publishProfile ? createRankingWriter({ agentDirs }) : { applyRanking: async () => undefined };
   pool = new AccountPool({
     config,
     stateDir,
     logger,
     alert: defaultAlerts,
     afterRerank: () => void usage.check(),
+    applyRanking: (ranking) => rankingWriter.applyRanking(ranking),
     // The live config: an agent added while the gateway runs has sessions too.
     pinnedSessions: pinnedSessionsReader(deps.sessions, async () => (await configuredAgents(liveConfig())).map((a) => a.id)),
     createAccount: (name, accountConfig, hooks) => {
       const toOpenClaw = createOpenClawPublisher({
         profileId: accountConfig.profileId,
-        // The live config, read at each publish: an agent added while the gateway runs counts too.
-        agentDirs: async () => (await configuredAgents(liveConfig())).map((a) => a.dir),
+        agentDirs,
         ranking: hooks.ranking,
         onAgentViewRebuilt: (dir) => hooks.logger.info(`OpenClaw still showed an older token to the agent in ${dir} after the write; rebuilt that agent's view (needed on OpenClaw before 2026.9.6).`),
       });
@@ -118,7 +122,7 @@ export async function startAccounts(deps: GatewayStartDeps): Promise<RunningAcco
         banner: name === DEFAULT_ACCOUNT,
         counting: counting(counterBook.for(name)),
       });
-      return { service, applyRanking: () => publisher.applyRanking(), token: () => service.currentToken() };
+      return { service, token: () => service.currentToken() };
     },
   });
   const stopOwnerAlerts = () => owners.forEach((o) => o.stop());

@@ -12,7 +12,8 @@ import type { RefreshDeps } from "./login/refresh.js";
 import { counting, newCounters } from "./monitoring/counters.js";
 import { RefreshService, type ServiceDeps } from "./service.js";
 import { AlertLedger, type Alert, type AlertChannel } from "./alerts/alerts.js";
-import type { RawAnswer, TokenRequest } from "./login/token-endpoint.js";
+import type { RawAnswer } from "./login/token-endpoint.js";
+import { InProcessTokenEndpoint } from "../test/support/fake-token-endpoint.js";
 
 const T0 = 1_767_225_600_000;
 const MINUTE = 60_000;
@@ -47,33 +48,19 @@ function deferred<T>() {
   return { promise, resolve };
 }
 
-class FakeEndpoint {
-  live: string;
-  issued = 0;
-  readonly requests: Array<{ at: number; request: TokenRequest }> = [];
-  script: Array<() => RawAnswer> = [];
-  gate: Promise<void> | undefined;
-
-  constructor(
-    private readonly clock: FakeClock,
-    live: string,
-  ) {
-    this.live = live;
-  }
-
-  readonly post = async (request: TokenRequest): Promise<RawAnswer> => {
-    this.requests.push({ at: this.clock.now(), request: structuredClone(request) });
-    if (this.gate) await this.gate;
-    const scripted = this.script.shift();
-    if (scripted) return scripted();
-    if (request.body.refresh_token !== this.live) {
-      return { status: 400, headers: new Headers(), body: JSON.stringify({ error: "invalid_grant", error_description: "Refresh token not found or invalid" }) };
-    }
-    this.issued += 1;
-    const access = token("oat01", `issued-access-${this.issued}-${this.clock.now()}`);
-    this.live = token("ort01", `issued-refresh-${this.issued}-${this.clock.now()}`);
-    return { status: 200, headers: new Headers(), body: JSON.stringify({ access_token: access, refresh_token: this.live, expires_in: 28_800, token_type: "Bearer" }) };
-  };
+/**
+ * The project's one fake token server (test/support/token-rotation.ts), answered in-process on the
+ * fake clock. Its tokens are registered for the leak check above; its answer carries the tokens only.
+ */
+function fakeEndpoint(clock: FakeClock, live: string): InProcessTokenEndpoint {
+  return new InProcessTokenEndpoint({
+    live,
+    now: () => clock.now(),
+    revokeFamilyOnReuse: false,
+    clientId: false,
+    fullAnswer: false,
+    newToken: (kind, n) => token(kind === "access" ? "oat01" : "ort01", `issued-${kind}-${n}-${clock.now()}`),
+  });
 }
 
 // ---- fixtures --------------------------------------------------------------------------------
@@ -128,7 +115,7 @@ async function writeLogin(expiresAt: number, label = "login"): Promise<{ access:
 interface Harness {
   service: RefreshService;
   clock: FakeClock;
-  endpoint: FakeEndpoint;
+  endpoint: InProcessTokenEndpoint;
   publisher: FakePublisher;
   logs: LogLine[];
   config: PluginConfig;
@@ -137,7 +124,7 @@ interface Harness {
 
 function harness(options: { live?: string; refresh?: Partial<RefreshDeps>; config?: Record<string, unknown>; alert?: AlertChannel; alertLedger?: AlertLedger; usageGet?: ServiceDeps["usageGet"]; counting?: ServiceDeps["counting"] } = {}): Harness {
   const clock = new FakeClock(T0);
-  const endpoint = new FakeEndpoint(clock, options.live ?? "none");
+  const endpoint = fakeEndpoint(clock, options.live ?? "none");
   const publisher = new FakePublisher();
   const logs: LogLine[] = [];
   const record = (level: LogLine["level"]) => (message: string) => {

@@ -118,6 +118,7 @@ async function simulate(n: number, days: number, gc: () => void): Promise<DayFig
     stateDir,
     logger,
     clock,
+    applyRanking: async () => void (counts.rankingWrites += 1),
     createAccount: (name, accountConfigured, hooks) => {
       const service = new RefreshService({
         config: accountConfigured,
@@ -135,7 +136,7 @@ async function simulate(n: number, days: number, gc: () => void): Promise<DayFig
           async unpublish() {},
         },
       });
-      return { service, applyRanking: async () => void (counts.rankingWrites += 1) };
+      return { service };
     },
   });
   await pool.start();

@@ -84,12 +84,13 @@ function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSes
       clock,
       alert: async (a) => void alerts.push(a),
       ...(options.pinnedSessions ? { pinnedSessions: options.pinnedSessions } : {}),
+      applyRanking: async (ranking) => void rankings.push(ranking),
       createAccount: (name, accountConfig, hooks) => {
         const account = accounts.get(name) ?? new FakeAccount(accountConfig, options.startGate);
         accounts.set(name, account);
         changes.set(name, hooks.onChange);
         const token = () => ({ accessToken: `sk-ant-oat01-FAKE-${name}`, expiresAt: T0 + 8 * HOUR });
-        return { service: account, applyRanking: async () => void rankings.push(hooks.ranking()), ...(options.tokens ? { token } : {}) };
+        return { service: account, ...(options.tokens ? { token } : {}) };
       },
     });
   const acct = (name: string) => {

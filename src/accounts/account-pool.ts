@@ -28,8 +28,6 @@ export type AccountService = Pick<RefreshService, "start" | "stop" | "status" | 
 
 export interface PooledAccount {
   service: AccountService;
-  /** Writes the pool's current ranking into every store this account publishes to. */
-  applyRanking(): Promise<void>;
   /** The access token agents get from this account now (absent: it cannot lend its profile a token). */
   token?(): PublishedToken | undefined;
 }
@@ -41,6 +39,8 @@ export interface AccountPoolDeps {
   clock?: Clock;
   /** Builds one account's service, wired to the pool's ranking and change signal. */
   createAccount(name: string, config: PluginConfig, hooks: { ranking: () => ProfileRanking; onChange: () => void; logger: Logger; accountCount: () => number }): PooledAccount;
+  /** Writes the pool's current ranking (order, blocks, lent tokens) into OpenClaw's stores. */
+  applyRanking(ranking: ProfileRanking): Promise<void>;
   /** Where the pool's own alert (every account nearly used up) goes. */
   alert?: AlertChannel;
   /** Told after each ranking pass, once the places are current (usage alerts look then). */
@@ -222,9 +222,7 @@ export class AccountPool {
     this.deps.afterRerank?.();
     const key = JSON.stringify(ranking);
     if (key === this.applied) return;
-    // Every account publishes to the same stores; any of them can write the ranking.
-    const writer = this.accounts.get(order[0] ?? DEFAULT_ACCOUNT) ?? [...this.accounts.values()][0];
-    await writer?.applyRanking();
+    await this.deps.applyRanking(ranking);
     this.applied = key;
     // A profile that carried another account's token gets its own back.
     for (const name of returned) await this.accounts.get(name)?.service.reload();

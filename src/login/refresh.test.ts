@@ -7,9 +7,9 @@ import { readCredentialsFile, writeCredentialsFile } from "./credentials.js";
 import { PluginError } from "../core/errors.js";
 import { CLAUDE_CODE_REFRESH_LOCK } from "./lock.js";
 import { TOKEN_POST_TIMEOUT_MS, defaultRefreshDeps, runRefresh, type CrashPoint, type RefreshDeps, type RefreshResult } from "./refresh.js";
-import { DEFAULT_REQUEST_TIMEOUT_MS, postToken, type RawAnswer, type TokenRequest } from "./token-endpoint.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, postToken, type TokenRequest } from "./token-endpoint.js";
 import { maybeSpentPathFor } from "./maybe-spent.js";
-import { claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint, type MintedLogin } from "../../test/support/fake-token-endpoint.js";
+import { InProcessTokenEndpoint, claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint, type MintedLogin } from "../../test/support/fake-token-endpoint.js";
 
 const NOW = 1_767_225_600_000;
 const MINUTE = 60_000;
@@ -21,44 +21,31 @@ const accessN = (n: number) => `sk-ant-oat01-FAKE-access-${String(n).padStart(4,
 const refreshN = (n: number) => `sk-ant-ort01-FAKE-refresh-${String(n).padStart(4, "0")}-bbbbbbbbbbbbbbbbbbb`;
 
 /**
- * A token endpoint that rotates like Anthropic's: each refresh token works once; a spent one
- * answers 400 invalid_grant.
+ * The project's one fake token server (test/support/token-rotation.ts), answered in-process: each
+ * refresh token works once, a spent one answers 400 invalid_grant. Its tokens are named
+ * accessN/refreshN and its answer carries the tokens only, so this file can assert exact values.
  */
-class FakeServer {
-  live = FIRST_REFRESH;
-  issued = 0;
-  readonly requests: TokenRequest[] = [];
-  /** Overrides the next answer(s). */
-  script: Array<() => RawAnswer | Promise<RawAnswer>> = [];
-
-  readonly post = async (request: TokenRequest): Promise<RawAnswer> => {
-    this.requests.push(structuredClone(request));
-    await new Promise((r) => setImmediate(r));
-    const scripted = this.script.shift();
-    if (scripted) return scripted();
-    if (request.body.refresh_token !== this.live) {
-      return { status: 400, headers: new Headers(), body: JSON.stringify({ error: "invalid_grant", error_description: "Refresh token not found or invalid" }) };
-    }
-    this.issued += 1;
-    this.live = refreshN(this.issued);
-    return {
-      status: 200,
-      headers: new Headers({ "content-type": "application/json" }),
-      body: JSON.stringify({ access_token: accessN(this.issued), refresh_token: this.live, expires_in: 28_800, token_type: "Bearer" }),
-    };
-  };
+function newServer(): InProcessTokenEndpoint {
+  return new InProcessTokenEndpoint({
+    live: FIRST_REFRESH,
+    yieldFirst: true,
+    revokeFamilyOnReuse: false,
+    clientId: false,
+    fullAnswer: false,
+    newToken: (kind, n) => (kind === "access" ? accessN(n) : refreshN(n)),
+  });
 }
 
 let dir: string;
 let file: string;
 let config: PluginConfig;
-let server: FakeServer;
+let server: InProcessTokenEndpoint;
 
 beforeEach(async () => {
   dir = await fs.mkdtemp(path.join(os.tmpdir(), "cor-refresh-"));
   file = path.join(dir, "claude-credentials.json");
   config = resolveConfig({ credentialsPath: file }, { stateDir: dir });
-  server = new FakeServer();
+  server = newServer();
 });
 
 afterEach(async () => {
@@ -117,8 +104,8 @@ describe("runRefresh", () => {
     const result = await runRefresh(deps());
     expect(result.kind).toBe("refreshed");
     expect(server.requests).toHaveLength(1);
-    expect(server.requests[0]?.url).toBe(config.tokenUrl);
-    expect(server.requests[0]?.body).toEqual({ grant_type: "refresh_token", refresh_token: FIRST_REFRESH, client_id: config.clientId });
+    expect(server.requests[0]?.request.url).toBe(config.tokenUrl);
+    expect(server.requests[0]?.request.body).toEqual({ grant_type: "refresh_token", refresh_token: FIRST_REFRESH, client_id: config.clientId });
 
     const read = await readCredentialsFile(file);
     expect(read.mode).toBe(0o600);
@@ -197,7 +184,7 @@ describe("runRefresh", () => {
     const first = await runRefresh(deps({ write: failingWrite }));
     if (first.kind !== "refreshed-unsaved") throw new Error(first.kind);
     const second = await runRefresh(deps({ write: failingWrite }), { unsaved: first.unsaved, force: true });
-    expect(server.requests.map((r) => r.body.refresh_token)).toEqual([FIRST_REFRESH, refreshN(1)]);
+    expect(server.requests.map((r) => r.request.body.refresh_token)).toEqual([FIRST_REFRESH, refreshN(1)]);
     expect(second.kind).toBe("refreshed-unsaved");
     expect(second.oauth.refreshToken).toBe(refreshN(2));
   });

@@ -2,7 +2,7 @@ import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../core/errors.js";
 import type { ProfileRanking } from "./publish.js";
-import { PROVIDER, createOpenClawPublisher, orderWithFront, subscriptionCredential, withoutProfile, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
+import { PROVIDER, createOpenClawPublisher, createRankingWriter, orderWithFront, subscriptionCredential, withoutProfile, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
 
 const OURS = "anthropic:subscription";
 const ACCESS = "sk-ant-oat01-FAKE-published-access-token-000000000";
@@ -315,5 +315,23 @@ describe("carry: an account giving way lends its profile another account's token
     ranking = { order: ["anthropic:other", OURS], blockedUntil: {} };
     await publisher.publish({ accessToken: `${ACCESS}-refreshed`, expiresAt: EXPIRES + 9 });
     expect(fake.get(undefined).profiles[OURS]).toMatchObject({ access: `${ACCESS}-refreshed` });
+  });
+});
+
+describe("createRankingWriter (the pool's one writer of the shared order)", () => {
+  it("writes order and blocks into the shared store and into every agent store holding any Anthropic profile, ours included", async () => {
+    const f = fakeApi();
+    f.get("/agents/own").profiles["anthropic:manual"] = { type: "token", provider: PROVIDER, token: "sk-ant-oat01-FAKE-manual" } as AuthProfileStore["profiles"][string];
+    f.get("/agents/ours-only").profiles[OURS] = subscriptionCredential({ accessToken: ACCESS, expiresAt: 1 }) as unknown as AuthProfileStore["profiles"][string];
+    f.get("/agents/empty");
+    for (const dir of ["", "/agents/own", "/agents/ours-only"]) f.get(dir || undefined).profiles[`${OURS}-work`] = subscriptionCredential({ accessToken: ACCESS, expiresAt: 1 }) as unknown as AuthProfileStore["profiles"][string];
+    const writer = createRankingWriter({ loadApi: f.loadApi, agentDirs: () => ["/agents/own", "/agents/ours-only", "/agents/empty"] });
+    const ranking: ProfileRanking = { order: [`${OURS}-work`, OURS], blockedUntil: { [OURS]: 42 } };
+    await writer.applyRanking(ranking);
+    expect(f.get(undefined).order?.[PROVIDER]?.[0]).toBe(`${OURS}-work`);
+    expect(f.get("/agents/own").order?.[PROVIDER]?.slice(0, 1)).toEqual([`${OURS}-work`]);
+    expect(f.get("/agents/ours-only").order?.[PROVIDER]?.[0]).toBe(`${OURS}-work`);
+    expect(f.get("/agents/empty").order).toBeUndefined();
+    expect(f.get(undefined).usageStats?.[OURS]).toMatchObject({ blockedUntil: 42 });
   });
 });

@@ -136,6 +136,54 @@ function sameOrder(a: readonly string[] | undefined, b: readonly string[]): bool
   return a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
+/** Where the stores are and how to reach them: what every writer of the auth store needs. */
+interface StoreAccess {
+  agentDirs?: () => Promise<string[]> | string[];
+  loadApi?: () => Promise<AuthStoreApi>;
+}
+
+const defaultLoadApi = async (): Promise<AuthStoreApi> => (await import("openclaw/plugin-sdk/provider-auth")) as unknown as AuthStoreApi;
+
+/** Pure over a store: does it hold Anthropic profiles other than these? */
+function holdsOtherAnthropicProfiles(store: AuthProfileStore, ours: readonly string[]): boolean {
+  return Object.entries(store.profiles ?? {}).some(([id, cred]) => !ours.includes(id) && cred.provider === PROVIDER);
+}
+
+/**
+ * The stores a write goes to: `undefined` is the shared store every agent inherits from. An agent
+ * with Anthropic profiles of its own reads those before the shared ones, so it gets ours too.
+ */
+async function targetStores(api: AuthStoreApi, agentDirs: string[], ours: readonly string[]): Promise<Array<string | undefined>> {
+  const out: Array<string | undefined> = [undefined];
+  for (const agentDir of agentDirs) {
+    let local = false;
+    await api.updateAuthProfileStoreWithLock({ agentDir, updater: (store) => ((local = holdsOtherAnthropicProfiles(store, ours)), false) });
+    if (local) out.push(agentDir);
+  }
+  return out;
+}
+
+async function writeRanking(api: AuthStoreApi, agentDir: string | undefined, r: ProfileRanking): Promise<void> {
+  const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
+  const ordered = await api.updateAuthProfileStoreWithLock({ ...(agentDir ? { agentDir } : {}), updater: (store) => applyRanking(store, r) });
+  if (ordered === null) throw new PluginError("publish_failed", `OpenClaw refused to put ${r.order.join(", ")} first in the ${where}'s Anthropic profile order; will retry.`);
+}
+
+/**
+ * The pool's writer of the shared ranking (order, blocks, lent tokens) into every store: one for
+ * all accounts, not any one account's publisher.
+ */
+export function createRankingWriter(options: StoreAccess): { applyRanking(ranking: ProfileRanking): Promise<void> } {
+  const loadApi = options.loadApi ?? defaultLoadApi;
+  return {
+    async applyRanking(r) {
+      const api = await loadApi();
+      // Every store that holds any Anthropic profile (ours included) needs our order.
+      for (const agentDir of await targetStores(api, options.agentDirs ? await options.agentDirs() : [], [])) await writeRanking(api, agentDir, r);
+    },
+  };
+}
+
 export function createOpenClawPublisher(options: {
   profileId: string;
   agentDirs?: () => Promise<string[]> | string[];
@@ -145,33 +193,11 @@ export function createOpenClawPublisher(options: {
   /** Told once per agent whose stale view of the auth store had to be rebuilt (see agent-view.ts). */
   onAgentViewRebuilt?: (agentDir: string) => void;
 }): Publisher & { applyRanking(): Promise<void> } {
-  const loadApi = options.loadApi ?? (async () => (await import("openclaw/plugin-sdk/provider-auth")) as unknown as AuthStoreApi);
+  const loadApi = options.loadApi ?? defaultLoadApi;
   const { profileId } = options;
-
-  /** Pure over a store: does it hold Anthropic profiles other than ours? */
-  const holdsOtherAnthropicProfiles = (store: AuthProfileStore) =>
-    Object.entries(store.profiles ?? {}).some(([id, cred]) => id !== profileId && cred.provider === PROVIDER);
-
   const ranking: () => ProfileRanking = options.ranking ?? (() => ({ order: [profileId], blockedUntil: {} }));
   const rebuiltViews = new Set<string>();
-
-  async function rank(api: AuthStoreApi, agentDir: string | undefined, where: string): Promise<void> {
-    const r = ranking();
-    const ordered = await api.updateAuthProfileStoreWithLock({ ...(agentDir ? { agentDir } : {}), updater: (store) => applyRanking(store, r) });
-    if (ordered === null) throw new PluginError("publish_failed", `OpenClaw refused to put ${r.order.join(", ")} first in the ${where}'s Anthropic profile order; will retry.`);
-  }
-
-  async function targets(api: AuthStoreApi, agentDirs: string[]): Promise<Array<string | undefined>> {
-    // `undefined` is the shared store every agent inherits from. An agent with Anthropic profiles
-    // of its own reads those before the shared ones, so it gets our profile in its own store too.
-    const out: Array<string | undefined> = [undefined];
-    for (const agentDir of agentDirs) {
-      let local = false;
-      await api.updateAuthProfileStoreWithLock({ agentDir, updater: (store) => ((local = holdsOtherAnthropicProfiles(store)), false) });
-      if (local) out.push(agentDir);
-    }
-    return out;
-  }
+  const targets = (api: AuthStoreApi, agentDirs: string[]) => targetStores(api, agentDirs, [profileId]);
 
   return {
     async publish(own) {
@@ -184,7 +210,7 @@ export function createOpenClawPublisher(options: {
         const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
         const written = await api.upsertAuthProfileWithLock({ profileId, credential, ...(agentDir ? { agentDir } : {}) });
         if (written === null) throw new PluginError("publish_failed", `OpenClaw refused to save profile ${profileId} in its ${where}; will retry.`);
-        await rank(api, agentDir, where);
+        await writeRanking(api, agentDir, ranking());
       }
       // Written is not yet seen: check what each agent's next turn will read.
       for (const agentDir of agentDirs) {
@@ -198,7 +224,7 @@ export function createOpenClawPublisher(options: {
     },
     async applyRanking() {
       const api = await loadApi();
-      for (const agentDir of await targets(api, options.agentDirs ? await options.agentDirs() : [])) await rank(api, agentDir, agentDir ? `agent store ${agentDir}` : "shared auth store");
+      for (const agentDir of await targets(api, options.agentDirs ? await options.agentDirs() : [])) await writeRanking(api, agentDir, ranking());
     },
     async unpublish() {
       const api = await loadApi();

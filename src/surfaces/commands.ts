@@ -43,15 +43,14 @@ async function stateDirOf(): Promise<string> {
   return resolveStateDir(process.env);
 }
 
-/** One account's settings (`default`: the plugin's own); a bad name is refused before anything runs. */
-async function loadConfig(pluginConfig: unknown, account?: string): Promise<PluginConfig> {
+/** One account's settings (`default`: the plugin's own), by a name parseAccountName accepted. */
+async function loadConfig(pluginConfig: unknown, name: string): Promise<PluginConfig> {
   const stateDir = await stateDirOf();
-  return accountConfig(resolveConfig(pluginConfig, { stateDir, accounts: await listAccounts(stateDir) }), parseAccountName(account), stateDir);
+  return accountConfig(resolveConfig(pluginConfig, { stateDir, accounts: await listAccounts(stateDir) }), name, stateDir);
 }
 
 /** The gateway methods' `account` parameter: absent for `default`, so older gateways understand it. */
-function accountParam(account: string | undefined): Record<string, unknown> {
-  const name = parseAccountName(account);
+function accountParam(name: string): Record<string, unknown> {
   return name === DEFAULT_ACCOUNT ? {} : { account: name };
 }
 
@@ -71,37 +70,39 @@ async function localService(config: PluginConfig, io: CommandIo, alertLedger?: A
 }
 
 export async function statusCommand(pluginConfig: unknown, opts: { json?: boolean; checkUsage?: boolean; check?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
-  const config = await loadConfig(pluginConfig, opts.account);
+  // Parsed once, before anything runs: a bad name is refused here.
+  const asked = opts.account === undefined ? undefined : parseAccountName(opts.account);
+  const config = await loadConfig(pluginConfig, asked ?? DEFAULT_ACCOUNT);
   // A usage check on demand is unlimited only for the owner (operator.admin); read-only callers get one a minute.
-  const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(opts.account), ...(opts.checkUsage ? { checkUsage: true } : {}) }, undefined, opts.checkUsage ? [METHOD_SCOPES[METHODS.refresh]] : [METHOD_SCOPES[METHODS.status]]);
+  const live = await callPluginMethod<StatusJson>(METHODS.status, { ...accountParam(asked ?? DEFAULT_ACCOUNT), ...(opts.checkUsage ? { checkUsage: true } : {}) }, undefined, opts.checkUsage ? [METHOD_SCOPES[METHODS.refresh]] : [METHOD_SCOPES[METHODS.status]]);
   const now = Date.now();
-  const answer = live.reachable ? live.payload : await localStatus(pluginConfig, config, opts, io);
+  const answer = live.reachable ? live.payload : await localStatus(pluginConfig, config, asked, opts, io);
   // All accounts: the top-level health is already the worst, so a monitor notices any. One asked
   // for: its own (`--account default` reaches the gateway as no account, for older gateways).
-  const own = opts.account === undefined ? undefined : answer.accounts?.find((a) => a.name === parseAccountName(opts.account));
+  const own = asked === undefined ? undefined : answer.accounts?.find((a) => a.name === asked);
   if (opts.check) {
     // One line and OpenClaw's check codes (0 ok, 1 broken, 2 attention), unlike plain status's.
     const { checkOf } = await import("../monitoring/check.js");
-    const check = checkOf(own ? { ...own, accounts: [] } : opts.account === undefined ? answer : { ...answer, accounts: [] });
+    const check = checkOf(own ? { ...own, accounts: [] } : asked === undefined ? answer : { ...answer, accounts: [] });
     io.out(check.line);
     return check.exitCode;
   }
   const view = own ? { ...answer, health: own.health } : answer;
   if (opts.json) io.out(JSON.stringify(view, null, 2));
-  else io.out(opts.account === undefined ? formatAccountBlocks(view, now) : formatStatusTable(view, now));
+  else io.out(asked === undefined ? formatAccountBlocks(view, now) : formatStatusTable(view, now));
   return exitCodeFor(view.health);
 }
 
 /** No gateway: the same status value, from the files of every account (or the one asked for). */
-async function localStatus(pluginConfig: unknown, config: PluginConfig, opts: { checkUsage?: boolean; account?: string }, io: CommandIo): Promise<StatusJson> {
+async function localStatus(pluginConfig: unknown, config: PluginConfig, asked: string | undefined, opts: { checkUsage?: boolean }, io: CommandIo): Promise<StatusJson> {
   const stateDir = await stateDirOf();
   const inspect = async (name: string) => {
-    const c = name === parseAccountName(opts.account) ? config : await loadConfig(pluginConfig, name);
+    const c = name === (asked ?? DEFAULT_ACCOUNT) ? config : await loadConfig(pluginConfig, name);
     // The gateway's alert ledger, read only: status shows the last alert with no gateway too.
     const ledger = new AlertLedger(alertLedgerPath(stateDir, name));
     return (await localService(c, io, ledger)).inspect({ checkUsage: opts.checkUsage === true && c.usageCheckMinutes > 0 });
   };
-  return statusFromFiles({ stateDir, inspect, switchAtPercent: config.switchAtPercent, now: Date.now }, opts.account === undefined ? undefined : parseAccountName(opts.account));
+  return statusFromFiles({ stateDir, inspect, switchAtPercent: config.switchAtPercent, now: Date.now }, asked);
 }
 
 /** Codes whose fix is a human's (a login, a good file), as `status` reports them: exit 2. */
@@ -115,8 +116,9 @@ export function reportExit(report: Pick<RefreshReport, "kind" | "status">): numb
 }
 
 export async function refreshCommand(pluginConfig: unknown, opts: { force?: boolean; json?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
-  const config = await loadConfig(pluginConfig, opts.account);
-  const live = await callPluginMethod<RefreshReport>(METHODS.refresh, { ...accountParam(opts.account), force: opts.force === true }, undefined, [METHOD_SCOPES[METHODS.refresh]]);
+  const name = parseAccountName(opts.account);
+  const config = await loadConfig(pluginConfig, name);
+  const live = await callPluginMethod<RefreshReport>(METHODS.refresh, { ...accountParam(name), force: opts.force === true }, undefined, [METHOD_SCOPES[METHODS.refresh]]);
   const report = live.reachable ? live.payload : await (await localService(config, io)).refreshNow({ force: opts.force === true });
   if (opts.json) io.out(JSON.stringify({ kind: report.kind, refreshed: report.refreshed, message: report.message, via: live.reachable ? "gateway" : "local", status: toStatusJson(report.status, Date.now(), { source: live.reachable ? "gateway" : "file" }) }, null, 2));
   else io.out(`${report.message}${live.reachable ? " (done by the running gateway)" : ""}`);
@@ -124,8 +126,8 @@ export async function refreshCommand(pluginConfig: unknown, opts: { force?: bool
 }
 
 /** After a new login reached the file: the running gateway publishes it, or we do. */
-async function publishNewLogin(config: PluginConfig, io: CommandIo, account: string | undefined): Promise<ServiceStatus> {
-  const live = await callPluginMethod<ServiceStatus>(METHODS.reload, accountParam(account), undefined, [METHOD_SCOPES[METHODS.reload]]);
+async function publishNewLogin(config: PluginConfig, io: CommandIo, name: string): Promise<ServiceStatus> {
+  const live = await callPluginMethod<ServiceStatus>(METHODS.reload, accountParam(name), undefined, [METHOD_SCOPES[METHODS.reload]]);
   if (live.reachable) return live.payload;
   return (await localService(config, io)).reload();
 }
@@ -137,7 +139,8 @@ async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 export async function importCommand(pluginConfig: unknown, source: string | undefined, io: CommandIo = processIo, opts: { account?: string } = {}): Promise<number> {
-  const config = await loadConfig(pluginConfig, opts.account);
+  const name = parseAccountName(opts.account);
+  const config = await loadConfig(pluginConfig, name);
   const fromStdin = source === undefined || source === "-";
   if (fromStdin && io.stdin.isTTY) {
     const { IMPORT_FROM_PC_COMMAND } = await import("../login/credentials.js");
@@ -168,7 +171,7 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
     return 2;
   }
   await saveDocument(defaultStoreDeps(config), parsed.document, parsed.indent);
-  const status = await publishNewLogin(config, io, opts.account);
+  const status = await publishNewLogin(config, io, name);
   const minutes = Math.floor((parsed.oauth.expiresAt - now) / 60_000);
   io.out(
     `Imported the login into ${config.credentialsPath} (mode 600)` +
@@ -180,7 +183,8 @@ export async function importCommand(pluginConfig: unknown, source: string | unde
 }
 
 export async function loginCommand(pluginConfig: unknown, io: CommandIo = processIo, opts: { account?: string } = {}): Promise<number> {
-  const config = await loadConfig(pluginConfig, opts.account);
+  const name = parseAccountName(opts.account);
+  const config = await loadConfig(pluginConfig, name);
   const pkce = createPkce();
   io.err(
     `Open this URL in any browser, log in with your Claude account and approve:\n\n${buildAuthorizeUrl(config.authorizeUrl, config.clientId, pkce)}\n\n` +
@@ -201,7 +205,7 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
   const { completeLogin, loginFailureMessage } = await import("../login/login-exchange.js");
   try {
     const code = parsePastedCode(pasted, pkce.state);
-    const { tokens, published: status } = await completeLogin(config, code, pkce, () => publishNewLogin(config, io, opts.account));
+    const { tokens, published: status } = await completeLogin(config, code, pkce, () => publishNewLogin(config, io, name));
     io.out(`Logged in${tokens.accountEmail ? ` as ${tokens.accountEmail}` : ""}. Saved to ${config.credentialsPath} (mode 600); OpenClaw profile ${config.profileId} is in use. State: ${status.state}.`);
     return 0;
   } catch (err) {
@@ -211,13 +215,14 @@ export async function loginCommand(pluginConfig: unknown, io: CommandIo = proces
 }
 
 export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentials?: boolean; deleteCredentials?: boolean; account?: string }, io: CommandIo = processIo): Promise<number> {
-  const config = await loadConfig(pluginConfig, opts.account);
+  const name = parseAccountName(opts.account);
+  const config = await loadConfig(pluginConfig, name);
   if (opts.keepCredentials && opts.deleteCredentials) {
     io.err("Choose one: --keep-credentials or --delete-credentials.");
     return 2;
   }
   const options = { keepCredentials: opts.keepCredentials === true, deleteCredentials: opts.deleteCredentials === true };
-  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(opts.account), ...options }, undefined, [METHOD_SCOPES[METHODS.logout]]);
+  const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(name), ...options }, undefined, [METHOD_SCOPES[METHODS.logout]]);
   const status = live.reachable ? live.payload : await (await localService(config, io)).logout(options);
   const { lockPlanFor, realPathOf } = await import("../login/lock.js");
   const protocol = status.lockProtocol ?? lockPlanFor(realPathOf(config.credentialsPath)).protocol;

@@ -72,11 +72,12 @@ export function registerGatewayMethods(api: OpenClawPluginApi, current: () => Ac
       respond(false, undefined, { code: "FAILED", message: errorMessage(err) });
     }
   };
-  const account = (pool: AccountPool, params: Record<string, unknown>): AccountService => {
+  /** The account a call names (parsed once per call), and its running service. */
+  const account = (pool: AccountPool, params: Record<string, unknown>): { name: string; service: AccountService } => {
     const name = parseAccountName(params.account);
     const service = pool.get(name);
     if (!service) throw new Error(`No Claude account named "${name}" in this gateway (accounts: ${pool.names().join(", ")}).`);
-    return service;
+    return { name, service };
   };
   const limiter = new OnDemandLimiter();
   // The same JSON as `openclaw claude-oauth status --json`, from the live services.
@@ -95,7 +96,7 @@ export function registerGatewayMethods(api: OpenClawPluginApi, current: () => Ac
       }),
     { scope: METHOD_SCOPES[METHODS.status] },
   );
-  api.registerGatewayMethod(METHODS.refresh, ({ respond, params }) => withPool(respond, (pool) => account(pool, params).refreshNow({ force: params.force === true })), { scope: METHOD_SCOPES[METHODS.refresh] });
+  api.registerGatewayMethod(METHODS.refresh, ({ respond, params }) => withPool(respond, (pool) => account(pool, params).service.refreshNow({ force: params.force === true })), { scope: METHOD_SCOPES[METHODS.refresh] });
   // A new account's file may have just been written: start it before reloading.
   api.registerGatewayMethod(METHODS.reload, ({ respond, params }) => withPool(respond, async (pool) => (await pool.ensure(parseAccountName(params.account))).reload()), { scope: METHOD_SCOPES[METHODS.reload] });
   api.registerGatewayMethod(
@@ -103,9 +104,10 @@ export function registerGatewayMethods(api: OpenClawPluginApi, current: () => Ac
     ({ respond, params }) =>
       withPool(respond, async (pool) => {
         const options = { keepCredentials: params.keepCredentials === true, deleteCredentials: params.deleteCredentials === true };
-        const status = await account(pool, params).logout(options);
+        const { name, service } = account(pool, params);
+        const status = await service.logout(options);
         // An account whose file is gone is no longer kept; one whose file stays is watched as before.
-        if (!keepsCredentialsOnLogout(status.lockProtocol ?? "plugin", options)) await pool.remove(parseAccountName(params.account));
+        if (!keepsCredentialsOnLogout(status.lockProtocol ?? "plugin", options)) await pool.remove(name);
         return status;
       }),
     { scope: METHOD_SCOPES[METHODS.logout] },

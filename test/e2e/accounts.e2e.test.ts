@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CliTranscript, bearerOf, describeResult, issuedTokens, leakedTokens, linesMatching, modelCalls, readCredentials, required, waitFor } from "../support/e2e-helpers.js";
+import { CliTranscript, bearerOf, describeResult, issuedTokens, agentTurnCalls, leakedTokens, linesMatching, readCredentials, required, statusFromRoute, waitFor } from "../support/e2e-helpers.js";
 import type { FakeMessagesApi } from "../support/fake-messages-api.js";
 import { claudeCredentialsJson, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
 import type { FakeUsageEndpoint, UsageBehaviour } from "../support/fake-usage-endpoint.js";
@@ -75,16 +75,19 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
     return JSON.parse(r.stdout) as StatusJson;
   }
 
+  /** The same status JSON from the gateway's route (milliseconds, no CLI process), where the CLI is not what a test is about. */
+  async function liveStatus(): Promise<StatusJson> {
+    const r = await statusFromRoute<StatusJson>(gw());
+    expect(r.status, r.text).toBe(200);
+    expect(leakedTokens(r.text, issuedTokens(tokens())), "token in the status route").toEqual([]);
+    return r.json();
+  }
+
   const accountIn = (s: StatusJson, name: string): AccountJson => required(s.accounts?.find((a) => a.name === name), `account ${name} in status`);
 
   /** One agent turn; every model call it made must carry `expected`. */
   async function expectNextTurnUses(expected: string, what: string): Promise<void> {
-    const from = api().requests.length;
-    const turn = await gw().agentTurn("ping");
-    transcript.add(["agent", "--message", "ping", "--json"], { code: turn.code, stdout: turn.raw, stderr: turn.error ?? "" });
-    expect(turn.code, turn.error ?? turn.raw).toBe(0);
-    const calls = modelCalls(api().requests, from);
-    expect(calls.length).toBeGreaterThan(0);
+    const { calls } = await agentTurnCalls(gw(), api(), transcript);
     for (const call of calls) expect(bearerOf(call) === expected, `model call ${call.model ?? "?"} did not carry ${what}`).toBe(true);
   }
 
@@ -120,7 +123,7 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
     expect(readCredentials(workFile).mode.toString(8)).toBe("600");
     expect(tokens().posts.length).toBe(posts);
     await gw().waitForOutput(/\[claude-oauth-refresh\] \[work\] Account work added/, 30_000);
-    const s = await status();
+    const s = await liveStatus();
     expect(s.profileId).toBe("anthropic:subscription"); // today's top-level fields stay `default`'s
     expect(s.accounts?.map((a) => [a.name, a.profileId, a.state])).toEqual([
       ["default", "anthropic:subscription", "ok"],
@@ -181,7 +184,7 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
     timings.switchAfterUsageMs = Date.now() - started;
     expect(line).toContain("[claude-oauth-refresh]");
     await expectNextTurnUses(accessOf(workFile), "work's token");
-    const s = await status();
+    const s = await liveStatus();
     expect(accountIn(s, "work").place).toBe(1);
     expect(accountIn(s, "default").place).toBe(2);
     expect(linesMatching(gw().output(), /is first:/, outFrom)).toHaveLength(1);
@@ -191,9 +194,9 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
     const checksFrom = usage().requests.length;
     setUsage(defaultFile, { windows: { fiveHour: 10, sevenDay: 40 }, resetsAt: new Date(Date.now() + 2 * 3600_000).toISOString() });
     await waitForUsageCheck(accessOf(defaultFile), checksFrom);
-    await waitFor("default's usage read as 10 %", async () => accountIn(await status(), "default").usage?.windows?.fiveHour?.utilization === 10, 30_000, 1_000);
+    await waitFor("default's usage read as 10 %", async () => accountIn(await liveStatus(), "default").usage?.windows?.fiveHour?.utilization === 10, 30_000, 1_000);
     await expectNextTurnUses(accessOf(workFile), "work's token");
-    expect(accountIn(await status(), "work").place).toBe(1);
+    expect(accountIn(await liveStatus(), "work").place).toBe(1);
   });
 
   it("work at 100 % with a reset time: default goes first, work is not used before its reset", async () => {
@@ -205,7 +208,7 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
     await gw().waitForOutput(/default is first: work reached 100 % of its 5-hour window/, 30_000, outFrom);
     await expectNextTurnUses(accessOf(defaultFile), "default's token");
     await expectNextTurnUses(accessOf(defaultFile), "default's token, again");
-    const s = await status();
+    const s = await liveStatus();
     expect(accountIn(s, "default").place).toBe(1);
     expect(accountIn(s, "work").place).toBe(2);
   });
@@ -235,7 +238,7 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
     const r = await cli(["claude-oauth", "refresh", "--force"]);
     expect(r.code).toBe(2);
     await gw().waitForOutput(/work is first: default needs a new login/, 30_000, outFrom);
-    const s = await status();
+    const s = await liveStatus();
     expect(accountIn(s, "default").state).toBe("needs-login");
     expect(accountIn(s, "work").state).toBe("ok");
     expect(accountIn(s, "work").place).toBe(1);
@@ -252,7 +255,7 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
     const r = await cli(["claude-oauth", "logout", "--account", "work"]);
     expect(r.code, describeResult(r)).toBe(0);
     expect(existsSync(workFile)).toBe(false);
-    const s = await status();
+    const s = await liveStatus();
     expect(s.accounts?.map((a) => a.name)).toEqual(["default"]);
   });
 

@@ -17,24 +17,24 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  CREDENTIALS_FILE,
   CliTranscript,
   bearerOf,
   describeResult,
   issuedTokens,
   leakedTokens,
   linesMatching,
-  modelCalls,
+  agentTurnCalls,
   readCredentials,
   required,
   waitFor,
   writeCredentialsAtomically,
 } from "../support/e2e-helpers.js";
-import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
+import type { FakeMessagesApi } from "../support/fake-messages-api.js";
 import { startFakeTelegram, type FakeTelegram, type FakeTelegramUser, type SentMessage } from "../support/fake-telegram.js";
-import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, pkceChallenge, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, pkceChallenge, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
 import { recordFigure } from "../support/figures.js";
-import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
+import { startWorld, type World } from "../support/e2e-world.js";
+import type { CliResult, Gateway } from "../support/gateway.js";
 
 const OWNER: FakeTelegramUser = { id: 111111, firstName: "Owner" };
 const OTHER: FakeTelegramUser = { id: 222222, firstName: "Guest" };
@@ -55,6 +55,7 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
   let messages: FakeMessagesApi | undefined;
   let telegram: FakeTelegram | undefined;
   let gateway: Gateway | undefined;
+  let world: World | undefined;
   /** While true the fake Messages API refuses every token: the model cannot speak. */
   let modelDown = false;
   const transcript = new CliTranscript();
@@ -114,13 +115,8 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
 
   /** One agent turn; every model call it made must carry `expected`. */
   async function expectNextTurnUses(expected: string): Promise<void> {
-    const from = api().requests.length;
-    const turn = await gw().agentTurn("ping");
-    transcript.add(["agent", "--message", "ping", "--json"], { code: turn.code, stdout: turn.raw, stderr: turn.error ?? "" });
-    expect(turn.code, turn.error ?? turn.raw).toBe(0);
-    expect(turn.text).toBe("pong");
-    const calls = modelCalls(api().requests, from);
-    expect(calls.length).toBeGreaterThan(0);
+    const { text, calls } = await agentTurnCalls(gw(), api(), transcript);
+    expect(text).toBe("pong");
     for (const call of calls) expect(bearerOf(call) === expected, `model call ${call.model ?? "?"} did not carry the expected token`).toBe(true);
   }
 
@@ -130,38 +126,34 @@ describe("chat e2e: /claude from Telegram and the web chat, alerts straight to t
   }
 
   beforeAll(async () => {
-    fake = await startFakeTokenEndpoint(); // 8 h tokens: nothing is due during the suite
-    const endpoint = fake;
-    messages = await startFakeMessagesApi({ authorize: (bearer) => !modelDown && endpoint.isAccessTokenValid(bearer) });
     telegram = await startFakeTelegram();
-    authorizeUrl = `${new URL(fake.url).origin}/oauth/authorize`;
-    let started = Date.now();
-    gateway = await createGateway({
-      messagesBaseUrl: messages.baseUrl,
-      pluginConfig: { tokenUrl: fake.url, authorizeUrl },
+    const tgApi = telegram;
+    world = await startWorld({
+      // 8 h tokens (the fake's default): nothing is due during the suite
+      authorize: (bearer, { tokens: t }) => !modelDown && t.isAccessTokenValid(bearer),
+      pluginConfig: ({ tokens: t }) => ({ tokenUrl: t.url, authorizeUrl: `${new URL(t.url).origin}/oauth/authorize` }),
       extraConfig: {
-        channels: { telegram: { enabled: true, botToken: telegram.botToken, apiRoot: telegram.apiRoot, dmPolicy: "allowlist", allowFrom: [String(OWNER.id), String(OTHER.id)] } },
+        channels: { telegram: { enabled: true, botToken: tgApi.botToken, apiRoot: tgApi.apiRoot, dmPolicy: "allowlist", allowFrom: [String(OWNER.id), String(OTHER.id)] } },
         commands: { ownerAllowFrom: [`telegram:${OWNER.id}`] },
       },
+      credentials: ({ tokens: t }) => {
+        const login = claudeCredentialsJson(t.mintLogin(), { mcpOAuth: MCP_OAUTH });
+        (login.claudeAiOauth as Record<string, unknown>).accountEmail = OWNER_EMAIL;
+        return login;
+      },
+      waitFor: /\[claude-oauth-refresh\] Token still valid for \d+ minutes/,
     });
-    timings.createGateway = Date.now() - started;
-    credentialsPath = join(gateway.stateDir, CREDENTIALS_FILE);
-    const login = claudeCredentialsJson(fake.mintLogin(), { mcpOAuth: MCP_OAUTH });
-    (login.claudeAiOauth as Record<string, unknown>).accountEmail = OWNER_EMAIL;
-    writeCredentialsAtomically(credentialsPath, login);
-    started = Date.now();
-    await gateway.start();
-    await gateway.waitForOutput(/\[claude-oauth-refresh\] Token still valid for \d+ minutes/, 90_000);
-    const tgApi = telegram;
+    ({ tokens: fake, messages, gateway, credentialsPath } = world);
+    authorizeUrl = `${new URL(world.tokens.url).origin}/oauth/authorize`;
+    const started = Date.now();
     await waitFor("the Telegram channel polling getUpdates", () => tgApi.polls() > 0, 90_000);
-    timings.gatewayStart = Date.now() - started;
+    timings.createGateway = world.timings.createGateway;
+    timings.gatewayStart = (world.timings.gatewayStart ?? Number.NaN) + Date.now() - started;
   });
 
   afterAll(async () => {
-    await gateway?.stop();
+    await world?.close();
     await telegram?.close();
-    await messages?.close();
-    await fake?.close();
     timings.suiteMs = Date.now() - suiteStarted;
     console.info(`[e2e chat] timings (ms): ${JSON.stringify({ ...timings, harness: gateway?.timings ?? {} })}`);
     recordFigure("e2e-chat", "timings-ms", { ...timings, telegramMessages: telegram?.sent.length ?? 0, posts: fake?.posts.length ?? 0 });

@@ -12,6 +12,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CliTranscript,
+  agentTurnCalls,
+  withoutCountdowns,
   bearerOf,
   describeResult,
   issuedTokens,
@@ -84,13 +86,8 @@ describe("cli e2e: operator commands against a running gateway", () => {
 
   /** One agent turn; every model call it made must carry `expected` (no refresh can happen here). */
   async function expectNextTurnUses(expected: string): Promise<void> {
-    const from = api().requests.length;
-    const turn = await gw().agentTurn("ping");
-    transcript.add(["agent", "--message", "ping", "--json"], { code: turn.code, stdout: turn.raw, stderr: turn.error ?? "" });
-    expect(turn.code, turn.error ?? turn.raw).toBe(0);
-    expect(turn.text).toBe("pong");
-    const calls = modelCalls(api().requests, from);
-    expect(calls.length).toBeGreaterThan(0);
+    const { text, calls } = await agentTurnCalls(gw(), api(), transcript);
+    expect(text).toBe("pong");
     for (const call of calls) {
       expect(call.status).toBe(200);
       expect(bearerOf(call) === expected, `model call ${call.model ?? "?"} did not carry the expected token`).toBe(true);
@@ -179,8 +176,7 @@ describe("cli e2e: operator commands against a running gateway", () => {
     if (!view) throw new Error("status --json did not run");
     expect(Object.keys(raw).sort()).toEqual(Object.keys(view).sort());
     // Everything equal but the minutes countdown, which may cross a minute boundary between calls.
-    const steady = (s: StatusJson): StatusJson => ({ ...s, accessToken: { ...s.accessToken, validForMinutes: 0 } });
-    expect(steady(raw)).toEqual(steady(view));
+    expect(withoutCountdowns(raw)).toEqual(withoutCountdowns(view));
     expect(Math.abs(Number(raw.accessToken?.validForMinutes) - Number(view.accessToken?.validForMinutes))).toBeLessThanOrEqual(1);
   });
 

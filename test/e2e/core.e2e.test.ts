@@ -192,12 +192,12 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
     const g = gw();
     // The file is probed once a minute, counted from the service start. Give the login enough
     // lifetime that it is published before its first refresh is due (the plugin does not know this
-    // token's lifetime yet, so due = expiry - 5 min cut-off - 1 min), with ~35 s left for the agent turn: the turn
+    // token's lifetime yet, so due = expiry - 5 min cut-off - 1 min), with ~120 s left for the agent turn (57 s seen with two suites side by side): the turn
     // below then proves THIS token was published, not a refreshed one.
     const serviceStart = lineTime(linesMatching(g.output(), LOADING)[0] ?? "") ?? Date.now();
     const now = Date.now();
     const nextProbe = serviceStart + PROBE_MS * Math.ceil((now + 3_000 - serviceStart) / PROBE_MS);
-    const lifetimeSec = Math.max(TOKEN_LIFETIME_SEC, Math.ceil((nextProbe - now) / 1000) + OPENCLAW_CUTOFF_SEC + 60 + 35);
+    const lifetimeSec = Math.max(TOKEN_LIFETIME_SEC, Math.ceil((nextProbe - now) / 1000) + OPENCLAW_CUTOFF_SEC + 60 + 120);
     login = tokens().mintLogin({ expiresInSec: lifetimeSec });
     const from = g.output().length;
     const written = Date.now();

@@ -11,14 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrowserContext, Frame, Page, Request } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CREDENTIALS_FILE, CliTranscript, describeResult, issuedTokens, leakedTokens, readCredentials, required, waitFor, writeCredentialsAtomically } from "../support/e2e-helpers.js";
+import { CREDENTIALS_FILE, CliTranscript, describeResult, issuedTokens, leakedTokens, readCredentials, required, waitFor, withoutCountdowns } from "../support/e2e-helpers.js";
 import { chromiumProblem, REQUIRE_ALL } from "../../scripts/test-peers.mjs";
 import { launchBrowser } from "../support/browser.js";
 import { listenOnLoopback } from "../support/loopback-server.js";
-import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
-import { claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import { claudeCredentialsJson, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
 import { recordFigure } from "../support/figures.js";
-import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
+import { startWorld, type World } from "../support/e2e-world.js";
+import type { CliResult, Gateway } from "../support/gateway.js";
 
 const ROUTE = "/plugins/claude-oauth-refresh";
 const STATUS_ROUTE = `${ROUTE}/status`;
@@ -42,8 +42,8 @@ const SKIP = REQUIRE_ALL ? undefined : chromiumProblem();
 
 describe.skipIf(SKIP !== undefined)(SKIP ? `dashboard suite SKIPPED: ${SKIP}` : "dashboard e2e: the Claude tab in the Control UI, and the status route", () => {
   let fake: FakeTokenEndpoint | undefined;
-  let messages: FakeMessagesApi | undefined;
   let gateway: Gateway | undefined;
+  let world: World | undefined;
   let browser: BrowserContext | undefined;
   let page: Page | undefined;
   const transcript = new CliTranscript();
@@ -128,20 +128,21 @@ describe.skipIf(SKIP !== undefined)(SKIP ? `dashboard suite SKIPPED: ${SKIP}` : 
   }
 
   beforeAll(async () => {
-    fake = await startFakeTokenEndpoint(); // 8 h tokens: nothing is due during the suite
-    messages = await startFakeMessagesApi();
-    let started = Date.now();
-    gateway = await createGateway({ messagesBaseUrl: messages.baseUrl, pluginConfig: { tokenUrl: fake.url } });
-    timings.createGateway = Date.now() - started;
-    const doc = claudeCredentialsJson(fake.mintLogin({ refreshTokenExpiresInSec: 30 * 86_400 }));
-    (doc.claudeAiOauth as Record<string, unknown>).accountEmail = EMAIL;
-    writeCredentialsAtomically(join(gateway.stateDir, CREDENTIALS_FILE), doc);
-    started = Date.now();
-    await gateway.start();
-    await gateway.waitForOutput(/\[claude-oauth-refresh\] Token still valid for \d+ minutes/, 90_000);
-    timings.gatewayStart = Date.now() - started;
+    world = await startWorld({
+      // 8 h tokens (the fake's default): nothing is due during the suite; the model takes any token
+      authorize: () => true,
+      credentials: ({ tokens: t }) => {
+        const doc = claudeCredentialsJson(t.mintLogin({ refreshTokenExpiresInSec: 30 * 86_400 }));
+        (doc.claudeAiOauth as Record<string, unknown>).accountEmail = EMAIL;
+        return doc;
+      },
+      waitFor: /\[claude-oauth-refresh\] Token still valid for \d+ minutes/,
+    });
+    ({ tokens: fake, gateway } = world);
+    timings.createGateway = world.timings.createGateway;
+    timings.gatewayStart = world.timings.gatewayStart ?? Number.NaN;
     profiles = mkdtempSync(join(tmpdir(), "coauth-browser-"));
-    started = Date.now();
+    const started = Date.now();
     browser = await launchBrowser({ profileDir: join(profiles, "allowed"), allowThirdPartyCookies: true });
     timings.browserLaunch = Date.now() - started;
     page = browser.pages()[0] ?? (await browser.newPage());
@@ -150,9 +151,7 @@ describe.skipIf(SKIP !== undefined)(SKIP ? `dashboard suite SKIPPED: ${SKIP}` : 
 
   afterAll(async () => {
     await browser?.close().catch(() => undefined);
-    await gateway?.stop();
-    await messages?.close();
-    await fake?.close();
+    await world?.close();
     if (profiles) rmSync(profiles, { recursive: true, force: true });
     timings.suiteMs = Date.now() - suiteStarted;
     console.info(`[e2e dashboard] timings (ms): ${JSON.stringify({ ...timings, harness: gateway?.timings ?? {} })}`);
@@ -175,9 +174,8 @@ describe.skipIf(SKIP !== undefined)(SKIP ? `dashboard suite SKIPPED: ${SKIP}` : 
     const r = await cli(["gateway", "call", "claude-oauth.status", "--json"]);
     expect(r.code, describeResult(r)).toBe(0);
     const rpc = JSON.parse(r.stdout) as StatusJson;
-    const steady = (s: StatusJson): StatusJson => ({ ...s, accessToken: s.accessToken ? { ...s.accessToken, validForMinutes: 0 } : undefined });
     expect(Object.keys(http).sort()).toEqual(Object.keys(rpc).sort());
-    expect(steady(http)).toEqual(steady(rpc));
+    expect(withoutCountdowns(http)).toEqual(withoutCountdowns(rpc));
     expect(http).toMatchObject({ state: "ok", health: "healthy", source: "gateway", account: { email: EMAIL, subscriptionType: "max" }, unsavedTokens: false });
     expect(http.accessToken?.expiresAt).toBe(new Date(readCredentials(join(gw().stateDir, CREDENTIALS_FILE)).oauth.expiresAt as number).toISOString());
     expect(Array.isArray(http.events)).toBe(true);

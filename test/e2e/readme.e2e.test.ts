@@ -16,9 +16,10 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { describeResult, issuedTokens, leakedTokens, pluginLine, readCredentials, required, waitFor } from "../support/e2e-helpers.js";
-import { startFakeMessagesApi, type FakeMessagesApi } from "../support/fake-messages-api.js";
-import { claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
-import { createGateway, npmEnvFor, type CliResult, type Gateway } from "../support/gateway.js";
+import type { FakeMessagesApi } from "../support/fake-messages-api.js";
+import { claudeCredentialsJson, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
+import { startWorld, type World } from "../support/e2e-world.js";
+import { npmEnvFor, type CliResult, type Gateway } from "../support/gateway.js";
 import { fencedBlocks, runnableBlock } from "../support/readme-blocks.js";
 import { type ReadmeExample } from "./readme-examples.js";
 
@@ -31,6 +32,7 @@ describe("README examples, run as written against a test gateway", () => {
   let fake: FakeTokenEndpoint | undefined;
   let messages: FakeMessagesApi | undefined;
   let gateway: Gateway | undefined;
+  let world: World | undefined;
   let root = "";
   let server = ""; // the server's working folder (the package file is copied here)
   let shims = "";
@@ -75,10 +77,9 @@ describe("README examples, run as written against a test gateway", () => {
   };
 
   beforeAll(async () => {
-    fake = await startFakeTokenEndpoint();
-    const f = fake;
-    messages = await startFakeMessagesApi({ authorize: (bearer) => f.isAccessTokenValid(bearer) });
-    gateway = await createGateway({ messagesBaseUrl: messages.baseUrl, installPlugin: false });
+    // The gateway home only: the README's own lines install, configure and start the plugin.
+    world = await startWorld({ installPlugin: false, start: false });
+    ({ tokens: fake, messages, gateway } = world);
     root = gw().home;
     server = join(root, "server");
     shims = join(root, "shims");
@@ -100,9 +101,7 @@ describe("README examples, run as written against a test gateway", () => {
   }, 300_000);
 
   afterAll(async () => {
-    await gateway?.stop();
-    await fake?.close();
-    await messages?.close();
+    await world?.close();
   });
 
   it("quick start 1: the README's install line installs the package file `npm pack` makes; the gateway loads it", async () => {

@@ -3,11 +3,13 @@
 
 import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { MessagesRequest } from "./fake-messages-api.js";
+import { expect } from "vitest";
+import type { FakeMessagesApi, MessagesRequest } from "./fake-messages-api.js";
 import type { FakeTokenEndpoint } from "./fake-token-endpoint.js";
 import type { CliResult, Gateway } from "./gateway.js";
 
 export const PLUGIN_TAG = "[claude-oauth-refresh]";
+export const STATUS_ROUTE = "/plugins/claude-oauth-refresh/status";
 export const CREDENTIALS_FILE = "claude-credentials.json";
 
 /** Polls `probe` until it returns something other than undefined/false; rejects after timeoutMs. */
@@ -139,4 +141,44 @@ export function describeResult(r: CliResult): string {
 export function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(what);
   return value;
+}
+
+/**
+ * GET the plugin's status route on the running gateway with the gateway token: the same JSON as
+ * `status --json` and the gateway method (README contract, checked in the cli and dashboard suites),
+ * in milliseconds instead of a 5-15 s CLI process. For reading state where the CLI is not the subject.
+ */
+export async function statusFromRoute<T>(gw: Gateway, query = ""): Promise<{ status: number; text: string; json: () => T }> {
+  const res = await fetch(`http://127.0.0.1:${gw.port}${STATUS_ROUTE}${query}`, { headers: { authorization: `Bearer ${gw.env.OPENCLAW_GATEWAY_TOKEN ?? ""}` } });
+  const text = await res.text();
+  return { status: res.status, text, json: () => JSON.parse(text) as T };
+}
+
+/**
+ * One agent turn ("ping") on the running gateway, kept in `transcript`: it must exit 0 and make at
+ * least one model call. Returns its reply text and the model calls it made, for the suite's own
+ * checks of the tokens they carried.
+ */
+export async function agentTurnCalls(gw: Gateway, messages: FakeMessagesApi, transcript: CliTranscript): Promise<{ text: string | undefined; calls: MessagesRequest[] }> {
+  const from = messages.requests.length;
+  const turn = await gw.agentTurn("ping");
+  transcript.add(["agent", "--message", "ping", "--json"], { code: turn.code, stdout: turn.raw, stderr: turn.error ?? "" });
+  expect(turn.code, turn.error ?? turn.raw).toBe(0);
+  const calls = modelCalls(messages.requests, from);
+  expect(calls.length, "the turn made no model call").toBeGreaterThan(0);
+  return { text: turn.text, calls };
+}
+
+/**
+ * A status JSON without its minute countdowns (`validForMinutes`, top level and per account), which
+ * may cross a minute boundary between two reads of the same state; everything else is kept.
+ */
+export function withoutCountdowns<T>(status: T): T {
+  const steady = (s: Record<string, unknown>): Record<string, unknown> => {
+    const token = s.accessToken;
+    return typeof token === "object" && token !== null ? { ...s, accessToken: { ...token, validForMinutes: 0 } } : s;
+  };
+  const top = steady(status as Record<string, unknown>);
+  const accounts = top.accounts;
+  return (Array.isArray(accounts) ? { ...top, accounts: accounts.map((a: Record<string, unknown>) => steady(a)) } : top) as T;
 }

@@ -3,7 +3,8 @@
 // file written before the start, and one teardown that closes all of it in the right order.
 // Every suite's beforeAll/afterAll used to spell this out; they now differ only in their options.
 // gateway.ts's own API (createGateway and the Gateway it returns) stays as it is: a suite that
-// needs something unusual builds on it directly, as claude-code-shared-file.e2e.test.ts does.
+// needs something unusual builds on it directly, as claude-code-shared-file.e2e.test.ts does (no
+// gateway runs there: Claude Code, a TLS proxy and a CLI in a network namespace share the fakes).
 
 import { join } from "node:path";
 import { CREDENTIALS_FILE, writeCredentialsAtomically } from "./e2e-helpers.js";
@@ -29,6 +30,8 @@ export interface WorldOptions {
   pluginConfig?: (fakes: WorldFakes) => Record<string, unknown>;
   extraConfig?: GatewayOptions["extraConfig"];
   openclaw?: GatewayOptions["openclaw"];
+  /** false: neither install nor configure the plugin (the README suite runs the README's own install). */
+  installPlugin?: boolean;
   /** The default account's credentials document, written (0600, atomically) before the start; none when absent. */
   credentials?: (fakes: WorldFakes) => Record<string, unknown> | undefined;
   /** Runs after the gateway home is made and before the start (a suite's own checks or files). */
@@ -68,6 +71,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       pluginConfig: opts.pluginConfig?.(fakes) ?? { tokenUrl: tokens.url },
       ...(opts.extraConfig ? { extraConfig: opts.extraConfig } : {}),
       ...(opts.openclaw ? { openclaw: opts.openclaw } : {}),
+      ...(opts.installPlugin === false ? { installPlugin: false } : {}),
     });
   } catch (err) {
     await closeFakes();

@@ -13,21 +13,24 @@
 //
 // Every token contains "FAKE" so a leaked fixture is recognisable.
 
-import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { listenOnLoopback } from "./loopback-server.js";
+import { INVALID_GRANT, TokenRotation, type MintedLogin, type TokenRotationOptions } from "./token-rotation.js";
 
-export const CLAUDE_CODE_CLIENT_ID = "9d1c250a-e61b-44d9-88ed-5944d1962f5e";
-export const DEFAULT_SCOPES = [
-  "user:profile",
-  "user:inference",
-  "user:sessions:claude_code",
-  "user:mcp_servers",
-  "user:file_upload",
-  "user:plugins",
-] as const;
+export {
+  CLAUDE_CODE_CLIENT_ID,
+  DEFAULT_SCOPES,
+  InProcessTokenEndpoint,
+  TokenRotation,
+  fakeAccessToken,
+  fakeRefreshToken,
+  grantAnswer,
+  pkceChallenge,
+  type MintedLogin,
+  type TokenRotationOptions,
+} from "./token-rotation.js";
+
 const TOKEN_PATH = "/v1/oauth/token";
-const INVALID_GRANT = { error: "invalid_grant", error_description: "Refresh token not found or invalid" };
 
 export type FaultKind =
   | { status: number; body?: string; headers?: Record<string, string> }
@@ -47,26 +50,8 @@ export interface TokenPost {
   userAgent: string | undefined;
 }
 
-export interface MintedLogin {
-  accessToken: string;
-  refreshToken: string;
-  /** ms since epoch. */
-  expiresAt: number;
-  /** ms since epoch; only when the login has a hard end (refreshTokenExpiresInSec). */
-  refreshTokenExpiresAt?: number;
-  scopes: string[];
-}
-
-export interface FakeTokenEndpointOptions {
-  /** Replaying a spent refresh token also revokes the family's live pair. Default true. */
-  revokeFamilyOnReuse?: boolean;
-  /** client_id the endpoint accepts. Default Claude Code's public client id. */
-  clientId?: string;
-  /** expires_in of issued access tokens (seconds). Default 28800. Also settable later. */
-  expiresInSec?: number;
-  /** Scopes granted to a login. Default Claude Code's scopes. */
-  scopes?: readonly string[];
-}
+/** revokeFamilyOnReuse, clientId, expiresInSec, scopes: see TokenRotationOptions. */
+export type FakeTokenEndpointOptions = Pick<TokenRotationOptions, "revokeFamilyOnReuse" | "clientId" | "expiresInSec" | "scopes">;
 
 export interface FakeTokenEndpoint {
   /** Full token URL, http://127.0.0.1:<port>/v1/oauth/token */
@@ -97,53 +82,9 @@ export interface FakeTokenEndpoint {
   close(): Promise<void>;
 }
 
-interface Family {
-  id: number;
-  scopes: string[];
-  hardEndAt: number | undefined;
-  revoked: boolean;
-  liveRefreshToken: string | undefined;
-}
-
-interface RefreshTokenRecord {
-  family: Family;
-  spent: boolean;
-}
-
-interface AccessTokenRecord {
-  family: Family;
-  expiresAt: number;
-}
-
 interface PendingFault {
   kind: FaultKind;
   remaining: number;
-}
-
-interface IssuedPair {
-  accessToken: string;
-  refreshToken: string;
-  expiresAt: number;
-  expiresInSec: number;
-  family: Family;
-}
-
-// Real tokens are about 108 characters; OpenClaw's paste-token refuses sk-ant-oat01- tokens under 80.
-function randomPart(): string {
-  return randomBytes(66).toString("base64url"); // 88 characters, 106 in all with the prefix
-}
-
-export function fakeAccessToken(): string {
-  return `sk-ant-oat01-FAKE-${randomPart()}`;
-}
-
-export function fakeRefreshToken(): string {
-  return `sk-ant-ort01-FAKE-${randomPart()}`;
-}
-
-/** base64url(sha256(verifier)), the PKCE S256 code challenge. */
-export function pkceChallenge(codeVerifier: string): string {
-  return createHash("sha256").update(codeVerifier).digest("base64url");
 }
 
 /** A Claude Code `.credentials.json` document for a login (plus optional extra top-level keys). */
@@ -179,54 +120,30 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}): Promise<FakeTokenEndpoint> {
-  const revokeFamilyOnReuse = opts.revokeFamilyOnReuse ?? true;
-  const clientId = opts.clientId ?? CLAUDE_CODE_CLIENT_ID;
-  const grantedScopes = [...(opts.scopes ?? DEFAULT_SCOPES)];
-
-  const refreshTokens = new Map<string, RefreshTokenRecord>();
-  const accessTokens = new Map<string, AccessTokenRecord>();
-  const authCodes = new Map<string, { challenge: string; used: boolean }>();
+  const rotation = new TokenRotation(opts);
   const faults: PendingFault[] = [];
   const timers = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
-  let nextFamilyId = 1;
-  let lastIssued: IssuedPair | undefined;
   let closed = false;
 
   const endpoint: FakeTokenEndpoint = {
     url: "",
-    expiresInSec: opts.expiresInSec ?? 28800,
+    get expiresInSec() {
+      return rotation.expiresInSec;
+    },
+    set expiresInSec(value: number) {
+      rotation.expiresInSec = value;
+    },
     answerDelayMs: 0,
     posts: [],
-    issuedAccessTokens: [],
-    issuedRefreshTokens: [],
-    mintLogin(mintOpts = {}) {
-      const family = newFamily(mintOpts.refreshTokenExpiresInSec);
-      const pair = issue(family, mintOpts.expiresInSec);
-      return {
-        accessToken: pair.accessToken,
-        refreshToken: pair.refreshToken,
-        expiresAt: pair.expiresAt,
-        ...(family.hardEndAt === undefined ? {} : { refreshTokenExpiresAt: family.hardEndAt }),
-        scopes: [...family.scopes],
-      };
-    },
-    latest() {
-      if (!lastIssued) return undefined;
-      const record = refreshTokens.get(lastIssued.refreshToken);
-      if (!record || record.spent || record.family.revoked) return undefined;
-      return { accessToken: lastIssued.accessToken, refreshToken: lastIssued.refreshToken };
-    },
-    isAccessTokenValid(token) {
-      if (token === undefined) return false;
-      const record = accessTokens.get(token);
-      return record !== undefined && !record.family.revoked && record.expiresAt > Date.now();
-    },
+    issuedAccessTokens: rotation.issuedAccessTokens,
+    issuedRefreshTokens: rotation.issuedRefreshTokens,
+    mintLogin: (mintOpts) => rotation.mintLogin(mintOpts),
+    latest: () => rotation.latest(),
+    isAccessTokenValid: (token) => rotation.isAccessTokenValid(token),
     failNext(kind, count = 1) {
       if (count > 0) faults.push({ kind, remaining: count });
     },
-    registerAuthorizationCode(code, codeChallenge) {
-      authCodes.set(code, { challenge: codeChallenge, used: false });
-    },
+    registerAuthorizationCode: (code, codeChallenge) => rotation.registerAuthorizationCode(code, codeChallenge),
     async close() {
       if (closed) return;
       closed = true;
@@ -238,106 +155,6 @@ export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}
       await listening.close();
     },
   };
-
-  function newFamily(hardEndInSec?: number): Family {
-    return {
-      id: nextFamilyId++,
-      scopes: [...grantedScopes],
-      hardEndAt: hardEndInSec === undefined ? undefined : Date.now() + hardEndInSec * 1000,
-      revoked: false,
-      liveRefreshToken: undefined,
-    };
-  }
-
-  function issue(family: Family, expiresInSec = endpoint.expiresInSec): IssuedPair {
-    const accessToken = fakeAccessToken();
-    const refreshToken = fakeRefreshToken();
-    const expiresAt = Date.now() + expiresInSec * 1000;
-    accessTokens.set(accessToken, { family, expiresAt });
-    refreshTokens.set(refreshToken, { family, spent: false });
-    family.liveRefreshToken = refreshToken;
-    endpoint.issuedAccessTokens.push(accessToken);
-    endpoint.issuedRefreshTokens.push(refreshToken);
-    lastIssued = { accessToken, refreshToken, expiresAt, expiresInSec, family };
-    return lastIssued;
-  }
-
-  function revokeFamily(family: Family): void {
-    family.revoked = true;
-    if (family.liveRefreshToken) {
-      const live = refreshTokens.get(family.liveRefreshToken);
-      if (live) live.spent = true;
-    }
-    family.liveRefreshToken = undefined;
-  }
-
-  function tokenResponse(pair: IssuedPair): Record<string, unknown> {
-    const family = pair.family;
-    return {
-      access_token: pair.accessToken,
-      refresh_token: pair.refreshToken,
-      expires_in: pair.expiresInSec,
-      ...(family.hardEndAt === undefined
-        ? {}
-        : { refresh_token_expires_in: Math.max(0, Math.floor((family.hardEndAt - Date.now()) / 1000)) }),
-      token_type: "Bearer",
-      scope: family.scopes.join(" "),
-      account: { uuid: `00000000-0000-4000-8000-${String(family.id).padStart(12, "0")}`, email_address: `fake-user-${family.id}@example.test` },
-      organization: { uuid: `11111111-1111-4111-8111-${String(family.id).padStart(12, "0")}`, name: "FAKE Test Org" },
-    };
-  }
-
-  type Outcome = { status: number; body: Record<string, unknown> };
-
-  // Validates and performs the grant. Rotation happens here, synchronously.
-  function grant(body: Record<string, unknown>): Outcome {
-    const grantType = body.grant_type;
-    if (grantType !== "refresh_token" && grantType !== "authorization_code") {
-      return { status: 400, body: { error: "unsupported_grant_type", error_description: `Unsupported grant_type: ${String(grantType)}` } };
-    }
-    if (body.client_id !== clientId) {
-      return { status: 401, body: { error: "invalid_client", error_description: "Client authentication failed" } };
-    }
-    if (grantType === "refresh_token") {
-      const token = body.refresh_token;
-      if (typeof token !== "string" || token === "") {
-        return { status: 400, body: { error: "invalid_request", error_description: "Missing refresh_token" } };
-      }
-      const record = refreshTokens.get(token);
-      if (!record) return { status: 400, body: INVALID_GRANT };
-      const family = record.family;
-      if (record.spent || family.revoked) {
-        if (record.spent && revokeFamilyOnReuse) revokeFamily(family);
-        return { status: 400, body: INVALID_GRANT };
-      }
-      if (family.hardEndAt !== undefined && family.hardEndAt <= Date.now()) {
-        revokeFamily(family);
-        return { status: 400, body: INVALID_GRANT };
-      }
-      if (body.scope !== undefined) {
-        const requested = typeof body.scope === "string" ? body.scope.split(/\s+/).filter(Boolean) : undefined;
-        if (!requested || requested.some((s) => !family.scopes.includes(s))) {
-          return { status: 400, body: { error: "invalid_scope", error_description: "The requested scope is invalid, unknown, or malformed" } };
-        }
-      }
-      record.spent = true;
-      return { status: 200, body: tokenResponse(issue(family)) };
-    }
-    // authorization_code (PKCE)
-    for (const key of ["code", "state", "redirect_uri", "code_verifier"] as const) {
-      if (typeof body[key] !== "string" || body[key] === "") {
-        return { status: 400, body: { error: "invalid_request", error_description: `Missing ${key}` } };
-      }
-    }
-    const code = body.code as string;
-    const entry = authCodes.get(code);
-    if (!entry || entry.used) return { status: 400, body: { error: "invalid_grant", error_description: "Invalid or expired authorization code" } };
-    entry.used = true;
-    if (pkceChallenge(body.code_verifier as string) !== entry.challenge) {
-      return { status: 400, body: { error: "invalid_grant", error_description: "Invalid code verifier" } };
-    }
-    return { status: 200, body: tokenResponse(issue(newFamily())) };
-  }
 
   function takeFault(): FaultKind | undefined {
     const head = faults[0];
@@ -413,7 +230,7 @@ export async function startFakeTokenEndpoint(opts: FakeTokenEndpointOptions = {}
       send(res, post, 400, JSON.stringify({ error: "invalid_request", error_description: "Body must be a JSON object" }));
       return;
     }
-    const outcome = grant(body);
+    const outcome = rotation.grant(body);
     const stallAfterGrant = fault && "rotateThenStallMs" in fault ? fault.rotateThenStallMs : endpoint.answerDelayMs;
     if (stallAfterGrant > 0) {
       // The rotation above already happened; the answer may never reach the client.

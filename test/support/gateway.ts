@@ -15,16 +15,16 @@
 //   `openclaw plugins install <npm package>`) works: 28 s per install (OpenClaw runs its own npm
 //   install of proper-lockfile/write-file-atomic and links the peer `openclaw` to the host).
 // - Chosen default, "staged": `npm pack` the repo (0.7 s) into the temp home, extract, `npm install
-//   --omit=dev --omit=peer --ignore-scripts --prefer-offline` there (about 5 s), then
+//   --omit=dev --omit=peer --ignore-scripts --prefer-offline` there (about 5 s; done once per
+//   tarball content under .cache/e2e-plugin/ and copied into each home), then
 //   `openclaw plugins install -l <staged dir> --force --accept-capabilities` (about 5 s). It tests
 //   exactly the published file set (package.json "files": dist/, manifest) and the declared
 //   runtime dependencies, with OpenClaw's real local-path install, in about 10 s instead of 28 s.
 //   Set E2E_PLUGIN_INSTALL=npm-pack to use the managed npm route instead (e.g. before a release).
 // - `plugins install` already writes plugins.entries.<id>.enabled=true, so `plugins enable` is only
-//   called if it did not. Plugin config is applied with ONE `openclaw config set --batch-json` call
-//   (each CLI call costs 4-8 s; `config set` positional values are parsed as JSON5 with a raw-string
-//   fallback, so "15" would become the number 15; batch values keep their JSON types exactly).
-//
+//   called if it did not. The plugin's config is written into the config file before the start
+//   (no CLI call; JSON keeps the values' types exactly, and the gateway checks the schema on start).
+
 // OTHER FACTS THIS HARNESS STANDS ON (measured):
 // - Log masking: OpenClaw masks sk-... strings on the console by default ("sk-ant…ZZZZ"). An empty
 //   `logging.redactPatterns` falls back to the defaults (read in its code); a never-matching pattern replaces the
@@ -41,8 +41,8 @@
 // - An agent turn also makes a background call with claude-haiku-4-5 (same token) after the reply.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
@@ -692,6 +692,41 @@ export function npmEnvFor(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   };
 }
 
+// The extracted package with its runtime dependencies installed, made once per tarball content
+// (same dist/, same manifest, same package.json) and copied into each suite's home: every suite
+// used to run its own `npm install` of the same dependencies (5-10 s each on this box). Two suites
+// running at once may both build it; the rename makes one of them win with a complete folder.
+async function stagedPackage(tarball: string, npmEnv: NodeJS.ProcessEnv): Promise<string> {
+  const digest = createHash("sha256").update(readFileSync(tarball)).digest("hex").slice(0, 16);
+  const cacheRoot = join(REPO_ROOT, ".cache", "e2e-plugin");
+  const ready = join(cacheRoot, digest);
+  if (existsSync(join(ready, "package", "package.json"))) return join(ready, "package");
+  mkdirSync(cacheRoot, { recursive: true });
+  const building = mkdtempSync(join(cacheRoot, `${digest}-`));
+  try {
+    const untar = await run("tar", ["-xzf", tarball, "-C", building], { env: npmEnv });
+    if (untar.code !== 0) throw describeFailure("tar -xzf", untar);
+    const pluginDir = join(building, "package");
+    const manifest = JSON.parse(readFileSync(join(pluginDir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    if (Object.keys(manifest.dependencies ?? {}).length > 0) {
+      const deps = await run(
+        "npm",
+        ["install", "--omit=dev", "--omit=peer", "--ignore-scripts", "--no-package-lock", "--prefer-offline", "--no-audit", "--no-fund"],
+        { cwd: pluginDir, env: npmEnv, timeoutMs: 300_000 },
+      );
+      if (deps.code !== 0) throw describeFailure("npm install of the plugin's dependencies", deps);
+    }
+    try {
+      renameSync(building, ready);
+    } catch {
+      // another suite finished the same folder first: use theirs
+    }
+  } finally {
+    rmSync(building, { recursive: true, force: true });
+  }
+  return join(ready, "package");
+}
+
 async function installPlugin(gateway: Gateway, harness: HarnessEnv): Promise<void> {
   const stage = join(gateway.home, "plugin-package");
   mkdirSync(stage, { recursive: true });
@@ -707,18 +742,8 @@ async function installPlugin(gateway: Gateway, harness: HarnessEnv): Promise<voi
   if (process.env.E2E_PLUGIN_INSTALL === "npm-pack") {
     install = await gateway.cli(["plugins", "install", `npm-pack:${tarball}`, "--force", "--accept-capabilities"], { env: npmEnv });
   } else {
-    const untar = await run("tar", ["-xzf", tarball, "-C", stage], { env: npmEnv });
-    if (untar.code !== 0) throw describeFailure("tar -xzf", untar);
     const pluginDir = join(stage, "package");
-    const manifest = JSON.parse(readFileSync(join(pluginDir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
-    if (Object.keys(manifest.dependencies ?? {}).length > 0) {
-      const deps = await run(
-        "npm",
-        ["install", "--omit=dev", "--omit=peer", "--ignore-scripts", "--no-package-lock", "--prefer-offline", "--no-audit", "--no-fund"],
-        { cwd: pluginDir, env: npmEnv, timeoutMs: 300_000 },
-      );
-      if (deps.code !== 0) throw describeFailure("npm install of the plugin's dependencies", deps);
-    }
+    cpSync(await stagedPackage(tarball, npmEnv), pluginDir, { recursive: true });
     install = await gateway.cli(["plugins", "install", "-l", pluginDir, "--force", "--accept-capabilities"]);
   }
   if (install.code !== 0) throw describeFailure("openclaw plugins install", install);
@@ -732,11 +757,13 @@ async function installPlugin(gateway: Gateway, harness: HarnessEnv): Promise<voi
   }
 }
 
+// The plugin's config goes straight into the config file (the gateway is not running yet, and it
+// validates the file against the manifest's schema when it starts), instead of one
+// `openclaw config set --batch-json` call: that CLI call cost 6-8 s per suite, and a suite that
+// tests `config set` itself calls it on its own.
 async function configurePlugin(gateway: Gateway, pluginConfig: Record<string, unknown>): Promise<void> {
   // Usage checks would go to api.anthropic.com: off unless a suite points them at a fake.
-  const entries = Object.entries({ usageCheckMinutes: 0, ...pluginConfig });
-  if (entries.length === 0) return;
-  const batch = entries.map(([key, value]) => ({ path: `plugins.entries.${PLUGIN_ID}.config.${key}`, value }));
-  const result = await gateway.cli(["config", "set", "--batch-json", JSON.stringify(batch)]);
-  if (result.code !== 0) throw describeFailure("openclaw config set --batch-json", result);
+  const config = JSON.parse(readFileSync(gateway.configPath, "utf8")) as Record<string, unknown>;
+  const entry = { plugins: { entries: { [PLUGIN_ID]: { config: { usageCheckMinutes: 0, ...pluginConfig } } } } };
+  writeFileSync(gateway.configPath, `${JSON.stringify(deepMerge(config, entry), null, 2)}\n`, { mode: 0o600 });
 }
