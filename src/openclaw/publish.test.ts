@@ -2,7 +2,7 @@ import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../core/errors.js";
 import type { ProfileRanking } from "./publish.js";
-import { PROVIDER, createOpenClawPublisher, createRankingWriter, orderWithFront, subscriptionCredential, withoutProfile, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
+import { PROVIDER, createOpenClawPublisher, createRankingWriter, orderWithFront, subscriptionCredential, withoutProfile, type AgentStoreCredential, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
 
 const OURS = "anthropic:subscription";
 const ACCESS = "sk-ant-oat01-FAKE-published-access-token-000000000";
@@ -61,7 +61,7 @@ describe("orderWithFront", () => {
 interface Call {
   kind: "upsert" | "update";
   agentDir: string | undefined;
-  credential?: SubscriptionCredential;
+  credential?: SubscriptionCredential | AgentStoreCredential;
   profileId?: string;
   changed?: boolean;
 }
@@ -180,10 +180,11 @@ describe("createOpenClawPublisher", () => {
     const publisher = createOpenClawPublisher({ profileId: OURS, loadApi: fake.loadApi, agentDirs: async () => ["/agents/a", "/agents/b"] });
     await publisher.publish({ accessToken: ACCESS, expiresAt: EXPIRES });
     expect(fake.calls.filter((c) => c.kind === "upsert").map((c) => c.agentDir)).toEqual([undefined, "/agents/a", "/agents/b"]);
-    for (const dir of [undefined, "/agents/a", "/agents/b"]) {
-      expect(fake.get(dir).profiles[OURS]).toMatchObject({ type: "oauth", access: ACCESS });
-      expect(fake.get(dir).order?.anthropic).toEqual([OURS, "anthropic:local"]);
-    }
+    // The shared store gets the oauth profile; an agent's own store a token profile (OpenClaw keeps
+    // oauth profiles in the shared store only).
+    expect(fake.get(undefined).profiles[OURS]).toMatchObject({ type: "oauth", access: ACCESS });
+    for (const dir of ["/agents/a", "/agents/b"]) expect(fake.get(dir).profiles[OURS]).toMatchObject({ type: "token", token: ACCESS, expires: EXPIRES });
+    for (const dir of [undefined, "/agents/a", "/agents/b"]) expect(fake.get(dir).order?.anthropic).toEqual([OURS, "anthropic:local"]);
   });
 
   it("leaves alone an agent dir without Anthropic profiles of its own (it inherits the shared store)", async () => {

@@ -41,7 +41,7 @@ export interface ProfileRanking {
 
 /** The few SDK functions we use, so tests and the CLI can pass their own. */
 export interface AuthStoreApi extends AgentViewApi {
-  upsertAuthProfileWithLock(params: { profileId: string; credential: SubscriptionCredential; agentDir?: string }): Promise<AuthProfileStore | null>;
+  upsertAuthProfileWithLock(params: { profileId: string; credential: SubscriptionCredential | AgentStoreCredential; agentDir?: string }): Promise<AuthProfileStore | null>;
   updateAuthProfileStoreWithLock(params: { agentDir?: string; updater: (store: AuthProfileStore) => boolean }): Promise<AuthProfileStore | null>;
 }
 
@@ -75,6 +75,19 @@ export interface SubscriptionCredential {
   access: string;
   expires: number;
   displayName?: string;
+}
+
+/** The profile written into an agent's own store (see publish). */
+export interface AgentStoreCredential {
+  type: "token";
+  provider: "anthropic";
+  token: string;
+  expires: number;
+}
+
+/** Pure: the `token` profile for an agent's own store. */
+export function agentStoreCredential(token: PublishedToken): AgentStoreCredential {
+  return { type: "token", provider: PROVIDER, token: token.accessToken, expires: token.expiresAt };
 }
 
 /** Pure: the profile for one published token (see SubscriptionCredential). */
@@ -205,10 +218,15 @@ export function createOpenClawPublisher(options: {
       // An account giving way publishes the token of the account its sessions move to.
       const token = ranking().carry?.[profileId] ?? own;
       const credential = subscriptionCredential(token);
+      // An agent's own store gets a `token` profile: OpenClaw keeps `oauth` profiles in the shared
+      // store whatever agent dir is named, so an agent that reads its own Anthropic profiles first
+      // never found an `oauth` one there (measured on 2026.9.6). The cost, for such agents only: a
+      // Claude CLI session there starts over after a refresh (a token profile's epoch holds the token).
+      const agentCredential = agentStoreCredential(token);
       const agentDirs = options.agentDirs ? await options.agentDirs() : [];
       for (const agentDir of await targets(api, agentDirs)) {
         const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
-        const written = await api.upsertAuthProfileWithLock({ profileId, credential, ...(agentDir ? { agentDir } : {}) });
+        const written = await api.upsertAuthProfileWithLock(agentDir ? { profileId, credential: agentCredential, agentDir } : { profileId, credential });
         if (written === null) throw new PluginError("publish_failed", `OpenClaw refused to save profile ${profileId} in its ${where}; will retry.`);
         await writeRanking(api, agentDir, ranking());
       }
