@@ -67,7 +67,7 @@ async function addAccountFile(name: string): Promise<void> {
   await fs.writeFile(path.join(dir, "claude-oauth-refresh", "accounts", `${name}.json`), "{}", { mode: 0o600 });
 }
 
-function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSessions?: (profileId: string) => Promise<string[]> } = {}) {
+function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSessions?: (profileId: string) => Promise<string[]>; moveClaudeCliSessions?: boolean } = {}) {
   const clock = new FakeClock(T0);
   const accounts = new Map<string, FakeAccount>();
   const rankings: ProfileRanking[] = [];
@@ -75,7 +75,7 @@ function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSes
   const lines: string[] = [];
   const logger: Logger = { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
   const changes = new Map<string, () => void>();
-  const config = resolveConfig({ credentialsPath: path.join(dir, "default.json") }, { stateDir: dir });
+  const config = resolveConfig({ credentialsPath: path.join(dir, "default.json"), ...(options.moveClaudeCliSessions ? { moveClaudeCliSessions: true } : {}) }, { stateDir: dir });
   const make = () =>
     new AccountPool({
       config,
@@ -173,7 +173,7 @@ describe("AccountPool", () => {
   it("an account giving way lends its profile the first account's token (Claude CLI sessions pinned to it move), says so, and gets its own back", async () => {
     await addAccountFile("work");
     const asked: string[] = [];
-    const t = setup({ tokens: true, pinnedSessions: async (profileId) => (asked.push(profileId), ["agent:main:main", "agent:main:telegram:42"]) });
+    const t = setup({ tokens: true, moveClaudeCliSessions: true, pinnedSessions: async (profileId) => (asked.push(profileId), ["agent:main:main", "agent:main:telegram:42"]) });
     const pool = t.make();
     await pool.start();
     await settle();
@@ -204,6 +204,21 @@ describe("AccountPool", () => {
     expect(t.acct("default").reloads).toBe(1);
     expect(pool.statuses()[0]?.lentTo).toBeUndefined();
     expect(t.lines.filter((l) => l.startsWith("Account default is usable again"))).toHaveLength(1);
+    await pool.stop();
+  });
+
+  it("without moveClaudeCliSessions an account giving way is blocked only: nothing lent, no session named", async () => {
+    await addAccountFile("work");
+    const t = setup({ tokens: true, pinnedSessions: async () => ["agent:main:main"] });
+    const pool = t.make();
+    await pool.start();
+    await settle();
+    t.acct("default").setUsage(96, T0 + 2 * HOUR);
+    t.acct("work").setUsage(10);
+    await t.change("default");
+    expect(t.rankings.at(-1)).toEqual({ order: ["anthropic:subscription-work", "anthropic:subscription"], blockedUntil: { "anthropic:subscription": T0 + 2 * HOUR } });
+    expect(pool.statuses()[0]?.lentTo).toBeUndefined();
+    expect(t.lines.filter((l) => l.includes("gives way"))).toEqual([]);
     await pool.stop();
   });
 

@@ -180,7 +180,7 @@ export class AccountPool {
     // profile itself: it carries the first account's token until the block ends.
     const first = decision.order[0];
     const lenderToken = first === undefined ? undefined : this.accounts.get(first)?.token?.();
-    const lending = decideLending(blocks, first, lenderToken !== undefined);
+    const lending = this.deps.config.moveClaudeCliSessions ? decideLending(blocks, first, lenderToken !== undefined) : new Map<string, string>();
     const carry: Record<string, PublishedToken> = {};
     if (lenderToken) for (const name of lending.keys()) carry[profileOf(name)] = lenderToken;
     const ranking: ProfileRanking = { order: decision.order.map(profileOf), blockedUntil, ...(lending.size ? { carry } : {}) };

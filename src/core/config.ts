@@ -39,6 +39,11 @@ export interface PluginConfig {
    * and watches the login (usage, warnings, /claude, dashboard) and writes nothing into OpenClaw.
    */
   publishProfile: boolean;
+  /**
+   * Several accounts on the Claude CLI runtime: an account giving way lends its OpenClaw profile the
+   * next account's token, so sessions OpenClaw keeps pinned to it move at their next turn.
+   */
+  moveClaudeCliSessions: boolean;
 }
 
 export const PLUGIN_ID = "claude-oauth-refresh";
@@ -66,6 +71,8 @@ export const DEFAULTS = {
   // change with this key without waiting for a release (docs/token-endpoint.md).
   userAgent: "claude-oauth-refresh (OpenClaw plugin)",
   publishProfile: true,
+  // Off by default: on the embedded runtime the block alone moves every session (docs/claude-cli-runtime.md).
+  moveClaudeCliSessions: false,
 } as const;
 
 const KEYS = new Set([
@@ -86,6 +93,7 @@ const KEYS = new Set([
   "usageDigestAt",
   "userAgent",
   "publishProfile",
+  "moveClaudeCliSessions",
 ]);
 
 /** OpenClaw manages this one from Claude Code's own files; writing it would fight OpenClaw. */
@@ -252,6 +260,7 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
   if (!/^[\x20-\x7e]{1,256}$/.test(userAgent)) fail("userAgent", "expected printable ASCII, at most 256 characters, on one line");
 
   const publishProfile = booleanOr("publishProfile", input.publishProfile, DEFAULTS.publishProfile);
+  const moveClaudeCliSessions = booleanOr("moveClaudeCliSessions", input.moveClaudeCliSessions, DEFAULTS.moveClaudeCliSessions);
 
   return {
     credentialsPath,
@@ -267,6 +276,7 @@ export function resolveConfig(raw: unknown, env: ConfigEnvironment): PluginConfi
     usageAlertPercents,
     userAgent,
     publishProfile,
+    moveClaudeCliSessions,
     ...(alertCommand ? { alertCommand } : {}),
     ...(alertCommandEnv ? { alertCommandEnv } : {}),
     ...(alertTargets ? { alertTargets } : {}),

@@ -158,7 +158,7 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     const usagePort = Number(new URL(usageApi.url).port);
     gateway = await createGateway({
       messagesBaseUrl: messages.baseUrl,
-      pluginConfig: { tokenUrl: fake.url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1, usageUrl: usageApi.url, usageCheckMinutes: 1 },
+      pluginConfig: { tokenUrl: fake.url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1, usageUrl: usageApi.url, usageCheckMinutes: 1, moveClaudeCliSessions: true },
       env: { PATH: `${dirname(binary)}:${dirname(env.node24)}:/usr/bin:/bin` },
       launch: (command, args) => required(link, "namespace link").launch(command, args),
       extraConfig: { agents: { defaults: { models: { [MODEL]: { agentRuntime: { id: "claude-cli" } } } } } },
