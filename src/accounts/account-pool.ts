@@ -179,8 +179,9 @@ export class AccountPool {
     // Sessions OpenClaw keeps pinned to a blocked profile (the Claude CLI runtime) move with the
     // profile itself: it carries the first account's token until the block ends.
     const first = decision.order[0];
-    const lenderToken = first === undefined ? undefined : this.accounts.get(first)?.token?.();
-    const lending = this.deps.config.moveClaudeCliSessions ? decideLending(blocks, first, lenderToken !== undefined) : new Map<string, string>();
+    // Off (the default): no token to lend, so decideLending lends nothing.
+    const lenderToken = this.deps.config.moveClaudeCliSessions && first !== undefined ? this.accounts.get(first)?.token?.() : undefined;
+    const lending = decideLending(blocks, first, lenderToken !== undefined);
     const carry: Record<string, PublishedToken> = {};
     if (lenderToken) for (const name of lending.keys()) carry[profileOf(name)] = lenderToken;
     const ranking: ProfileRanking = { order: decision.order.map(profileOf), blockedUntil, ...(lending.size ? { carry } : {}) };
