@@ -105,6 +105,17 @@ function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSes
   return { clock, make, acct, rankings, alerts, lines, change };
 }
 
+/** Two running accounts; default reaches 96 % of its 5-hour window (resets in 2 h), work has room. */
+async function defaultFullWorkFree(t: ReturnType<typeof setup>): Promise<AccountPool> {
+  const pool = t.make();
+  await pool.start();
+  await settle();
+  t.acct("default").setUsage(96, T0 + 2 * HOUR);
+  t.acct("work").setUsage(10);
+  await t.change("default");
+  return pool;
+}
+
 describe("AccountPool", () => {
   it("starts default and every account file it finds, and ranks them", async () => {
     await addAccountFile("work");
@@ -145,12 +156,7 @@ describe("AccountPool", () => {
   it("a window at the threshold moves the first account, blocks the full one until its reset, logs once, and survives a restart", async () => {
     await addAccountFile("work");
     const t = setup();
-    const pool = t.make();
-    await pool.start();
-    await settle();
-    t.acct("default").setUsage(96, T0 + 2 * HOUR);
-    t.acct("work").setUsage(10);
-    await t.change("default");
+    const pool = await defaultFullWorkFree(t);
     expect(t.rankings.at(-1)).toEqual({ order: ["anthropic:subscription-work", "anthropic:subscription"], blockedUntil: { "anthropic:subscription": T0 + 2 * HOUR } });
     expect(t.lines.filter((l) => l.includes("is first"))).toEqual(["work is first: default reached 96 % of its 5-hour window, resets 14:00 UTC"]);
     const writes = t.rankings.length;
@@ -174,12 +180,7 @@ describe("AccountPool", () => {
     await addAccountFile("work");
     const asked: string[] = [];
     const t = setup({ tokens: true, moveClaudeCliSessions: true, pinnedSessions: async (profileId) => (asked.push(profileId), ["agent:main:main", "agent:main:telegram:42"]) });
-    const pool = t.make();
-    await pool.start();
-    await settle();
-    t.acct("default").setUsage(96, T0 + 2 * HOUR);
-    t.acct("work").setUsage(10);
-    await t.change("default");
+    const pool = await defaultFullWorkFree(t);
     expect(t.rankings.at(-1)).toEqual({
       order: ["anthropic:subscription-work", "anthropic:subscription"],
       blockedUntil: { "anthropic:subscription": T0 + 2 * HOUR },
@@ -210,12 +211,7 @@ describe("AccountPool", () => {
   it("without moveClaudeCliSessions an account giving way is blocked only: nothing lent, no session named", async () => {
     await addAccountFile("work");
     const t = setup({ tokens: true, pinnedSessions: async () => ["agent:main:main"] });
-    const pool = t.make();
-    await pool.start();
-    await settle();
-    t.acct("default").setUsage(96, T0 + 2 * HOUR);
-    t.acct("work").setUsage(10);
-    await t.change("default");
+    const pool = await defaultFullWorkFree(t);
     expect(t.rankings.at(-1)).toEqual({ order: ["anthropic:subscription-work", "anthropic:subscription"], blockedUntil: { "anthropic:subscription": T0 + 2 * HOUR } });
     expect(pool.statuses()[0]?.lentTo).toBeUndefined();
     expect(t.lines.filter((l) => l.includes("gives way"))).toEqual([]);
