@@ -145,4 +145,9 @@ describe("decideLending", () => {
     expect(decideLending({}, "work", true).size).toBe(0);
     expect(decideLending({ work: 1 }, "work", true).size).toBe(0);
   });
+  it("a lent profile whose account has no token of its own to take back stays lent, block or not", () => {
+    expect([...decideLending({}, "work", true, ["default"])]).toEqual([["default", "work"]]);
+    expect([...decideLending({ default: 1 }, "work", true, ["default"])]).toEqual([["default", "work"]]);
+    expect(decideLending({}, "work", true, ["work"]).size).toBe(0);
+  });
 });

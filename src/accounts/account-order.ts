@@ -147,11 +147,14 @@ export function decideBlocks(accounts: readonly AccountStanding[], firstName: st
  * OpenClaw keeps a Claude CLI session on the profile it started with and ignores blocks for it, so
  * a block alone moves only new sessions; a profile carrying the first account's token moves the
  * pinned ones too, with their conversation. Nothing is lent while the first has no token to give.
+ * `nothingToTakeBack`: accounts whose profile was lent a token and that have no usable token of
+ * their own (a dead login whose token has expired): they stay lent, block or not, since giving back
+ * would leave their sessions on a token that cannot serve.
  */
-export function decideLending(blocks: Readonly<Record<string, number>>, firstName: string | undefined, firstHasToken: boolean): Map<string, string> {
+export function decideLending(blocks: Readonly<Record<string, number>>, firstName: string | undefined, firstHasToken: boolean, nothingToTakeBack: readonly string[] = []): Map<string, string> {
   const lending = new Map<string, string>();
   if (firstName === undefined || !firstHasToken) return lending;
-  for (const name of Object.keys(blocks)) if (name !== firstName) lending.set(name, firstName);
+  for (const name of [...Object.keys(blocks), ...nothingToTakeBack]) if (name !== firstName) lending.set(name, firstName);
   return lending;
 }
 

@@ -7,7 +7,8 @@ import { AccountPool, type AccountService } from "./account-pool.js";
 import type { Alert } from "../alerts/alerts.js";
 import { resolveConfig, type PluginConfig } from "../core/config.js";
 import type { Logger } from "../core/logger.js";
-import type { ProfileRanking } from "../openclaw/publish.js";
+import { applyRanking, subscriptionCredential, type ProfileRanking } from "../openclaw/publish.js";
+import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
 import type { ServiceStatus } from "../service.js";
 import type { Usage } from "./usage.js";
 
@@ -67,7 +68,7 @@ async function addAccountFile(name: string): Promise<void> {
   await fs.writeFile(path.join(dir, "claude-oauth-refresh", "accounts", `${name}.json`), "{}", { mode: 0o600 });
 }
 
-function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSessions?: (profileId: string) => Promise<string[]>; moveClaudeCliSessions?: boolean } = {}) {
+function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSessions?: (profileId: string) => Promise<string[]>; moveClaudeCliSessions?: boolean; store?: AuthProfileStore } = {}) {
   const clock = new FakeClock(T0);
   const accounts = new Map<string, FakeAccount>();
   const rankings: ProfileRanking[] = [];
@@ -75,6 +76,8 @@ function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSes
   const lines: string[] = [];
   const logger: Logger = { info: (m) => lines.push(m), warn: (m) => lines.push(m), error: (m) => lines.push(m) };
   const changes = new Map<string, () => void>();
+  /** Accounts whose token() says they have no usable token (expired, dead). */
+  const noToken = new Set<string>();
   const config = resolveConfig({ credentialsPath: path.join(dir, "default.json"), ...(options.moveClaudeCliSessions ? { moveClaudeCliSessions: true } : {}) }, { stateDir: dir });
   const make = () =>
     new AccountPool({
@@ -84,12 +87,15 @@ function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSes
       clock,
       alert: async (a) => void alerts.push(a),
       ...(options.pinnedSessions ? { pinnedSessions: options.pinnedSessions } : {}),
-      applyRanking: async (ranking) => void rankings.push(ranking),
+      applyRanking: async (ranking) => {
+        rankings.push(ranking);
+        if (options.store) applyRanking(options.store, ranking);
+      },
       createAccount: (name, accountConfig, hooks) => {
         const account = accounts.get(name) ?? new FakeAccount(accountConfig, options.startGate);
         accounts.set(name, account);
         changes.set(name, hooks.onChange);
-        const token = () => ({ accessToken: `sk-ant-oat01-FAKE-${name}`, expiresAt: T0 + 8 * HOUR });
+        const token = () => (noToken.has(name) ? undefined : ownToken(name));
         return { service: account, ...(options.tokens ? { token } : {}) };
       },
     });
@@ -102,7 +108,20 @@ function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSes
     changes.get(name)?.();
     await settle();
   };
-  return { clock, make, acct, rankings, alerts, lines, change };
+  return { clock, make, acct, rankings, alerts, lines, change, noToken };
+}
+
+const ownToken = (name: string) => ({ accessToken: `sk-ant-oat01-FAKE-${name}`, expiresAt: T0 + 8 * HOUR });
+
+/** OpenClaw's shared store after each account published its own token (what publish writes). */
+function storeWithOwnTokens(): AuthProfileStore {
+  const profile = (name: string) => subscriptionCredential(ownToken(name)) as unknown as AuthProfileStore["profiles"][string];
+  return { version: 1, profiles: { "anthropic:subscription": profile("default"), "anthropic:subscription-work": profile("work") } };
+}
+
+function accessIn(store: AuthProfileStore, profileId: string): string | undefined {
+  const p = store.profiles[profileId] as { access?: string } | undefined;
+  return p?.access;
 }
 
 /** Two running accounts; default reaches 96 % of its 5-hour window (resets in 2 h), work has room. */
@@ -198,13 +217,71 @@ describe("AccountPool", () => {
     expect(t.lines.join("\n")).not.toContain("FAKE-work");
     await t.change("work"); // nothing new: no second line
     expect(t.lines.filter((l) => l.startsWith("Account default gives way"))).toHaveLength(1);
-    // back under the threshold: no carry; default's own token is published again (reload)
+    // back under the threshold: no carry; the same write gives default its own token back, but only
+    // where the profile still holds the one it was lent
     t.acct("default").setUsage(10);
     await t.change("default");
-    expect(t.rankings.at(-1)?.carry).toBeUndefined();
-    expect(t.acct("default").reloads).toBe(1);
+    const back = t.rankings.find((r) => r.giveBack);
+    expect(back?.carry).toBeUndefined();
+    expect(back?.giveBack).toEqual({ "anthropic:subscription": { token: { accessToken: "sk-ant-oat01-FAKE-default", expiresAt: T0 + 8 * HOUR }, lent: "sk-ant-oat01-FAKE-work" } });
+    await t.change("work");
+    expect(t.rankings.at(-1)?.giveBack).toBeUndefined(); // given back once, not at every pass
+    expect(t.acct("default").reloads).toBe(0); // a reload would not have written it (same file)
     expect(pool.statuses()[0]?.lentTo).toBeUndefined();
     expect(t.lines.filter((l) => l.startsWith("Account default is usable again"))).toHaveLength(1);
+    await pool.stop();
+  });
+
+  it("an account that stops giving way carries its own token again in OpenClaw's store, so the next giving way is not a swap", async () => {
+    // The accounts e2e suite with lending on: default lent its profile work's token at 96 %, got
+    // no token back when it fell to 10 % (a reload publishes only a changed file), and when work
+    // then reached 100 % each profile carried the other's token: the turn on default's carried work's.
+    await addAccountFile("work");
+    const store = storeWithOwnTokens();
+    const t = setup({ tokens: true, moveClaudeCliSessions: true, store });
+    const pool = await defaultFullWorkFree(t);
+    expect(accessIn(store, "anthropic:subscription")).toBe("sk-ant-oat01-FAKE-work");
+    t.acct("default").setUsage(10);
+    await t.change("default");
+    expect(accessIn(store, "anthropic:subscription")).toBe("sk-ant-oat01-FAKE-default");
+    t.acct("work").setUsage(100, T0 + 20 * MIN);
+    await t.change("work");
+    expect(t.rankings.at(-1)?.order[0]).toBe("anthropic:subscription");
+    expect(accessIn(store, "anthropic:subscription")).toBe("sk-ant-oat01-FAKE-default");
+    expect(accessIn(store, "anthropic:subscription-work")).toBe("sk-ant-oat01-FAKE-default");
+    // work under its limit again: its own token back too
+    t.acct("work").setUsage(20);
+    await t.change("work");
+    expect(accessIn(store, "anthropic:subscription-work")).toBe("sk-ant-oat01-FAKE-work");
+    await pool.stop();
+  });
+
+  it("a dead login stays lent after its own token expires (its block ends): there is nothing to give back", async () => {
+    await addAccountFile("work");
+    const store = storeWithOwnTokens();
+    const t = setup({ tokens: true, moveClaudeCliSessions: true, store });
+    const pool = t.make();
+    await pool.start();
+    await settle();
+    const deadUntil = T0 + 30 * MIN;
+    t.acct("default").current = { ...t.acct("default").current, state: "needs-login", accessTokenExpiresAt: deadUntil };
+    await t.change("default");
+    expect(t.rankings.at(-1)?.blockedUntil).toEqual({ "anthropic:subscription": deadUntil });
+    expect(accessIn(store, "anthropic:subscription")).toBe("sk-ant-oat01-FAKE-work");
+    // the token expires: no block any more, and no token of its own (the fake's token() says none)
+    t.noToken.add("default");
+    await t.clock.advance(31 * MIN);
+    await t.change("default");
+    expect(t.rankings.at(-1)?.blockedUntil).toEqual({});
+    expect(accessIn(store, "anthropic:subscription")).toBe("sk-ant-oat01-FAKE-work");
+    expect(pool.statuses()[0]?.lentTo).toBe("work");
+    expect(t.lines.filter((l) => l.startsWith("Account default is usable again"))).toHaveLength(0);
+    // a new login: its own token again
+    t.noToken.delete("default");
+    t.acct("default").current = { ...t.acct("default").current, state: "ok", accessTokenExpiresAt: T0 + 8 * HOUR };
+    await t.change("default");
+    expect(accessIn(store, "anthropic:subscription")).toBe("sk-ant-oat01-FAKE-default");
+    expect(pool.statuses()[0]?.lentTo).toBeUndefined();
     await pool.stop();
   });
 

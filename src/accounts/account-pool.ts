@@ -70,6 +70,8 @@ export class AccountPool {
   private ranking: ProfileRanking = { order: [], blockedUntil: {} };
   /** Accounts giving way -> the account whose token their profile carries (see ProfileRanking.carry). */
   private lentTo = new Map<string, Lending>();
+  /** What OpenClaw's stores hold as lent, by profile: the carry last written, and any not yet given back. */
+  private lastCarry: Record<string, PublishedToken> = {};
   private reranking: Promise<void> | undefined;
   private rerankAgain = false;
 
@@ -167,7 +169,7 @@ export class AccountPool {
     this.scheduleRerank();
   }
 
-  private computeRanking(): { ranking: ProfileRanking; lending: Map<string, string>; reason?: string; standings: AccountStanding[]; order: string[] } {
+  private computeRanking(): { ranking: ProfileRanking; lending: Map<string, string>; stillLent: Record<string, PublishedToken>; reason?: string; standings: AccountStanding[]; order: string[] } {
     const now = this.clock.now();
     // One snapshot per account for the whole pass: a status is built afresh on every call.
     const statuses = new Map(this.names().map((name) => [name, (this.accounts.get(name) as PooledAccount).service.status()] as const));
@@ -181,11 +183,28 @@ export class AccountPool {
     const first = decision.order[0];
     // Off (the default): no token to lend, so decideLending lends nothing.
     const lenderToken = this.deps.config.moveClaudeCliSessions && first !== undefined ? this.accounts.get(first)?.token?.() : undefined;
-    const lending = decideLending(blocks, first, lenderToken !== undefined);
+    const tokenOf = (name: string) => this.accounts.get(name)?.token?.();
+    const nameOf = new Map(this.names().map((name) => [profileOf(name), name] as const));
+    // A profile lent a token whose account has none of its own to take back stays lent.
+    const nothingToTakeBack = Object.keys(this.lastCarry).flatMap((id) => {
+      const name = nameOf.get(id);
+      return name !== undefined && tokenOf(name) === undefined ? [name] : [];
+    });
+    const lending = decideLending(blocks, first, lenderToken !== undefined, nothingToTakeBack);
     const carry: Record<string, PublishedToken> = {};
     if (lenderToken) for (const name of lending.keys()) carry[profileOf(name)] = lenderToken;
-    const ranking: ProfileRanking = { order: decision.order.map(profileOf), blockedUntil, ...(lending.size ? { carry } : {}) };
-    return { ranking, lending, ...(decision.reason ? { reason: decision.reason } : {}), standings, order: decision.order };
+    // Lending over: the profile gets its own account's token back, in the same write.
+    const giveBack: NonNullable<ProfileRanking["giveBack"]> = {};
+    const stillLent: Record<string, PublishedToken> = { ...carry };
+    for (const [id, lent] of Object.entries(this.lastCarry)) {
+      if (id in carry) continue;
+      const name = nameOf.get(id);
+      const own = name === undefined ? undefined : tokenOf(name);
+      if (own) giveBack[id] = { token: own, lent: lent.accessToken };
+      else if (name !== undefined) stillLent[id] = lent;
+    }
+    const ranking: ProfileRanking = { order: decision.order.map(profileOf), blockedUntil, ...(lending.size ? { carry } : {}), ...(Object.keys(giveBack).length ? { giveBack } : {}) };
+    return { ranking, lending, stillLent, ...(decision.reason ? { reason: decision.reason } : {}), standings, order: decision.order };
   }
 
   private get switchAt(): number {
@@ -211,19 +230,18 @@ export class AccountPool {
 
   private async rerank(): Promise<void> {
     if (!this.running || this.accounts.size === 0) return;
-    const { ranking, lending, reason, standings, order } = this.computeRanking();
+    const { ranking, lending, stillLent, reason, standings, order } = this.computeRanking();
     this.ranking = ranking;
-    // OpenClaw's stores first, the words after: when the log says an account is first (or lent),
-    // the next agent turn already finds it so.
+    // OpenClaw's stores first, the words after: when the log says an account is first (or lent, or
+    // carries its own token again), the next agent turn already finds it so.
     const key = JSON.stringify(ranking);
     if (key !== this.applied) {
       await this.deps.applyRanking(ranking);
       this.applied = key;
     }
+    this.lastCarry = stillLent;
     if (reason) this.deps.logger.info(reason);
-    const returned = await this.noteLending(lending, standings);
-    // A profile that carried another account's token gets its own back.
-    for (const name of returned) await this.accounts.get(name)?.service.reload();
+    await this.noteLending(lending, standings);
     if (order.join(",") !== this.record.order.join(",")) {
       this.record = { ...this.record, order };
       await this.writeRecord();
@@ -232,9 +250,8 @@ export class AccountPool {
     this.deps.afterRerank?.();
   }
 
-  /** Logs which accounts' sessions moved and which came back; returns the accounts that came back. */
-  private async noteLending(lending: ReadonlyMap<string, string>, standings: readonly AccountStanding[]): Promise<string[]> {
-    const returned: string[] = [];
+  /** Logs which accounts' sessions moved and which came back. */
+  private async noteLending(lending: ReadonlyMap<string, string>, standings: readonly AccountStanding[]): Promise<void> {
     const next = new Map<string, Lending>();
     const now = this.clock.now();
     for (const [name, to] of lending) {
@@ -252,11 +269,9 @@ export class AccountPool {
     }
     for (const [name, lent] of this.lentTo) {
       if (lending.has(name)) continue;
-      returned.push(name);
       this.deps.logger.info(lendingEndedMessage(name, lent.to));
     }
     this.lentTo = next;
-    return returned;
   }
 
   private async alertIfAllNearlyFull(standings: AccountStanding[]): Promise<void> {

@@ -1,8 +1,8 @@
 import type { AuthProfileStore } from "openclaw/plugin-sdk/provider-auth";
 import { describe, expect, it } from "vitest";
 import { PluginError } from "../core/errors.js";
-import type { ProfileRanking } from "./publish.js";
-import { PROVIDER, createOpenClawPublisher, createRankingWriter, orderWithFront, subscriptionCredential, withoutProfile, type AgentStoreCredential, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
+import type { ProfileRanking, PublishedToken } from "./publish.js";
+import { PROVIDER, agentStoreCredential, applyRanking, createOpenClawPublisher, createRankingWriter, orderWithFront, subscriptionCredential, withoutProfile, type AgentStoreCredential, type AuthStoreApi, type SubscriptionCredential } from "./publish.js";
 
 const OURS = "anthropic:subscription";
 const ACCESS = "sk-ant-oat01-FAKE-published-access-token-000000000";
@@ -316,6 +316,46 @@ describe("carry: an account giving way lends its profile another account's token
     ranking = { order: ["anthropic:other", OURS], blockedUntil: {} };
     await publisher.publish({ accessToken: `${ACCESS}-refreshed`, expiresAt: EXPIRES + 9 });
     expect(fake.get(undefined).profiles[OURS]).toMatchObject({ access: `${ACCESS}-refreshed` });
+  });
+});
+
+describe("giveBack: a profile that stops lending gets its own token back", () => {
+  const own = { accessToken: "sk-ant-oat01-FAKE-own", expiresAt: EXPIRES, email: "own@example.test" };
+  const lent = { accessToken: "sk-ant-oat01-FAKE-lent", expiresAt: EXPIRES + 5, email: "lent@example.test" };
+  const holding = (token: PublishedToken) => ({ version: 1, profiles: { [OURS]: subscriptionCredential(token) as unknown as AuthProfileStore["profiles"][string] } }) as AuthProfileStore;
+
+  it("writes its own token where the profile still holds the lent one", () => {
+    const s = holding(lent);
+    expect(applyRanking(s, { order: [OURS], blockedUntil: {}, giveBack: { [OURS]: { token: own, lent: lent.accessToken } } })).toBe(true);
+    expect(s.profiles[OURS]).toEqual({ type: "oauth", provider: "anthropic", access: own.accessToken, expires: own.expiresAt, displayName: "own@example.test" });
+    // already given back: nothing changes
+    expect(applyRanking(s, { order: [OURS], blockedUntil: {}, giveBack: { [OURS]: { token: own, lent: lent.accessToken } } })).toBe(false);
+  });
+
+  it("leaves alone a profile its own publish rewrote since (a refresh: newer than the token the pool read)", () => {
+    const refreshed = { accessToken: "sk-ant-oat01-FAKE-own-refreshed", expiresAt: EXPIRES + 9 };
+    const s = holding(refreshed);
+    applyRanking(s, { order: [OURS], blockedUntil: {}, giveBack: { [OURS]: { token: own, lent: lent.accessToken } } });
+    expect(s.profiles[OURS]).toMatchObject({ access: refreshed.accessToken });
+  });
+
+  it("in an agent's own store, lends and gives back `token` profiles, as publish writes there", () => {
+    const s = { version: 1, profiles: { [OURS]: agentStoreCredential(own) as unknown as AuthProfileStore["profiles"][string] } } as AuthProfileStore;
+    applyRanking(s, { order: [OURS], blockedUntil: {}, carry: { [OURS]: lent } }, "agent");
+    expect(s.profiles[OURS]).toEqual({ type: "token", provider: "anthropic", token: lent.accessToken, expires: lent.expiresAt });
+    applyRanking(s, { order: [OURS], blockedUntil: {}, giveBack: { [OURS]: { token: own, lent: lent.accessToken } } }, "agent");
+    expect(s.profiles[OURS]).toEqual({ type: "token", provider: "anthropic", token: own.accessToken, expires: own.expiresAt });
+  });
+
+  it("the ranking writer gives back in the shared store and in an agent's own store, each in its shape", async () => {
+    const f = fakeApi();
+    f.get(undefined).profiles[OURS] = subscriptionCredential(lent) as unknown as AuthProfileStore["profiles"][string];
+    f.get("/agents/own").profiles[OURS] = agentStoreCredential(lent) as unknown as AuthProfileStore["profiles"][string];
+    f.get("/agents/own").profiles["anthropic:manual"] = { type: "token", provider: PROVIDER, token: "sk-ant-oat01-FAKE-manual" } as AuthProfileStore["profiles"][string];
+    const writer = createRankingWriter({ loadApi: f.loadApi, agentDirs: () => ["/agents/own"] });
+    await writer.applyRanking({ order: [OURS], blockedUntil: {}, giveBack: { [OURS]: { token: own, lent: lent.accessToken } } });
+    expect(f.get(undefined).profiles[OURS]).toMatchObject({ type: "oauth", access: own.accessToken });
+    expect(f.get("/agents/own").profiles[OURS]).toMatchObject({ type: "token", token: own.accessToken });
   });
 });
 

@@ -37,6 +37,14 @@ export interface ProfileRanking {
    * on (on the other account of the same owner).
    */
   carry?: Record<string, PublishedToken>;
+  /**
+   * Profiles that stop carrying another account's token: each gets its own account's token back,
+   * but only while it still holds the token it was lent (`lent`, that access token). Anything else
+   * there was written since by its own account's publish (a refresh), which is newer: left alone.
+   * Without this a profile kept the lent token after lending ended (its account republishes only
+   * when its own token changes), and the next account to give way swapped tokens with it.
+   */
+  giveBack?: Record<string, { token: PublishedToken; lent: string }>;
 }
 
 /** The few SDK functions we use, so tests and the CLI can pass their own. */
@@ -114,8 +122,25 @@ export function orderWithFront(ours: readonly string[], store: Pick<AuthProfileS
  */
 export const USAGE_BLOCK_REASON = "subscription_limit";
 
-/** Pure: applies our order and blocks to a store; true when anything changed. */
-export function applyRanking(store: AuthProfileStore, ranking: ProfileRanking): boolean {
+/** Which store a ranking goes into: the shared one, or an agent's own (which gets `token` profiles, see publish). */
+export type StoreKind = "shared" | "agent";
+
+type StoredProfile = AuthProfileStore["profiles"][string];
+
+/** Pure: the profile for a token in a store of this kind, as publish writes it there. */
+function credentialFor(token: PublishedToken, kind: StoreKind): StoredProfile {
+  return (kind === "agent" ? agentStoreCredential(token) : subscriptionCredential(token)) as unknown as StoredProfile;
+}
+
+/** Pure: the access token a stored profile carries (oauth: `access`, token: `token`). */
+function carriedAccess(profile: StoredProfile): string | undefined {
+  const p = profile as { type?: string; access?: unknown; token?: unknown };
+  const value = p.type === "oauth" ? p.access : p.type === "token" ? p.token : undefined;
+  return typeof value === "string" ? value : undefined;
+}
+
+/** Pure: applies our order, blocks and lent tokens to a store; true when anything changed. */
+export function applyRanking(store: AuthProfileStore, ranking: ProfileRanking, kind: StoreKind = "shared"): boolean {
   let changed = false;
   const ours = ranking.order.filter((id) => id in store.profiles);
   const order = orderWithFront(ours, store);
@@ -126,8 +151,15 @@ export function applyRanking(store: AuthProfileStore, ranking: ProfileRanking): 
   for (const [id, token] of Object.entries(ranking.carry ?? {})) {
     const current = store.profiles[id];
     if (current === undefined) continue; // not published (yet): its own publish will carry it
-    if (current.type === "oauth" && current.access === token.accessToken && current.expires === token.expiresAt) continue;
-    store.profiles[id] = subscriptionCredential(token) as unknown as AuthProfileStore["profiles"][string];
+    const wanted = credentialFor(token, kind);
+    if (current.type === wanted.type && carriedAccess(current) === token.accessToken && (current as { expires?: unknown }).expires === token.expiresAt) continue;
+    store.profiles[id] = wanted;
+    changed = true;
+  }
+  for (const [id, back] of Object.entries(ranking.giveBack ?? {})) {
+    const current = store.profiles[id];
+    if (current === undefined || carriedAccess(current) !== back.lent) continue;
+    store.profiles[id] = credentialFor(back.token, kind);
     changed = true;
   }
   for (const id of ranking.order) {
@@ -178,12 +210,12 @@ async function targetStores(api: AuthStoreApi, agentDirs: string[], ours: readon
 
 async function writeRanking(api: AuthStoreApi, agentDir: string | undefined, r: ProfileRanking): Promise<void> {
   const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
-  const ordered = await api.updateAuthProfileStoreWithLock({ ...(agentDir ? { agentDir } : {}), updater: (store) => applyRanking(store, r) });
+  const ordered = await api.updateAuthProfileStoreWithLock({ ...(agentDir ? { agentDir } : {}), updater: (store) => applyRanking(store, r, agentDir ? "agent" : "shared") });
   if (ordered === null) throw new PluginError("publish_failed", `OpenClaw refused to put ${r.order.join(", ")} first in the ${where}'s Anthropic profile order; will retry.`);
 }
 
 /**
- * The pool's writer of the shared ranking (order, blocks, lent tokens) into every store: one for
+ * The pool's writer of the shared ranking (order, blocks, lent and given-back tokens) into every store: one for
  * all accounts, not any one account's publisher.
  */
 export function createRankingWriter(options: StoreAccess): { applyRanking(ranking: ProfileRanking): Promise<void> } {
