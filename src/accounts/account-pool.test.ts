@@ -78,7 +78,7 @@ function setup(options: { startGate?: Promise<void>; tokens?: boolean; pinnedSes
   const changes = new Map<string, () => void>();
   /** Accounts whose token() says they have no usable token (expired, dead). */
   const noToken = new Set<string>();
-  const config = resolveConfig({ credentialsPath: path.join(dir, "default.json"), ...(options.moveClaudeCliSessions ? { moveClaudeCliSessions: true } : {}) }, { stateDir: dir });
+  const config = resolveConfig({ credentialsPath: path.join(dir, "default.json"), ...(options.moveClaudeCliSessions !== undefined ? { moveClaudeCliSessions: options.moveClaudeCliSessions } : {}) }, { stateDir: dir });
   const make = () =>
     new AccountPool({
       config,
@@ -287,7 +287,7 @@ describe("AccountPool", () => {
 
   it("without moveClaudeCliSessions an account giving way is blocked only: nothing lent, no session named", async () => {
     await addAccountFile("work");
-    const t = setup({ tokens: true, pinnedSessions: async () => ["agent:main:main"] });
+    const t = setup({ tokens: true, moveClaudeCliSessions: false, pinnedSessions: async () => ["agent:main:main"] });
     const pool = await defaultFullWorkFree(t);
     expect(t.rankings.at(-1)).toEqual({ order: ["anthropic:subscription-work", "anthropic:subscription"], blockedUntil: { "anthropic:subscription": T0 + 2 * HOUR } });
     expect(pool.statuses()[0]?.lentTo).toBeUndefined();

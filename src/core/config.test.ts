@@ -255,6 +255,12 @@ describe("openclaw.plugin.json configSchema matches resolveConfig", () => {
     for (const bad of [0, 1, "no", null, {}]) expect(accepts({ publishProfile: bad }), JSON.stringify(bad)).toBe(false);
   });
 
+  it("moveClaudeCliSessions: a boolean in both, true by default (lending gives its token back, see account-pool)", () => {
+    expect(prop("moveClaudeCliSessions")).toEqual({ type: "boolean", default: true });
+    expect(resolveConfig({}, env).moveClaudeCliSessions).toBe(true);
+    expect(resolveConfig({ moveClaudeCliSessions: false }, env).moveClaudeCliSessions).toBe(false);
+  });
+
   it("profileId: the schema pattern and resolveConfig agree on samples", () => {
     const pattern = new RegExp(prop("profileId").pattern ?? "");
     for (const sample of ["anthropic:subscription", "anthropic:a.b_c-d", "anthropic:", "openai:x", "anthropic:a b", "xanthropic:a"]) {

@@ -71,8 +71,9 @@ export const DEFAULTS = {
   // change with this key without waiting for a release (docs/token-endpoint.md).
   userAgent: "claude-oauth-refresh (OpenClaw plugin)",
   publishProfile: true,
-  // Off by default: on the embedded runtime the block alone moves every session (docs/claude-cli-runtime.md).
-  moveClaudeCliSessions: false,
+  // On: existing Claude CLI sessions move with their profile (docs/claude-cli-runtime.md); the
+  // embedded runtime needs only the block, and lending changes nothing it sees (accounts e2e suite).
+  moveClaudeCliSessions: true,
 } as const;
 
 const KEYS = new Set([

@@ -3,7 +3,10 @@
 // token endpoint (8 h tokens: every POST is one a command caused), a fake usage endpoint whose answer
 // per access token the test sets (it checks the bearer and the beta header), and a fake Messages API
 // that accepts only live tokens. What is asserted is what agents see: the token each model call of
-// the next agent turn carries, after each change of the usage numbers.
+// the next agent turn carries, after each change of the usage numbers. With the default
+// `moveClaudeCliSessions` an account that gives way lends its profile the first account's token
+// and gets its own back afterwards: the turns after each change show that neither leaks into the
+// next (before the give-back fix, default and work swapped tokens at the 100 % and dead-login steps).
 
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +28,8 @@ interface AccountJson {
   profileId: string;
   credentials: { path: string; mode?: string };
   usage?: { windows?: Record<string, { utilization: number; resetsAt?: string }>; error?: { code: string; message: string } };
+  /** The account this one's profile lends its place to (moveClaudeCliSessions). */
+  lentTo?: string;
 }
 
 interface StatusJson {
@@ -187,7 +192,9 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
     const s = await liveStatus();
     expect(accountIn(s, "work").place).toBe(1);
     expect(accountIn(s, "default").place).toBe(2);
+    expect(accountIn(s, "default").lentTo).toBe("work");
     expect(linesMatching(gw().output(), /is first:/, outFrom)).toHaveLength(1);
+    expect(linesMatching(gw().output(), /Account default gives way to work \(default reached 96 %/, outFrom)).toHaveLength(1);
   });
 
   it("default back to 10 %: agents stay on work (sticky)", async () => {
@@ -195,6 +202,8 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
     setUsage(defaultFile, { windows: { fiveHour: 10, sevenDay: 40 }, resetsAt: new Date(Date.now() + 2 * 3600_000).toISOString() });
     await waitForUsageCheck(accessOf(defaultFile), checksFrom);
     await waitFor("default's usage read as 10 %", async () => accountIn(await liveStatus(), "default").usage?.windows?.fiveHour?.utilization === 10, 30_000, 1_000);
+    // default no longer gives way: its profile carries its own token again (checked by the next step's turn)
+    await waitFor("default's lending ended", async () => accountIn(await liveStatus(), "default").lentTo === undefined, 30_000, 1_000);
     await expectNextTurnUses(accessOf(workFile), "work's token");
     expect(accountIn(await liveStatus(), "work").place).toBe(1);
   });
@@ -211,6 +220,8 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
     const s = await liveStatus();
     expect(accountIn(s, "default").place).toBe(1);
     expect(accountIn(s, "work").place).toBe(2);
+    expect(accountIn(s, "work").lentTo).toBe("default");
+    expect(accountIn(s, "default").lentTo).toBeUndefined();
   });
 
   it("a usage endpoint answering 403 or HTML for work changes nothing but its usage line", async () => {
@@ -242,6 +253,8 @@ describe("accounts e2e: two Claude accounts, usage windows and the order agents 
     expect(accountIn(s, "default").state).toBe("needs-login");
     expect(accountIn(s, "work").state).toBe("ok");
     expect(accountIn(s, "work").place).toBe(1);
+    expect(accountIn(s, "default").lentTo).toBe("work");
+    expect(accountIn(s, "work").lentTo).toBeUndefined();
     await waitFor("the needs-login alert", () => existsSync(alertsFile) && readFileSync(alertsFile, "utf8").includes("needs-login"), 30_000);
     const alerts = readFileSync(alertsFile, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { kind: string; account?: string; message: string });
     const needsLogin = alerts.filter((a) => a.kind === "needs-login");
