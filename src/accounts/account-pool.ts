@@ -181,7 +181,7 @@ export class AccountPool {
     // Sessions OpenClaw keeps pinned to a blocked profile (the Claude CLI runtime) move with the
     // profile itself: it carries the first account's token until the block ends.
     const first = decision.order[0];
-    // Off (the default): no token to lend, so decideLending lends nothing.
+    // moveClaudeCliSessions off: no token to lend, so decideLending lends nothing (and what was lent is given back).
     const lenderToken = this.deps.config.moveClaudeCliSessions && first !== undefined ? this.accounts.get(first)?.token?.() : undefined;
     const tokenOf = (name: string) => this.accounts.get(name)?.token?.();
     const nameOf = new Map(this.names().map((name) => [profileOf(name), name] as const));
