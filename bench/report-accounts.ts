@@ -63,7 +63,7 @@ export function accountsRows(day: AccountsDayResult | undefined, gw: AccountsGat
     const startsOk = s.every((x) => x.posts === 0 && x.usageRequests === x.accounts);
     rows.push(
       ["7", `Gateway, ${counts} accounts: spawn → ready and every account's "Token still valid" (median of ${s[0]?.runs ?? 0})`, `${joined(s, (x) => secs(x.allValidMs))} (runs ${joined(s, fromReady)}); ${perExtra(s, (x) => x.allValidMs, fmtMs)}`, "—", "info"],
-      ["7", "Same starts, gateway's own log: the plugin's first line → the last account's \"Token still valid\" (the gateway waits for it before ready)", `${joined(s, (x) => fmtMs(x.pluginStartMs))}; ${perExtra(s, (x) => x.pluginStartMs, fmtMs)}`, "—", "info"],
+      ["7", "Same starts, gateway's own log: the plugin's first line → the last account's \"Token still valid\" (after the gateway is ready: the accounts start on its gateway_start hook)", `${joined(s, (x) => fmtMs(x.pluginStartMs))}; ${perExtra(s, (x) => x.pluginStartMs, fmtMs)}`, "—", "info"],
       ["7", "Same starts, gateway's own log: each extra account's own start (\"Account X added\" → its \"Token still valid\"; they overlap), median", joined(s.slice(1), (x) => `${x.accounts} accounts ${fmtMs(x.accountStartMs)}`), "—", "info"],
       ["7", `Same starts: peak RSS of the gateway process tree / RSS ${gw.tailMs / 1000} s after the last account was valid`, `peak ${joined(s, (x) => `${x.peakTreeMb.toFixed(0)}`)} MB, end ${joined(s, (x) => `${x.endTreeMb.toFixed(0)}`)} MB; at the end ${perExtra(s, (x) => x.endTreeMb, (v) => `${v.toFixed(1)} MB`)}`, "—", "info"],
       ["7", "Same starts: token POSTs / usage GETs the fakes saw (spawn → all valid + tail), median", `POSTs ${joined(s, (x) => num(x.posts))}; usage GETs ${joined(s, (x) => num(x.usageRequests))}`, "0 POSTs (8-h tokens), 1 usage GET per account", verdict(startsOk)],
@@ -101,7 +101,7 @@ export function accountsSection(day: AccountsDayResult | undefined, gw: Accounts
         ]),
       ),
       "",
-      `"all valid": spawn → the gateway is ready and every account's "Token still valid" line was printed; "plugin start-up": the plugin's first log line → the last account's "Token still valid" line, by the gateway's own timestamps (OpenClaw waits for plugin services before it prints "ready", so this time is part of the gateway's start; the plugin starts its accounts side by side, each taking its lock, finishing any interrupted write and reading its file); "each account's start": median over the extra accounts of "Account X added" → its "Token still valid", which overlap, so they do not add up. Single gateway starts on this shared 2-core machine vary by seconds, more than a few accounts add: the plugin start-up column is the finer measure.`,
+      `"all valid": spawn → the gateway is ready and every account's "Token still valid" line was printed; "plugin start-up": the plugin's first log line → the last account's "Token still valid" line, by the gateway's own timestamps (the accounts start once the gateway is ready, on its gateway_start hook, so this time comes after "ready", not in it; the plugin starts its accounts side by side, each taking its lock, finishing any interrupted write and reading its file); "each account's start": median over the extra accounts of "Account X added" → its "Token still valid", which overlap, so they do not add up. Single gateway starts on this shared 2-core machine vary by seconds, more than a few accounts add: the plugin start-up column is the finer measure.`,
       "",
     );
   }

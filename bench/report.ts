@@ -229,6 +229,11 @@ export function renderReport(r: BenchResults): { table: string; markdown: string
       `Ready-time ratio of each alternating pair: ${g.pairRatios.map((x) => x.toFixed(3)).join(", ")}. "services phase": from the gateway's "starting channels and sidecars" line (where plugin services start) to "[gateway] ready"; "plugin first line": when the plugin's first log line came in that phase; "plugin start-up": its first to its "Token still valid" line; "load": the 1-minute load average when the start began; "other gateways": OpenClaw gateways outside this benchmark running at the same time (other test suites on the same 2 cores). The alternation cancels drift, not run-to-run noise: when single runs of an arm vary by more than the target band, the table says "inconclusive" instead of pass or fail, and the services phase (the gateway's own timestamps, where the plugin's service starts) gives the finer estimate.`,
       "",
     );
+    const traced = g.phases.filter((p) => p.withMs > 0 || p.withoutMs > 0);
+    if (traced.length > 0) {
+      lines.push("Where the time goes: the gateway's own start-up trace (`OPENCLAW_GATEWAY_STARTUP_TRACE=1`), each phase's median per arm, the phases the plugin lengthens most first (nested phases overlap, so the column does not add up):", "");
+      lines.push(markdownTable(["phase", "with", "without", "added"], traced.slice(0, 12).map((p) => [p.name, fmtMs(p.withMs), fmtMs(p.withoutMs), `${p.withMs - p.withoutMs >= 0 ? "+" : ""}${fmtMs(p.withMs - p.withoutMs)}`])), "");
+    }
   }
 
   if (r.propagation) {

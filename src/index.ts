@@ -6,6 +6,7 @@ import { errorMessage } from "./core/errors.js";
 import { prefixedLogger } from "./core/logger.js";
 import type { RunningAccounts } from "./gateway-start.js";
 import { PendingLogin } from "./login/pending-login.js";
+import { gatewayReady, markGatewayReady } from "./openclaw/gateway-ready.js";
 import { handlersWaitFor } from "./openclaw/wait-for-start.js";
 import { registerChatCommand } from "./surfaces/chat-command.js";
 import { registerCli } from "./surfaces/cli.js";
@@ -18,11 +19,16 @@ import type { SessionListing } from "./openclaw/pinned-sessions.js";
  * Wiring only. `register` runs several times per process and in CLI-only passes (every
  * `openclaw ...` command loads it), so it imports only what registering needs and starts nothing:
  * the accounts' code (gateway-start.ts: the pool, the services, the publisher, the alerts) is
- * imported when the service starts. And the service's `start` returns at once: the gateway is not
- * ready until every plugin service's start has returned, and nothing the accounts do at start
- * (read the files, publish, the first refresh, usage checks) needs to come before that. Handlers
- * (gateway methods, the HTTP route, `/claude`) wait for the accounts to be up before answering.
+ * imported when the service starts. And the service's `start` returns at once and the accounts
+ * start once the gateway is ready (its `gateway_start` hook): OpenClaw starts plugin services while
+ * it is still getting ready, and loading the accounts' code, reading the files and writing
+ * OpenClaw's stores then lengthened its start-up (bench part 1). No agent turn runs before ready,
+ * so nothing the accounts do at start needs to come earlier. Handlers (gateway methods, the HTTP
+ * route, `/claude`) wait for the accounts to be up before answering.
  */
+
+/** How long the accounts wait for the gateway to say it is ready before they start anyway. */
+const READY_FALLBACK_MS = 10_000;
 
 /** The running accounts, for the gateway methods and the chat command; one pool per gateway process. */
 let running: (RunningAccounts & { config: PluginConfig }) | undefined;
@@ -68,6 +74,7 @@ export default definePluginEntry({
         const sessions = (api.runtime as { agent?: { session?: SessionListing } }).agent?.session;
         const previous = stopRunning();
         starting = previous
+          .then(() => gatewayReady(READY_FALLBACK_MS))
           .then(() => import("./gateway-start.js"))
           .then(({ startAccounts }) => startAccounts({ config, stateDir: ctx.stateDir, logger, startConfig: ctx.config, liveConfig, system, ...(sessions ? { sessions } : {}) }))
           .then(
@@ -79,6 +86,7 @@ export default definePluginEntry({
       },
       stop: stopRunning,
     });
+    api.on("gateway_start", markGatewayReady);
     const waiting = handlersWaitFor(api, () => starting);
     const pool = (): AccountPool | undefined => running?.pool;
     registerGatewayMethods(waiting, pool);

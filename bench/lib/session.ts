@@ -37,7 +37,10 @@ export class GatewaySession {
     const fake = await startFakeTokenEndpoint();
     const messages = await startFakeMessagesApi();
     try {
-      const gw = await createGateway({ messagesBaseUrl: messages.baseUrl, pluginConfig: pluginConfig(fake.url) });
+      // The gateway's own start-up trace ("startup trace: <phase> <ms>"): part 1 compares its
+      // phases with and without the plugin, to say where an added start-up time goes.
+      const env = { OPENCLAW_GATEWAY_STARTUP_TRACE: "1" };
+      const gw = await createGateway({ messagesBaseUrl: messages.baseUrl, pluginConfig: pluginConfig(fake.url), env });
       return new GatewaySession(gw, fake, messages);
     } catch (error) {
       await fake.close();

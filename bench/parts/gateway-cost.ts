@@ -31,6 +31,15 @@ export interface StartRun {
   /** First to last line of the plugin's start-up (plugin runs only). */
   pluginStartMs?: number;
   pluginLoaded: boolean;
+  /** The gateway's own start-up trace: phase -> ms (OPENCLAW_GATEWAY_STARTUP_TRACE). */
+  phases: Record<string, number>;
+}
+
+/** One phase of the gateway's start-up trace, median of each arm. */
+export interface PhaseCost {
+  name: string;
+  withMs: number;
+  withoutMs: number;
 }
 
 export interface ArmMedians {
@@ -62,6 +71,8 @@ export interface GatewayCostResult {
   };
   /** Ratio of each alternating pair, to show the spread. */
   pairRatios: number[];
+  /** Every traced phase, largest added time first. */
+  phases: PhaseCost[];
 }
 
 const TAIL_MS = 10_000;
@@ -101,6 +112,7 @@ async function measuredStart(session: GatewaySession, plugin: boolean, log: (m: 
     foreignGateways: s.foreignGateways,
     loadAvg,
     pluginLoaded: pluginLines.some((l) => /Plugin loaded successfully/.test(l.text)),
+    phases: tracedPhases(out),
   };
   if (pluginFirst && startupEnd) run.pluginStartMs = startupEnd.at - pluginFirst.at;
   if (pluginFirst && sidecarsLine) run.sidecarsToPluginMs = pluginFirst.at - sidecarsLine.at;
@@ -112,6 +124,27 @@ async function measuredStart(session: GatewaySession, plugin: boolean, log: (m: 
   );
   await sleep(2_000); // let the machine settle (page cache write-back, exited helpers) before the next start
   return run;
+}
+
+const TRACE_LINE = /startup trace: (\S+) ([\d.]+)ms total=/;
+
+/** "startup trace: plugins.load 812.3ms total=..." lines -> phase -> ms (a repeated phase adds up). */
+export function tracedPhases(output: string): Record<string, number> {
+  const phases: Record<string, number> = {};
+  for (const line of output.split("\n")) {
+    const m = TRACE_LINE.exec(line);
+    if (m?.[1] && m[2]) phases[m[1]] = (phases[m[1]] ?? 0) + Number(m[2]);
+  }
+  return phases;
+}
+
+/** Each phase's median per arm (0 where an arm never traced it), largest added time first. */
+export function phaseCosts(runs: StartRun[]): PhaseCost[] {
+  const names = new Set(runs.flatMap((r) => Object.keys(r.phases)));
+  const armMedian = (plugin: boolean, name: string): number => median(runs.filter((r) => r.plugin === plugin).map((r) => r.phases[name] ?? 0));
+  return [...names]
+    .map((name) => ({ name, withMs: armMedian(true, name), withoutMs: armMedian(false, name) }))
+    .sort((a, b) => b.withMs - b.withoutMs - (a.withMs - a.withoutMs));
 }
 
 /** A B B A A B ...: each arm sees the same average position in the sequence, cancelling drift. */
@@ -177,5 +210,6 @@ export async function gatewayCost(session: GatewaySession, opts: { perArm: numbe
       sidecarsMs: { with: range(true, (x) => x.sidecarsMs), without: range(false, (x) => x.sidecarsMs) },
     },
     pairRatios,
+    phases: phaseCosts(runs),
   };
 }

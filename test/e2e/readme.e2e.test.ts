@@ -97,8 +97,12 @@ describe("README examples, run as written against a test gateway", () => {
     shim("curl", `case "$*" in *https://ntfy.sh/*) { printf "ARGS %s\\n" "$*"; cat; } >> "${ntfyLog}"; exit 0 ;; esac\nexec /usr/bin/curl "$@"`);
     // `openclaw` on the server: the OpenClaw under test, on the Node the gateway runs (first on its PATH).
     shim("openclaw", `exec node "${gw().openclaw.entry}" "$@"`);
-    // The gateway runs the alertCommand: it sees the same stand-ins.
+    // The gateway runs the alertCommand: it sees the same stand-ins. OpenClaw puts /usr/bin and
+    // /bin in front of the PATH it starts with (its PATH bootstrap, path-env in its dist), which
+    // would put the real curl before the stand-in (the run of 2026-12-06 20:12: "curl: (6) Could
+    // not resolve host: ntfy.sh"); marking the bootstrap done keeps the stand-ins first.
     gw().env.PATH = `${shims}:${gw().env.PATH ?? ""}`;
+    gw().env.OPENCLAW_PATH_BOOTSTRAPPED = "1";
   }, 300_000);
 
   afterAll(async () => {
@@ -185,9 +189,7 @@ describe("README examples, run as written against a test gateway", () => {
 
   // The alertCommand runs the way the gateway runs it for a user: with the minimal environment of
   // src/alerts/alerts.ts (so the curl stand-in carries its log's path itself, see beforeAll).
-  // Still skipped: the stand-in fix above is not yet proven on a gateway (the one run of 2026-12-06
-  // 18:00 timed out at the install under load, before this test ran). Un-skip after one green run.
-  it.skip("ntfy: the alertCommand sends the alert's text to the topic (not JSON) when an alert fires; the Mac's Keychain import works", async () => {
+  it("ntfy: the alertCommand sends the alert's text to the topic (not JSON) when an alert fires; the Mac's Keychain import works", async () => {
     const from = gw().output().length;
     const set = await runBlock(code("ntfy"), { env: serverEnv(), cwd: server });
     expect(set.code, describeResult(set)).toBe(0);
@@ -209,10 +211,7 @@ describe("README examples, run as written against a test gateway", () => {
     expect(body.trim().startsWith("{"), "not raw JSON").toBe(false);
   });
 
-  // Still skipped: the cause of exit 3 is not found. A bare curl with the gateway token got 200 from
-  // the status route and `?check=1` on today's code, also after a config hot reload (harness-installed
-  // plugin). The script now prints the HTTP code and body it did not expect: the next run shows it.
-  it.skip("the cron check, run as cron runs it: 1 attention (login ends in 2 days), 4 plugin not running (503), 3 no answer", async () => {
+  it("the cron check, run as cron runs it: 1 attention (login ends in 2 days), 4 plugin not running (503), 3 no answer", async () => {
     const script = join(root, "claude-login-check");
     writeFileSync(script, code("cron-check"), { mode: 0o755 });
     // Cron: a bare environment, no OPENCLAW_GATEWAY_TOKEN; the script finds the config under HOME.
