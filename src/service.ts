@@ -1,8 +1,7 @@
 import { systemClock, type Clock, type TimerHandle } from "./core/clock.js";
 import type { PluginConfig } from "./core/config.js";
 import { LoginAlerts } from "./alerts/login-alerts.js";
-import { readCredentialsFile, tightenMode } from "./login/credentials.js";
-import { PluginError, errorMessage } from "./core/errors.js";
+import { asPluginError, errorMessage } from "./core/errors.js";
 import type { ServiceState, ServiceStatus } from "./status/types.js";
 import type { Logger } from "./core/logger.js";
 import { redact } from "./core/redact.js";
@@ -10,16 +9,19 @@ import { EventLog } from "./alerts/event-log.js";
 import { keepsCredentialsOnLogout, type LogoutOptions } from "./login/logout-policy.js";
 import { deleteCredentials, recoverAtStart } from "./login/credentials-store.js";
 import { defaultRefreshDeps, runRefresh, type RefreshDeps, type RefreshResult } from "./login/refresh.js";
-import { UsageMonitor } from "./accounts/usage-monitor.js";
+import type { UsageMonitor } from "./accounts/usage-monitor.js";
+import { usageMonitorFor } from "./lifecycle/usage-wiring.js";
 import { MINUTE_MS, sharedFileMarginMs } from "./login/schedule.js";
 import { EffectRunner } from "./lifecycle/effects.js";
 import { statusOf } from "./lifecycle/status.js";
 import { TokenPublishing } from "./lifecycle/publishing.js";
 import { SkippedLocks } from "./lifecycle/skipped-locks.js";
-import { fileSignature } from "./lifecycle/file-signature.js";
+import { WatchedCredentials } from "./lifecycle/watched-credentials.js";
+import { SingleFlight, waitAtMost } from "./lifecycle/in-flight.js";
+import { planTick, type TickInput } from "./lifecycle/tick.js";
 import type { RefreshReport, ServiceDeps } from "./lifecycle/service-types.js";
-import { fileRead, fileUnreadable, initialLifecycle, marginMs, planTick, refreshFailed, refreshReturned, refusedBefore, resume, shouldRefresh, usableToken, wakeDelay, type Lifecycle, type Step, type TickInput } from "./lifecycle/decide.js";
-import { bannerLines, loggedOutMessage, modeTightenedMessage, refusedBeforeMessage, stoppingUnsavedMessage, validityMessage } from "./lifecycle/messages.js";
+import { fileRead, fileUnreadable, initialLifecycle, loggedOut, marginMs, offeredToken, refreshFailed, refreshOptions, refreshReturned, refreshing, refusedBefore, resume, shouldRefresh, started, stopped, usableToken, validity, wakeDelay, type Lifecycle, type Step } from "./lifecycle/decide.js";
+import { bannerLines, loggedOutMessage, refusedBeforeMessage, stoppingUnsavedMessage } from "./lifecycle/messages.js";
 
 // The status types live with the status model; re-exported for the code that reads them from here.
 export type { ServiceState, ServiceStatus } from "./status/types.js";
@@ -32,8 +34,8 @@ export type { RefreshReport, ServiceDeps } from "./lifecycle/service-types.js";
 /**
  * The long-running part, as a thin shell: it owns the one timer, reads the file, runs the refresh,
  * publishes and alerts. What to do and what state follows are decided in lifecycle/decide.ts
- * (pure, tested with numbers for a clock); when to act in login/schedule.ts; the words in
- * lifecycle/messages.ts; the status in lifecycle/status.ts.
+ * (pure, tested with numbers for a clock), what a wake-up looks at in lifecycle/tick.ts; when to
+ * act in login/schedule.ts; the words in lifecycle/messages.ts; the status in lifecycle/status.ts.
  */
 export class RefreshService {
   private readonly config: PluginConfig;
@@ -47,15 +49,16 @@ export class RefreshService {
   /** Optional locks that could not be created (Claude Code's legacy lock): told once each. */
   private readonly skippedLocks: SkippedLocks;
   private readonly publishing: TokenPublishing;
+  private readonly file: WatchedCredentials;
+  /** One refresh at a time (concurrent callers share it), one wake-up at a time; each re-arms the timer when it ends. */
+  private readonly refreshes = new SingleFlight<RefreshReport>(() => this.settled());
+  private readonly ticks = new SingleFlight<void>(() => this.settled());
 
   /** The login's state: replaced whole by the lifecycle's decisions, never edited field by field. */
   private l: Lifecycle = initialLifecycle;
-  // The shell's own bookkeeping: the file on disk, the timer, the clocks, work in flight.
-  private fileSignature: string | undefined;
+  // The shell's own bookkeeping: the timer and the clocks.
   private nextCheckAt = 0;
   private timer: TimerHandle | undefined;
-  private inFlight: Promise<RefreshReport> | undefined;
-  private currentTick: Promise<void> | undefined;
   private running = false;
   private lastWall = 0;
   private lastMono = 0;
@@ -65,24 +68,12 @@ export class RefreshService {
     this.log = deps.logger;
     this.clock = deps.clock ?? systemClock;
     this.skippedLocks = new SkippedLocks(this.log);
+    this.file = new WatchedCredentials(deps.config.credentialsPath, this.log);
     this.refreshDeps = defaultRefreshDeps(deps.config, { now: () => this.clock.now(), onLockSkipped: (lockPath, err) => this.skippedLocks.skipped(lockPath, err, this.refreshDeps.lockPlan.refreshLocks[0]), ...deps.refresh });
     this.publishing = new TokenPublishing({ publisher: deps.publisher, profileId: deps.config.profileId, log: this.log, clock: this.clock });
     this.alerts = new LoginAlerts({ alert: deps.alert, ledger: deps.alertLedger, credentialsPath: deps.config.credentialsPath, profileId: deps.config.profileId, log: this.log, clock: this.clock, events: this.events });
     this.effects = new EffectRunner({ log: this.log, events: this.events, alerts: this.alerts, clock: this.clock });
-    this.usage =
-      deps.config.usageCheckMinutes > 0
-        ? new UsageMonitor({
-            usageUrl: deps.config.usageUrl,
-            userAgent: deps.config.userAgent,
-            checkEveryMinutes: deps.config.usageCheckMinutes,
-            clock: this.clock,
-            log: this.log,
-            currentToken: () => usableToken(this.l, this.clock.now()),
-            onReport: () => this.changed(),
-            ...(deps.counting ? { counting: deps.counting } : {}),
-            ...(deps.usageGet ? { get: deps.usageGet } : {}),
-          })
-        : undefined;
+    this.usage = usageMonitorFor(deps, { clock: this.clock, log: this.log, currentToken: () => usableToken(this.l, this.clock.now()), onReport: () => this.changed() });
   }
 
   /** Tells the account pool that the state, the token or the usage may have changed (it re-ranks). */
@@ -90,11 +81,15 @@ export class RefreshService {
     this.deps.onChange?.();
   }
 
+  /** A refresh or a wake-up ended: the next wake-up is planned again, and the pool re-ranks. */
+  private settled(): void {
+    this.schedule();
+    this.changed();
+  }
+
   /** The token this account publishes now (with the email), for another account's profile to carry. */
   currentToken(): { accessToken: string; expiresAt: number; email?: string } | undefined {
-    const t = usableToken(this.l, this.clock.now());
-    const email = this.l.oauth?.accountEmail;
-    return t && (email ? { ...t, email } : t);
+    return offeredToken(this.l, this.clock.now());
   }
 
   private get intervalMs(): number {
@@ -113,14 +108,14 @@ export class RefreshService {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.l = { ...this.l, state: "ok" };
+    this.l = started(this.l);
     if (this.deps.banner ?? true) for (const line of bannerLines(this.config.credentialsPath, this.config.refreshIntervalMinutes, this.config.publishProfile)) this.log.info(line);
     this.lastWall = this.clock.now();
     this.lastMono = this.clock.monotonic();
     await this.alerts.load(); // status shows the last alert from the start
     await recoverAtStart(this.refreshDeps).catch((err: unknown) => this.log.warn(`Could not check for an interrupted credentials write: ${errorMessage(err)}`));
     await this.loadFromDisk();
-    this.reportValidity();
+    this.effects.run(validity(this.l, this.clock.now()));
     this.nextCheckAt = this.clock.now() + this.intervalMs;
     this.usage?.start();
     // The first refresh (if due) runs in the background: gateway start-up must not wait on the network.
@@ -134,33 +129,21 @@ export class RefreshService {
     this.timer = undefined;
     this.usage?.stop();
     // A refresh in flight may hold the only copy of a rotated token: let it reach the disk.
-    if (this.inFlight || this.currentTick) {
-      const pending = Promise.all([this.inFlight?.catch(() => undefined), this.currentTick?.catch(() => undefined)]);
-      let timeout: TimerHandle | undefined;
-      await Promise.race([pending, new Promise<void>((r) => (timeout = this.clock.setTimeout(r, this.deps.stopGraceMs ?? 20_000)))]);
-      if (timeout) this.clock.clearTimeout(timeout);
-    }
+    await waitAtMost(this.clock, this.deps.stopGraceMs ?? 20_000, [this.refreshes.running, this.ticks.running]);
     if (this.l.unsaved) this.log.error(stoppingUnsavedMessage(this.config.credentialsPath, this.l.lastError?.message));
-    this.l = { ...this.l, state: "stopped" };
+    this.l = stopped(this.l);
   }
 
   /** Refresh now if due (or always with `force`); concurrent callers share one refresh. */
   refreshNow(options: { force?: boolean } = {}): Promise<RefreshReport> {
-    if (this.inFlight) return this.inFlight;
-    const run = this.doRefresh(options.force ?? false).finally(() => {
-      if (this.inFlight === run) this.inFlight = undefined;
-      this.schedule();
-      this.changed();
-    });
-    this.inFlight = run;
-    return run;
+    return this.refreshes.run(() => this.doRefresh(options.force ?? false));
   }
 
   /** Re-read the credentials file and publish it (after `import`/`login` wrote a new one). */
   async reload(): Promise<ServiceStatus> {
-    this.fileSignature = undefined;
+    this.file.forget();
     await this.loadFromDisk();
-    this.reportValidity();
+    this.effects.run(validity(this.l, this.clock.now()));
     await this.tick("reload");
     return this.status();
   }
@@ -185,12 +168,12 @@ export class RefreshService {
    * Code's login too, and logging the plugin out must not log Claude Code out.
    */
   async logout(options: LogoutOptions = {}): Promise<ServiceStatus> {
-    await this.inFlight?.catch(() => undefined);
+    await this.refreshes.running?.catch(() => undefined);
     const keep = keepsCredentialsOnLogout(this.refreshDeps.lockPlan.protocol, options);
     if (!keep) await deleteCredentials(this.refreshDeps);
     await this.deps.publisher.unpublish();
-    this.l = { ...this.l, oauth: undefined, unsaved: undefined, retryAt: undefined, state: "no-credentials" };
-    this.fileSignature = await this.signature();
+    this.l = loggedOut(this.l);
+    await this.file.wroteIt();
     this.log.info(loggedOutMessage(this.config.profileId, this.config.credentialsPath, keep));
     return this.status();
   }
@@ -219,14 +202,8 @@ export class RefreshService {
   }
 
   private tick(reason: TickInput["reason"]): Promise<void> {
-    if (!this.running || this.currentTick) return this.currentTick ?? Promise.resolve();
-    const run = this.runTick(reason).finally(() => {
-      this.currentTick = undefined;
-      this.schedule();
-      this.changed();
-    });
-    this.currentTick = run;
-    return run;
+    if (!this.running) return this.ticks.running ?? Promise.resolve();
+    return this.ticks.run(() => this.runTick(reason));
   }
 
   private async runTick(reason: TickInput["reason"]): Promise<void> {
@@ -238,9 +215,10 @@ export class RefreshService {
       this.lastWall = now;
       this.lastMono = monotonic;
       this.nextCheckAt = plan.nextCheckAt;
-      if (plan.periodic || plan.jumped || (await this.fileChanged())) {
+      // With unsaved tokens memory is newer than the file: what the file says can wait.
+      if (plan.periodic || plan.jumped || (!this.l.unsaved && (await this.file.changed()))) {
         await this.loadFromDisk();
-        if (plan.periodic) this.reportValidity();
+        if (plan.periodic) this.effects.run(validity(this.l, this.clock.now()));
       }
       if (this.publishing.pending) await this.publishing.publish(this.l.oauth);
       if (this.l.state !== "needs-login") await this.alerts.loginEnding(this.l.oauth);
@@ -248,21 +226,6 @@ export class RefreshService {
     } catch (err) {
       this.log.error(`Unexpected error: ${redact(errorMessage(err))}`);
     }
-  }
-
-  private async fileChanged(): Promise<boolean> {
-    if (this.l.unsaved) return false;
-    return (await this.signature()) !== this.fileSignature;
-  }
-
-  private signature(): Promise<string> {
-    return fileSignature(this.config.credentialsPath);
-  }
-
-  private reportValidity(): void {
-    if (!this.l.oauth || this.l.state === "needs-login") return;
-    const { level, message } = validityMessage(this.l.oauth.expiresAt, this.clock.now());
-    this.log[level](message);
   }
 
   /** Takes a decision: its snapshot becomes the state, its effects are carried out in order. */
@@ -274,44 +237,34 @@ export class RefreshService {
   private async loadFromDisk(options: { publish?: boolean } = {}): Promise<void> {
     if (this.l.unsaved) return; // memory is newer than the file until the write succeeds
     const publish = options.publish !== false;
-    const signature = await this.signature();
     try {
-      const read = await readCredentialsFile(this.config.credentialsPath);
-      this.fileSignature = signature;
-      if (await tightenMode(this.config.credentialsPath, read.mode).catch(() => false)) this.log.warn(modeTightenedMessage(this.config.credentialsPath, read.mode));
+      const oauth = await this.file.read();
       this.effects.clearProblem();
-      const seen = fileRead(this.l, read.oauth);
-      this.l = { ...this.l, oauth: read.oauth };
+      const seen = fileRead(this.l, oauth);
+      this.l = { ...this.l, oauth };
       if (seen.kind !== "new") return;
       // Refused by the server before a restart: that refresh token is dead, so it is never sent again.
-      if (seen.checkRefused && (await this.alerts.refusedBefore(read.oauth.refreshToken))) {
-        const step = refusedBefore(this.l, read.oauth, refusedBeforeMessage(this.config.credentialsPath));
+      if (seen.checkRefused && (await this.alerts.refusedBefore(oauth.refreshToken))) {
+        const step = refusedBefore(this.l, oauth, refusedBeforeMessage(this.config.credentialsPath));
         this.l = { ...this.l, lastError: step.next.lastError };
         if (publish) await this.publishing.publish(this.l.oauth); // its access token works until it expires
         this.take(step);
         return;
       }
-      this.take(resume(this.l, read.oauth, this.config.credentialsPath));
+      this.take(resume(this.l, oauth, this.config.credentialsPath));
       if (publish) await this.publishing.publish(this.l.oauth);
       this.usage?.afterTokenChange();
     } catch (err) {
-      this.fileSignature = signature;
-      const e = err instanceof PluginError ? err : new PluginError("credentials_invalid", redact(errorMessage(err)));
-      this.take(fileUnreadable(this.l, e));
+      this.take(fileUnreadable(this.l, asPluginError(err, "credentials_invalid")));
     }
   }
 
   private async doRefresh(force: boolean): Promise<RefreshReport> {
     const previous = this.l.state;
-    this.l = { ...this.l, state: "refreshing" };
+    this.l = refreshing(this.l);
     this.deps.counting?.refreshAttempted();
     try {
-      const result = await runRefresh(this.refreshDeps, {
-        force,
-        ...(this.l.oauth ? { knownRefreshToken: this.l.oauth.refreshToken } : {}),
-        ...(this.l.unsaved ? { unsaved: this.l.unsaved } : {}),
-        marginMs: this.marginMs,
-      });
+      const result = await runRefresh(this.refreshDeps, refreshOptions(this.l, force, this.marginMs));
       return await this.applyResult(result);
     } catch (err) {
       return this.applyFailure(err, previous);
@@ -321,21 +274,20 @@ export class RefreshService {
   private async applyResult(result: RefreshResult): Promise<RefreshReport> {
     const step = refreshReturned(this.l, result, this.clock.now(), this.configuredMarginMs, () => this.clock.random());
     this.l = step.next;
-    this.fileSignature = await this.signature();
+    await this.file.wroteIt();
     this.effects.clearProblem();
-    const refreshed = result.kind === "refreshed" || result.kind === "refreshed-unsaved";
-    if (refreshed) this.deps.counting?.refreshSucceeded();
+    if (step.refreshed) this.deps.counting?.refreshSucceeded();
     this.effects.run(step.effects);
     // Saved first (inside runRefresh), published next, reported last: the log line never claims
     // more than has happened.
     if (step.tokenChanged || this.publishing.pending) await this.publishing.publish(this.l.oauth);
     if (step.tokenChanged) this.usage?.afterTokenChange();
     this.effects.run(step.afterPublish);
-    return { refreshed, kind: result.kind, message: step.message, status: this.status() };
+    return { refreshed: step.refreshed, kind: result.kind, message: step.message, status: this.status() };
   }
 
   private applyFailure(err: unknown, previous: ServiceState): RefreshReport {
-    const e = err instanceof PluginError ? err : new PluginError("server_error", redact(errorMessage(err)), { cause: err });
+    const e = asPluginError(err, "server_error");
     this.deps.counting?.refreshFailed(e.code);
     const step = refreshFailed(this.l, e, previous, this.clock.now(), () => this.clock.random());
     this.take(step);

@@ -7,7 +7,7 @@ import type { Logger } from "../core/logger.js";
 import { redact } from "../core/redact.js";
 import { DAY_MS } from "../status/durations.js";
 import { LOGIN_WARNING_DAYS } from "../status/thresholds.js";
-import { parseUsageMemory, type UsageMemory } from "./usage-alerts.js";
+import { parseUsageMemory, type UsageMemory } from "./usage-alert-decisions.js";
 
 /**
  * Telling the owner before the login ends, and once when it has ended: in the gateway log, in the

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import type { AccountStatus, AccountStatusJson } from "../status/types.js";
 import type { Clock } from "../core/clock.js";
 import { AlertLedger, type Alert } from "./alerts.js";
-import { UsageAlerts, alertLevels, clockTime, decideUsageAlerts, digestDue, digestMessage, localDay, periodOver, type AccountUsage, type UsageMemory } from "./usage-alerts.js";
+import { alertLevels, clockTime, decideUsageAlerts, digestDue, digestMessage, localDay, periodOver, type AccountUsage, type UsageMemory } from "./usage-alert-decisions.js";
+import { UsageAlerts } from "./usage-alerts.js";
 
 const NOW = Date.parse("2026-12-06T12:00:00Z");
 const H = 3600_000;

@@ -1,3 +1,5 @@
+import { redact } from "./redact.js";
+
 /**
  * One error type for everything the plugin reports, so callers branch on `code`, never on
  * message text. Messages are written for the operator: what is wrong and what to do.
@@ -59,4 +61,12 @@ export function isRetryable(code: ErrorCode): boolean {
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Anything thrown, as a `PluginError` callers can branch on: one keeps its code; anything else (a
+ * bug, a system error) gets `fallback`, with any token in its message masked.
+ */
+export function asPluginError(err: unknown, fallback: ErrorCode): PluginError {
+  return err instanceof PluginError ? err : new PluginError(fallback, redact(errorMessage(err)), { cause: err });
 }

@@ -6,15 +6,21 @@ import {
   fileRead,
   fileUnreadable,
   initialLifecycle,
-  planTick,
+  loggedOut,
+  offeredToken,
   plannedRefreshAt,
   refreshFailed,
+  refreshOptions,
   refreshReturned,
+  refreshing as refreshingState,
   refusedBefore,
   resume,
   shouldRefresh,
+  started,
+  stopped,
   stuckOnMaybeSpent,
   usableToken,
+  validity,
   wakeDelay,
   type Lifecycle,
 } from "./decide.js";
@@ -64,6 +70,19 @@ describe("questions about a snapshot", () => {
     expect(usableToken(running({ state: "needs-login" }), NOW)).toBeUndefined();
   });
 
+  it("offers the usable token with the login's email for another account's profile, and nothing once it is unusable", () => {
+    expect(offeredToken(running({ oauth: { ...token(1), accountEmail: "owner@example.test" } }), NOW)).toEqual({ accessToken: "FAKE-access-1", expiresAt: NOW + 8 * HOUR, email: "owner@example.test" });
+    expect(offeredToken(running(), NOW)).toEqual({ accessToken: "FAKE-access-1", expiresAt: NOW + 8 * HOUR });
+    expect(offeredToken(running({ state: "needs-login" }), NOW)).toBeUndefined();
+  });
+
+  it("says how long the token has left at the periodic check, nothing while a new login is needed or none is held", () => {
+    expect(validity(running(), NOW)).toEqual([{ kind: "log", level: "info", message: "Token still valid for 480 minutes" }]);
+    expect(validity(running(), NOW + 9 * HOUR)).toEqual([{ kind: "log", level: "warn", message: "Token expired 60 minutes ago; refreshing now" }]);
+    expect(validity(running({ state: "needs-login" }), NOW)).toEqual([]);
+    expect(validity({ ...initialLifecycle, state: "ok" }, NOW)).toEqual([]);
+  });
+
   it("wakes at the earliest of the periodic check and the planned refresh, at most a clock probe away", () => {
     expect(wakeDelay(running({ retryAt: NOW + 5_000 }), NOW, NOW + HOUR, MARGIN)).toBe(5_000);
     expect(wakeDelay(running(), NOW, NOW + 10_000, MARGIN)).toBe(10_000);
@@ -71,28 +90,25 @@ describe("questions about a snapshot", () => {
   });
 });
 
-describe("planTick", () => {
-  const base = { reason: "timer" as const, now: NOW, monotonic: 1_000_000, lastWall: NOW - 60_000, lastMono: 940_000, nextCheckAt: NOW + HOUR, intervalMs: 5 * MINUTE_MS };
-
-  it("a quiet minute: not periodic, no jump, nothing said", () => {
-    expect(planTick(base)).toEqual({ jumped: false, periodic: false, nextCheckAt: NOW + HOUR, effects: [] });
+describe("the service starts, stops, refreshes, logs out", () => {
+  it("start, stop and the start of a refresh change the state and nothing else", () => {
+    const l = running({ state: "retrying", attempt: 2, retryAt: NOW });
+    expect(started(l)).toEqual({ ...l, state: "ok" });
+    expect(stopped(l)).toEqual({ ...l, state: "stopped" });
+    expect(refreshingState(l)).toEqual({ ...l, state: "refreshing" });
   });
 
-  it("the periodic check is due: re-read, next check one interval on", () => {
-    const plan = planTick({ ...base, nextCheckAt: NOW });
-    expect(plan).toMatchObject({ periodic: true, nextCheckAt: NOW + 5 * MINUTE_MS });
+  it("logging out drops the login, anything unsaved and the planned retry, and remembers the dead and maybe-spent tokens", () => {
+    const unsaved = { document: {}, indent: "", oauth: token(2) };
+    const l = running({ unsaved, retryAt: NOW, attempt: 2, deadRefreshToken: "FAKE-refresh-0", maybeSpentToken: "FAKE-refresh-9" });
+    expect(loggedOut(l)).toEqual({ ...l, state: "no-credentials", oauth: undefined, unsaved: undefined, retryAt: undefined });
   });
 
-  it("a clock set back (or a suspend) checks now and says so", () => {
-    const plan = planTick({ ...base, lastWall: NOW - 2 * HOUR, nextCheckAt: NOW + 3 * HOUR });
-    expect(plan.jumped).toBe(true);
-    expect(plan.periodic).toBe(true);
-    expect(plan.nextCheckAt).toBe(NOW + 5 * MINUTE_MS);
-    expect(plan.effects).toEqual([{ kind: "log", level: "warn", message: expect.stringContaining("wall clock moved 7200 s while 60 s passed") }]);
-  });
-
-  it("only a timer's wake-up looks for a jump (start and reload do not)", () => {
-    expect(planTick({ ...base, reason: "reload", lastWall: NOW - 2 * HOUR }).jumped).toBe(false);
+  it("a refresh is told the refresh token we hold (to tell another refresher's work), anything unsaved, and the margin", () => {
+    expect(refreshOptions(running(), false, MARGIN)).toEqual({ force: false, knownRefreshToken: "FAKE-refresh-1", marginMs: MARGIN });
+    const unsaved = { document: {}, indent: "", oauth: token(2) };
+    expect(refreshOptions(running({ unsaved }), true, MARGIN)).toEqual({ force: true, knownRefreshToken: "FAKE-refresh-1", unsaved, marginMs: MARGIN });
+    expect(refreshOptions({ ...initialLifecycle, state: "ok" }, true, MARGIN)).toEqual({ force: true, marginMs: MARGIN });
   });
 });
 
@@ -165,6 +181,15 @@ describe("a refresh ended", () => {
     expect(step.next).toMatchObject({ state: "ok", unsaved, attempt: 2, retryAt: NOW + 7_500, lastError: { code: "persist_failed", message: "Disk full." } });
     expect(step.message).toContain("retrying the write in 8 s");
     expect(kinds(step.effects)).toEqual(["log", "event"]);
+  });
+
+  it("counts a refresh that worked only when the server issued tokens, saved or not", () => {
+    const unsaved = { document: {}, indent: "", oauth: token(2) };
+    const error = new PluginError("persist_failed", "Disk full.");
+    expect(refreshReturned(refreshing(), { kind: "refreshed", oauth: token(2) }, NOW, MARGIN, never).refreshed).toBe(true);
+    expect(refreshReturned(refreshing(), { kind: "refreshed-unsaved", oauth: token(2), unsaved, error }, NOW, MARGIN, half).refreshed).toBe(true);
+    expect(refreshReturned(refreshing(), { kind: "refreshed-elsewhere", oauth: token(2) }, NOW, MARGIN, never).refreshed).toBe(false);
+    expect(refreshReturned(refreshing(), { kind: "not-due", oauth: token(1) }, NOW, MARGIN, never).refreshed).toBe(false);
   });
 
   it("needs_login: needs-login with the refused token dead, no refresh-failed event, one alert", () => {

@@ -3,10 +3,9 @@ import type { ErrorCode } from "../core/errors.js";
 import { isRetryable } from "../core/errors.js";
 import type { ServiceEventKind } from "../alerts/event-log.js";
 import type { ServiceState, ServiceStatus } from "../status/types.js";
-import type { RefreshResult, UnsavedTokens } from "../login/refresh.js";
-import { clockJumped, effectiveMarginMs, isRefreshDue, nextWakeDelay, refreshDueAt, retryDelay } from "../login/schedule.js";
+import type { RefreshOptions, RefreshResult, UnsavedTokens } from "../login/refresh.js";
+import { effectiveMarginMs, isRefreshDue, nextWakeDelay, refreshDueAt, retryDelay } from "../login/schedule.js";
 import {
-  clockJumpedMessage,
   maybeSpentMessage,
   newLoginMessages,
   notDueMessage,
@@ -16,6 +15,7 @@ import {
   refreshedMessage,
   refreshedUnsavedMessage,
   retryingMessage,
+  validityMessage,
 } from "./messages.js";
 
 /**
@@ -82,6 +82,22 @@ export interface Failure {
   retryAfterMs?: number | undefined;
 }
 
+// ---- the service starts, stops, refreshes, logs out -------------------------------------------
+
+export const started = (l: Lifecycle): Lifecycle => ({ ...l, state: "ok" });
+export const stopped = (l: Lifecycle): Lifecycle => ({ ...l, state: "stopped" });
+export const refreshing = (l: Lifecycle): Lifecycle => ({ ...l, state: "refreshing" });
+
+/** Logged out: no login, nothing unsaved, no retry planned (what is dead or maybe spent stays known). */
+export function loggedOut(l: Lifecycle): Lifecycle {
+  return { ...l, oauth: undefined, unsaved: undefined, retryAt: undefined, state: "no-credentials" };
+}
+
+/** What a refresh transaction is told: what we hold (so it can tell another refresher's work) and the margin. */
+export function refreshOptions(l: Lifecycle, force: boolean, margin: number): RefreshOptions {
+  return { force, ...(l.oauth ? { knownRefreshToken: l.oauth.refreshToken } : {}), ...(l.unsaved ? { unsaved: l.unsaved } : {}), marginMs: margin };
+}
+
 // ---- questions about a snapshot -----------------------------------------------------------
 
 /** The file still holds the token whose refresh had an unknown outcome: nothing to send. */
@@ -113,43 +129,23 @@ export function usableToken(l: Lifecycle, now: number): { accessToken: string; e
   return { accessToken: o.accessToken, expiresAt: o.expiresAt };
 }
 
+/** The usable token with the login's email, for another account's profile to carry (lending). */
+export function offeredToken(l: Lifecycle, now: number): { accessToken: string; expiresAt: number; email?: string } | undefined {
+  const t = usableToken(l, now);
+  const email = l.oauth?.accountEmail;
+  return t && (email ? { ...t, email } : t);
+}
+
+/** The periodic check's line on how long the token has left (nothing while a new login is needed). */
+export function validity(l: Lifecycle, now: number): Effect[] {
+  if (!l.oauth || l.state === "needs-login") return [];
+  const { level, message } = validityMessage(l.oauth.expiresAt, now);
+  return [{ kind: "log", level, message }];
+}
+
 /** How long to sleep: until the periodic check or the planned refresh, whichever comes first. */
 export function wakeDelay(l: Lifecycle, now: number, nextCheckAt: number, margin: number): number {
   return nextWakeDelay(now, [nextCheckAt, plannedRefreshAt(l, margin)]);
-}
-
-// ---- a tick -----------------------------------------------------------------------------------
-
-export interface TickInput {
-  reason: "start" | "timer" | "reload";
-  now: number;
-  monotonic: number;
-  lastWall: number;
-  lastMono: number;
-  nextCheckAt: number;
-  intervalMs: number;
-}
-
-export interface TickPlan {
-  /** The wall clock moved unlike the monotonic one (a suspend, or the clock was set). */
-  jumped: boolean;
-  /** The periodic check is due: re-read the file and log how long the token has left. */
-  periodic: boolean;
-  nextCheckAt: number;
-  effects: Effect[];
-}
-
-/** What a wake-up looks at. The file is re-read when `periodic`, `jumped`, or it changed on disk. */
-export function planTick(t: TickInput): TickPlan {
-  const wallElapsed = t.now - t.lastWall;
-  const monoElapsed = t.monotonic - t.lastMono;
-  const jumped = t.reason === "timer" && clockJumped(wallElapsed, monoElapsed);
-  const effects: Effect[] = jumped ? [{ kind: "log", level: "warn", message: clockJumpedMessage(wallElapsed, monoElapsed) }] : [];
-  // After the clock was set back, nextCheckAt may lie hours ahead: check now and start over.
-  let nextCheckAt = jumped ? Math.min(t.nextCheckAt, t.now) : t.nextCheckAt;
-  const periodic = t.now >= nextCheckAt;
-  if (periodic) nextCheckAt = t.now + t.intervalMs;
-  return { jumped, periodic, nextCheckAt, effects };
 }
 
 // ---- the credentials file was read --------------------------------------------------------------
@@ -217,6 +213,8 @@ export interface RefreshStep extends Step {
   message: string;
   /** The access token changed: publish it and tell the usage monitor. */
   tokenChanged: boolean;
+  /** The server issued new tokens (saved or not): counted as a refresh that worked. */
+  refreshed: boolean;
   /** Said after the token was published: the log line never claims more than has happened. */
   afterPublish: Effect[];
 }
@@ -256,7 +254,8 @@ export function refreshReturned(l: Lifecycle, result: RefreshResult, now: number
       break;
     }
   }
-  return { next, effects, afterPublish, message, tokenChanged };
+  const refreshed = result.kind === "refreshed" || result.kind === "refreshed-unsaved";
+  return { next, effects, afterPublish, message, tokenChanged, refreshed };
 }
 
 /** A refresh transaction failed with `failure`; `previous` is the state before it started. */

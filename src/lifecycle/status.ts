@@ -1,4 +1,4 @@
-import type { LockPlan } from "../login/lock.js";
+import type { LockPlan } from "../login/lock-plan.js";
 import type { ServiceStatus } from "../status/types.js";
 import { plannedRefreshAt, type Lifecycle } from "./decide.js";
 

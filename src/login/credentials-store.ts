@@ -1,7 +1,8 @@
 import { promises as fs } from "node:fs";
 import type { PluginConfig } from "../core/config.js";
 import { DEFAULT_INDENT, readCredentialsFile, withTokens, writeCredentialsFile, type CredentialsFileRead, type TokenSet } from "./credentials.js";
-import { CLAUDE_CODE_REFRESH_LOCK, REFRESH_LOCK, WRITE_LOCK, lockPlanFor, realPathOf, withLock, withLocks, type LockOptions, type LockPlan } from "./lock.js";
+import { CLAUDE_CODE_REFRESH_LOCK, REFRESH_LOCK, WRITE_LOCK, withLock, withLocks, type LockOptions } from "./lock.js";
+import { lockPlanFor, realPathOf, type LockPlan } from "./lock-plan.js";
 import { recoverInterruptedWrite } from "./write-recovery.js";
 
 /**

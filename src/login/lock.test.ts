@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { PluginError } from "../core/errors.js";
-import { CLAUDE_CODE_REFRESH_LOCK, REFRESH_LOCK, WRITE_LOCK, acquireLock, isUncreatable, lockPlanFor, realPathOf, withLock, withLocks } from "./lock.js";
+import { CLAUDE_CODE_REFRESH_LOCK, REFRESH_LOCK, WRITE_LOCK, acquireLock, isUncreatable, withLock, withLocks } from "./lock.js";
+import { lockPlanFor, realPathOf } from "./lock-plan.js";
 
 describe("lockPlanFor (decided from the file, never from the environment)", () => {
   it("a file named .credentials.json gets Claude Code's locks in its directory, in Claude Code's order", () => {

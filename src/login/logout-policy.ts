@@ -1,4 +1,4 @@
-import type { LockProtocol } from "./lock.js";
+import type { LockProtocol } from "./lock-plan.js";
 
 export interface LogoutOptions {
   /** Keep the credentials file (any file). */

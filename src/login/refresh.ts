@@ -1,7 +1,7 @@
 import type { PluginConfig } from "../core/config.js";
 import { howToLogInAgain, withTokens, type ClaudeOAuth, type TokenSet } from "./credentials.js";
 import { defaultStoreDeps, persist, recoverTempFiles, withRefreshLocks, type StoreDeps } from "./credentials-store.js";
-import { realPathOf } from "./lock.js";
+import { realPathOf } from "./lock-plan.js";
 import { PluginError } from "../core/errors.js";
 import { MINUTE_MS, isRefreshDue } from "./schedule.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, buildRefreshRequest, parseTokenAnswer, postToken, type RawAnswer, type TokenRequest } from "./token-endpoint.js";

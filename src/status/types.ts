@@ -1,7 +1,7 @@
 import type { UsageReport } from "../accounts/usage-monitor.js";
 import type { ServiceEvent } from "../alerts/event-log.js";
 import type { ErrorCode } from "../core/errors.js";
-import type { LockProtocol } from "../login/lock.js";
+import type { LockProtocol } from "../login/lock-plan.js";
 
 /**
  * The status types, in one place. `ServiceStatus` is what one account's service knows (times in

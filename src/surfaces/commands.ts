@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import { createInterface } from "node:readline/promises";
 import { DEFAULT_ACCOUNT, accountConfig, alertLedgerPath, listAccounts, parseAccountName } from "../accounts/accounts.js";
-import type { LockProtocol } from "../login/lock.js";
+import type { LockProtocol } from "../login/lock-plan.js";
 import { AlertLedger } from "../alerts/alerts.js";
 import { resolveConfig, type PluginConfig } from "../core/config.js";
 import { PluginError, errorMessage } from "../core/errors.js";
@@ -224,7 +224,7 @@ export async function logoutCommand(pluginConfig: unknown, opts: { keepCredentia
   const options = { keepCredentials: opts.keepCredentials === true, deleteCredentials: opts.deleteCredentials === true };
   const live = await callPluginMethod<ServiceStatus>(METHODS.logout, { ...accountParam(name), ...options }, undefined, [METHOD_SCOPES[METHODS.logout]]);
   const status = live.reachable ? live.payload : await (await localService(config, io)).logout(options);
-  const { lockPlanFor, realPathOf } = await import("../login/lock.js");
+  const { lockPlanFor, realPathOf } = await import("../login/lock-plan.js");
   const protocol = status.lockProtocol ?? lockPlanFor(realPathOf(config.credentialsPath)).protocol;
   const kept = keepsCredentialsOnLogout(protocol, options);
   io.out(logoutMessage(config, protocol, options, kept));

@@ -7,9 +7,14 @@
 //
 // Timing: the plugin refreshes its margin (minimum 1 minute, capped at half the usable lifetime once
 // it has seen one refresh) ahead of OpenClaw's 5-minute cut-off for OAuth tokens (schedule.ts); with
-// 390-second tokens a refresh comes every ~45 s, and OpenClaw uses each token for its first 90 s. The whole file runs against ONE gateway; the steps are ordered
-// `it`s that share state (a failed step makes the later ones fail too, by design). Measured: about
-// 4-4.5 minutes in all.
+// 390-second tokens a refresh comes every ~45 s, and OpenClaw uses each token for its first 90 s.
+//
+// The whole file runs against ONE gateway. Each step first establishes the state it needs through
+// the helpers below ("the first start is done", "a login is loaded and published", "this service
+// has refreshed", "N refreshes so far"), so any step runs alone (`-t`) or shuffled
+// (`--sequence.shuffle`). In the numbered order each helper finds its state already there and adds
+// no wait: that order is the story (no file, a login appears, refreshes, a hot reload, the final
+// token scan) and the quickest path. Measured in order: about 4-4.5 minutes in all.
 
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -30,7 +35,7 @@ import {
   required,
 } from "../support/e2e-helpers.js";
 import type { FakeMessagesApi } from "../support/fake-messages-api.js";
-import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, type FakeTokenEndpoint, type MintedLogin } from "../support/fake-token-endpoint.js";
+import { CLAUDE_CODE_CLIENT_ID, claudeCredentialsJson, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
 import { recordFigure } from "../support/figures.js";
 import { startWorld, type World } from "../support/e2e-world.js";
 import type { CliResult, Gateway } from "../support/gateway.js";
@@ -41,6 +46,8 @@ const TOKEN_LIFETIME_SEC = 390;
 /** OpenClaw stops using an OAuth token this long before it expires (src/login/schedule.ts). */
 const OPENCLAW_CUTOFF_SEC = 300;
 const PROBE_MS = 60_000; // the plugin looks at the file (and the clock) at least once a minute
+/** A step run alone or shuffled may first wait for a login and several refreshes (about 6 minutes). */
+const ALONE_MS = 720_000;
 
 const LOADING = pluginLine("🔄 Claude OAuth Auto-Refresh plugin loading...");
 const LOADED = pluginLine("✅ Plugin loaded successfully");
@@ -63,7 +70,12 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
   const propagation: Array<{ refresh: number; postToFirstUseMs: number; lineToFirstUseMs: number }> = [];
   const suiteStarted = Date.now();
   let credentialsPath = "";
-  let login: MintedLogin | undefined;
+  /** The plugin config the gateway runs with now: the start's values, then step 6's hot reload. */
+  const running = { refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1 };
+  /** How often the plugin has started (1 + hot reloads), and where in the output the first and the last reload began. */
+  let pluginStarts = 1;
+  let firstReloadFrom: number | undefined;
+  let lastReloadFrom = 0;
 
   const gw = (): Gateway => required(gateway, "gateway was not created");
   const tokens = (): FakeTokenEndpoint => required(fake, "fake token endpoint was not started");
@@ -125,10 +137,79 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
     expect(file.mode.toString(8)).toBe("600");
   }
 
+  // ---- the states a step may need, each established at most once (or found already there) ----
+
+  /** The gateway's output up to the first hot reload: the first start's own lines. */
+  function firstStartOutput(): string {
+    return gw().output().slice(0, firstReloadFrom);
+  }
+
+  /** The plugin's first start is logged and its first look found no credentials file. */
+  async function firstStartDone(): Promise<void> {
+    await gw().waitForOutput(LOADING, 60_000);
+    await gw().waitForOutput(notFoundLine(), 60_000);
+  }
+
+  /** The line that says the credentials file is missing and how to provide a login. */
+  function notFoundLine(): RegExp {
+    return pluginLine(`Credentials file not found: ${credentialsPath}. `, { prefixOnly: true });
+  }
+
+  let firstLogin: Promise<void> | undefined;
+  /**
+   * A login is loaded and published. The first login can only appear once per gateway, so step 3's
+   * checks run here, once: in step 3, or inside whichever step needs a login first when run alone
+   * or shuffled (step 3 then reports that same outcome).
+   */
+  function loginLoaded(): Promise<void> {
+    firstLogin ??= pickUpFirstLogin();
+    return firstLogin;
+  }
+
+  async function pickUpFirstLogin(): Promise<void> {
+    await firstStartDone();
+    const g = gw();
+    // The file is probed once a minute, counted from the service start. Give the login enough
+    // lifetime that it is published before its first refresh is due (the plugin does not know this
+    // token's lifetime yet, so due = expiry - 5 min cut-off - 1 min), with ~120 s left for the agent turn (57 s seen with two suites side by side): the turn
+    // below then proves THIS token was published, not a refreshed one.
+    const serviceStart = lineTime(linesMatching(g.output(), LOADING)[0] ?? "") ?? Date.now();
+    const now = Date.now();
+    const nextProbe = serviceStart + PROBE_MS * Math.ceil((now + 3_000 - serviceStart) / PROBE_MS);
+    const lifetimeSec = Math.max(TOKEN_LIFETIME_SEC, Math.ceil((nextProbe - now) / 1000) + OPENCLAW_CUTOFF_SEC + 60 + 120);
+    const login = tokens().mintLogin({ expiresInSec: lifetimeSec });
+    const from = g.output().length;
+    const written = Date.now();
+    writeCredentialsAtomically(credentialsPath, claudeCredentialsJson(login, { mcpOAuth: MCP_OAUTH }));
+    expect(readCredentials(credentialsPath).mode.toString(8)).toBe("600");
+
+    const resumed = await g.waitForOutput(pluginLine(`Credentials file ${credentialsPath} has a new login; resuming.`), PROBE_MS + 30_000, from);
+    timings.pickupMs = (lineTime(resumed) ?? Date.now()) - written;
+    expect(timings.pickupMs, "picked up within a minute of probing (+slack)").toBeLessThan(PROBE_MS + 15_000);
+    await g.waitForOutput(pluginLine("Token still valid for ", { prefixOnly: true }), 30_000, from);
+    expect(tokens().posts, "a valid token must not be refreshed early").toHaveLength(0);
+
+    const turn = await turnUsing(login.accessToken);
+    timings.firstTurn = turn.durationMs;
+    expect(tokens().posts, "the login was not due yet").toHaveLength(0);
+  }
+
+  /** At least `count` refreshes so far (across hot reloads), after the first login. */
+  async function refreshedTimes(count: number): Promise<void> {
+    await loginLoaded();
+    await waitForLineCount(gw(), REFRESHED, count, 150_000 * count);
+  }
+
+  /** The service running now (after the last hot reload, if any) has refreshed at least once. */
+  async function refreshedByThisService(): Promise<void> {
+    await loginLoaded();
+    await waitForLineCount(gw(), REFRESHED, 1, 150_000, lastReloadFrom);
+  }
+
   beforeAll(async () => {
     world = await startWorld({
       tokenEndpoint: { expiresInSec: TOKEN_LIFETIME_SEC },
-      pluginConfig: ({ tokens: t }) => ({ tokenUrl: t.url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1 }),
+      pluginConfig: ({ tokens: t }) => ({ tokenUrl: t.url, ...running }),
       beforeStart: (w) => expect(existsSync(w.credentialsPath), "the gateway must start with no credentials file").toBe(false),
     });
     ({ tokens: fake, messages, gateway, credentialsPath } = world);
@@ -146,6 +227,8 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
     propagation.forEach((p) => recordFigure("e2e-core", "refresh-propagation-ms", p));
   });
 
+  // Order is the point here: this step is about the gateway's start. It reads the first start's own
+  // lines (up to the first hot reload), so it holds whichever steps ran before it.
   it("1. starts with no credentials file: prints its start lines and says how to provide a login", async () => {
     const g = gw();
     await g.waitForOutput(LOADING, 60_000);
@@ -157,15 +240,16 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
     ];
     for (const re of start) {
       await g.waitForOutput(re, 30_000);
-      expect(linesMatching(g.output(), re), `exactly one ${re}`).toHaveLength(1);
+      expect(linesMatching(firstStartOutput(), re), `exactly one ${re}`).toHaveLength(1);
     }
-    const missing = await g.waitForOutput(pluginLine(`Credentials file not found: ${credentialsPath}. `, { prefixOnly: true }), 60_000);
+    const missing = await g.waitForOutput(notFoundLine(), 60_000);
     expect(missing).toContain('run "openclaw claude-oauth login" on this server');
     expect(missing).toContain("openclaw claude-oauth import -");
     expect(missing).toContain(`scp ~/.claude/.credentials.json to ${credentialsPath}`);
   });
 
   it("2. refuses bad config values (schema) and keeps the running values", async () => {
+    await firstStartDone();
     const started = Date.now();
     const [zero, http] = await Promise.all([
       cli(["config", "set", `${CONFIG_KEY}.refreshIntervalMinutes`, "0"]),
@@ -180,58 +264,39 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
 
     const get = await cli(["config", "get", `${CONFIG_KEY}.refreshIntervalMinutes`]);
     expect(get.code, describeResult(get)).toBe(0);
-    expect(get.stdout.trim()).toBe("1");
+    expect(get.stdout.trim()).toBe(String(running.refreshIntervalMinutes));
     const onDisk = JSON.parse(readFileSync(gw().configPath, "utf8")) as { plugins?: { entries?: Record<string, { config?: Record<string, unknown> }> } };
-    expect(onDisk.plugins?.entries?.["claude-oauth-refresh"]?.config).toEqual({ usageCheckMinutes: 0, tokenUrl: tokens().url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1 });
+    expect(onDisk.plugins?.entries?.["claude-oauth-refresh"]?.config).toEqual({ usageCheckMinutes: 0, tokenUrl: tokens().url, ...running });
     // Nothing was applied: the plugin did not restart.
-    expect(linesMatching(gw().output(), LOADING)).toHaveLength(1);
+    expect(linesMatching(gw().output(), LOADING)).toHaveLength(pluginStarts);
     timings.configRefusals = Date.now() - started;
   });
 
+  // Order is the point here too: a login can appear only once per gateway. loginLoaded() runs this
+  // step's checks the first time any step needs a login; here they run, or their outcome is reported.
   it("3. picks up a credentials file that appears while it runs and publishes its token", async () => {
-    const g = gw();
-    // The file is probed once a minute, counted from the service start. Give the login enough
-    // lifetime that it is published before its first refresh is due (the plugin does not know this
-    // token's lifetime yet, so due = expiry - 5 min cut-off - 1 min), with ~120 s left for the agent turn (57 s seen with two suites side by side): the turn
-    // below then proves THIS token was published, not a refreshed one.
-    const serviceStart = lineTime(linesMatching(g.output(), LOADING)[0] ?? "") ?? Date.now();
-    const now = Date.now();
-    const nextProbe = serviceStart + PROBE_MS * Math.ceil((now + 3_000 - serviceStart) / PROBE_MS);
-    const lifetimeSec = Math.max(TOKEN_LIFETIME_SEC, Math.ceil((nextProbe - now) / 1000) + OPENCLAW_CUTOFF_SEC + 60 + 120);
-    login = tokens().mintLogin({ expiresInSec: lifetimeSec });
-    const from = g.output().length;
-    const written = Date.now();
-    writeCredentialsAtomically(credentialsPath, claudeCredentialsJson(login, { mcpOAuth: MCP_OAUTH }));
-    expect(readCredentials(credentialsPath).mode.toString(8)).toBe("600");
-
-    const resumed = await g.waitForOutput(pluginLine(`Credentials file ${credentialsPath} has a new login; resuming.`), PROBE_MS + 30_000, from);
-    timings.pickupMs = (lineTime(resumed) ?? Date.now()) - written;
-    expect(timings.pickupMs, "picked up within a minute of probing (+slack)").toBeLessThan(PROBE_MS + 15_000);
-    await g.waitForOutput(pluginLine("Token still valid for ", { prefixOnly: true }), 30_000, from);
-    expect(tokens().posts, "a valid token must not be refreshed early").toHaveLength(0);
-
-    const turn = await turnUsing(login.accessToken);
-    timings.firstTurn = turn.durationMs;
-    expect(tokens().posts, "the login was not due yet").toHaveLength(0);
+    await loginLoaded();
   });
 
   it("4. refreshes on its own 3 times in a row: one POST each, file saved 0600 with extra keys, agents on the newest token", async () => {
+    await loginLoaded();
     const g = gw();
+    const before = linesMatching(g.output(), REFRESHED).length;
     let previousLineAt: number | undefined;
     for (let n = 1; n <= 3; n++) {
-      const lines = await waitForLineCount(g, REFRESHED, n, 150_000);
-      const line = lines[n - 1] ?? "";
+      const lines = await waitForLineCount(g, REFRESHED, before + n, 150_000);
+      const line = lines[before + n - 1] ?? "";
       const lineAt = Date.now();
       expect(line).toMatch(/Token refreshed; valid for \d+ minutes \(next refresh in \d+ minutes\)$/);
-      expectCleanRefreshChain(n);
+      expectCleanRefreshChain(before + n);
       expectFileHoldsLatest();
       const latest = tokens().latest();
       if (!latest) throw new Error("no live token pair");
-      const post = tokens().posts[n - 1];
+      const post = tokens().posts[before + n - 1];
       const turn = await turnUsing(latest.accessToken);
-      propagation.push({ refresh: n, postToFirstUseMs: turn.firstAt - (post?.at ?? 0), lineToFirstUseMs: turn.firstAt - lineAt });
+      propagation.push({ refresh: before + n, postToFirstUseMs: turn.firstAt - (post?.at ?? 0), lineToFirstUseMs: turn.firstAt - lineAt });
       const at = lineTime(line);
-      if (at !== undefined && previousLineAt !== undefined) timings[`refreshGap${n}`] = at - previousLineAt;
+      if (at !== undefined && previousLineAt !== undefined) timings[`refreshGap${before + n}`] = at - previousLineAt;
       previousLineAt = at;
     }
     const out = g.output();
@@ -240,9 +305,10 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
     // No temp files or stale lock left next to the credentials file.
     const leftovers = readdirSync(g.stateDir).filter((f) => f.startsWith(CREDENTIALS_FILE) && f !== CREDENTIALS_FILE && f !== `${CREDENTIALS_FILE}.lock`);
     expect(leftovers).toEqual([]);
-  });
+  }, ALONE_MS);
 
   it("5. `gateway call claude-oauth.status --json` returns the live status, state ok, without any token", async () => {
+    await refreshedByThisService();
     const r = await cli(["gateway", "call", "claude-oauth.status", "--json"]);
     expect(r.code, describeResult(r)).toBe(0);
     // The documented `status --json` object (README), from the live service.
@@ -269,14 +335,19 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
     expect(status.lastError).toBeUndefined();
     expect(leakedTokens(`${r.stdout}${r.stderr}`, issuedTokens(tokens()))).toEqual([]);
     expect(`${r.stdout}${r.stderr}`).not.toMatch(/sk-ant-/);
-  });
+  }, ALONE_MS);
 
   it("6. applies a config change by hot reload: clean restart, keeps refreshing, never a duplicate POST", async () => {
+    await loginLoaded();
     const g = gw();
     const from = g.output().length;
     const refreshedBefore = linesMatching(g.output(), REFRESHED).length;
     const set = await cli(["config", "set", `${CONFIG_KEY}.refreshIntervalMinutes`, "2"]);
     expect(set.code, describeResult(set)).toBe(0);
+    running.refreshIntervalMinutes = 2;
+    pluginStarts += 1;
+    firstReloadFrom ??= from;
+    lastReloadFrom = from;
     const started = Date.now();
     await g.waitForOutput(pluginLine("   Refresh interval: 2 min"), 90_000, from);
     timings.hotReloadMs = Date.now() - started;
@@ -309,9 +380,14 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
     expect(linesMatching(out, pluginLine("Credentials file not found: ", { prefixOnly: true }), from)).toEqual([]);
     // Still exactly one POST per "Token refreshed" line, now that more time has passed.
     expectCleanRefreshChain(linesMatching(g.output(), REFRESHED).length);
-  });
+  }, ALONE_MS);
 
+  // Order is the point here: this step scans what the others printed, so it comes last. Alone or
+  // shuffled early, it first lets the plugin do what it scans (a login refreshed 4 times) and runs
+  // the owner's status command until there are 8 CLI outputs to look at.
   it("7. never prints a token: gateway output (redaction off) and every CLI output are clean", async () => {
+    await refreshedTimes(4);
+    while (transcript.count < 8) await cli(["claude-oauth", "status", "--json"]);
     const all = issuedTokens(tokens());
     // 1 minted login + at least 4 refreshes, access and refresh tokens each.
     expect(all.length).toBeGreaterThanOrEqual(10);
@@ -325,5 +401,5 @@ describe("core e2e: a real gateway keeps a Claude login alive and agents on the 
     expect(leakedTokens(logFile, all), "tokens in the JSONL log file").toEqual([]);
     // And the plugin's own lines never needed its last-resort masking.
     expect(linesMatching(output, /\[claude-oauth-refresh\].*\[REDACTED\]/)).toEqual([]);
-  });
+  }, ALONE_MS);
 });

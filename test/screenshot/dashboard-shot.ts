@@ -36,7 +36,7 @@ try {
   const tokens: string[] = [];
   world = await startWorld({
     usage: true,
-    pluginConfig: ({ tokens: t, usage }) => ({ tokenUrl: t.url, usageUrl: required(usage, "usage endpoint").url }),
+    pluginConfig: ({ tokens: t, usage }) => ({ tokenUrl: t.url, usageUrl: required(usage, "usage endpoint").url, usageCheckMinutes: 10 }),
     credentials: ({ tokens: t }) => {
       const login = t.mintLogin({ refreshTokenExpiresInSec: 24 * 86_400 });
       tokens.push(login.accessToken);
@@ -61,12 +61,17 @@ try {
   const base = `http://127.0.0.1:${gw.port}`;
   const token = required(gw.env.OPENCLAW_GATEWAY_TOKEN, "gateway token");
   log(`gateway ready on ${base}; waiting for both accounts' usage`);
+  let last: StatusJson | undefined;
   await waitFor("both accounts' usage windows in the status", async () => {
     const res = await fetch(`${base}${STATUS}`, { headers: { authorization: `Bearer ${token}` } });
-    const s = (await res.json()) as StatusJson;
-    const withUsage = (s.accounts ?? []).filter((a) => Object.keys(a.usage?.windows ?? {}).length > 0);
+    last = (await res.json()) as StatusJson;
+    const withUsage = (last.accounts ?? []).filter((a) => Object.keys(a.usage?.windows ?? {}).length > 0);
     return withUsage.length === ACCOUNTS.length ? true : undefined;
-  }, 120_000);
+  }, 120_000).catch((err: unknown) => {
+    // The status JSON carries no token: what the page would have shown helps more than the timeout alone.
+    log(`last status: ${JSON.stringify(last?.accounts?.map((a) => ({ name: a.name, usage: a.usage })))}`);
+    throw err;
+  });
 
   const browser = await launchBrowser({ profileDir: join(profiles, "profile"), allowThirdPartyCookies: true, viewport: { width: 1280, height: 1000 } });
   try {
@@ -95,7 +100,8 @@ try {
     const emails = text.match(/[\w.+-]+@[\w.-]+/g) ?? [];
     if (/\/tmp\/|coauth-/.test(text)) throw new Error("a temp path is still on the page");
     if (emails.some((e) => !e.endsWith("@example.com"))) throw new Error(`an address outside example.com is on the page: ${emails.join(", ")}`);
-    await page.screenshot({ path: target, fullPage: true });
+    // The target is "dashboard.png.new" until it is complete (scripts/screenshot.mjs): say the type, the name does not.
+    await page.screenshot({ path: target, type: "png", fullPage: true });
     log(`wrote ${target} (${ACCOUNTS.length} accounts: ${emails.join(", ")})`);
   } finally {
     await browser.close().catch(() => undefined);
