@@ -11,19 +11,32 @@
 // words (the same Claude Code session resumed), with no `reason=auth-epoch` reset in the gateway's
 // log; then a scheduled refresh and turn 3, the same. Plus what the warm Claude Code process does
 // across a refresh (measured, see docs/claude-cli-runtime.md), and a leak scan of every output.
+//
+// OpenClaw's own usage display (Control UI Usage = gateway method `usage.status`, `openclaw models
+// status`, `openclaw status --usage`) calls https://api.anthropic.com/api/oauth/usage, a URL no
+// config or env changes (provider-usage.fetch.claude-*.mjs). Inside the namespace Anthropic's host
+// names resolve to 127.0.0.1 (a private /etc/hosts), port 443 there leads to a TLS fake with a
+// throwaway certificate (fake-anthropic-hosts.ts, test-ca.ts) that the gateway trusts through
+// NODE_EXTRA_CA_CERTS; it also stands in for OpenClaw's own token endpoint
+// (https://platform.claude.com/v1/oauth/token), so "OpenClaw never refreshed the login" is seen,
+// not assumed. The two CLI commands fetch from their own process: they run in a namespace of their
+// own with the same names (NamespaceLink.launchCli).
 
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CREDENTIALS_FILE, CliTranscript, bearerOf, describeResult, issuedTokens, leakedTokens, linesMatching, modelCalls, pluginLine, readCredentials, required, waitFor, waitForLineCount, writeCredentialsAtomically } from "../support/e2e-helpers.js";
 import { claudeCodeBinary } from "../support/claude-code.js";
+import { startFakeAnthropicHosts, type AnthropicHostRequest, type FakeAnthropicHosts } from "../support/fake-anthropic-hosts.js";
 import { startFakeMessagesApi, type FakeMessagesApi, type MessagesRequest } from "../support/fake-messages-api.js";
 import { claudeCredentialsJson, startFakeTokenEndpoint, type FakeTokenEndpoint } from "../support/fake-token-endpoint.js";
 import { startFakeUsageEndpoint, type FakeUsageEndpoint } from "../support/fake-usage-endpoint.js";
 import { recordFigure } from "../support/figures.js";
 import { createGateway, type CliResult, type Gateway } from "../support/gateway.js";
 import { linkGatewayNamespace, type NamespaceLink } from "../support/netns-gateway.js";
+import { makeTestCa } from "../support/test-ca.js";
 
 const MODEL = "anthropic/claude-opus-5";
 const PROFILE_ID = "anthropic:subscription";
@@ -39,6 +52,10 @@ const AUTH_CUT = /cli session reset: provider=claude-cli reason=auth-(epoch|prof
 const ANY_RESET = /cli session reset: provider=claude-cli reason=([a-z-]+)/;
 const EXEC = /cli exec: provider=claude-cli .*useResume=(true|false) .*resumeSession=(\S+)/;
 const LIVE_START = /cli live session start: provider=claude-cli/;
+// Anthropic's hard-coded hosts OpenClaw (and Claude Code) could call: api.anthropic.com (usage),
+// platform.claude.com (OpenClaw's OAuth refresh), claude.ai (its web-session usage fallback).
+const ANTHROPIC_HOSTS = ["api.anthropic.com", "platform.claude.com", "claude.ai", "console.anthropic.com"];
+const USAGE_PATH = "/api/oauth/usage";
 const TROUBLE = /\[claude-oauth-refresh\] (Token refresh failed|Unexpected error|Token refreshed, but NOT saved|Could not publish|Stopping with refreshed tokens)/;
 
 interface Turn {
@@ -95,6 +112,9 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
   let usageApi: FakeUsageEndpoint | undefined;
   let gateway: Gateway | undefined;
   let link: NamespaceLink | undefined;
+  let anthropic: FakeAnthropicHosts | undefined;
+  let caDir: string | undefined;
+  const probeHomes: string[] = [];
   const transcript = new CliTranscript();
   const figures: Record<string, number | string> = {};
   const suiteStarted = Date.now();
@@ -106,9 +126,101 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
   const api = (): FakeMessagesApi => required(messages, "fake Messages API was not started");
   const usage = (): FakeUsageEndpoint => required(usageApi, "fake usage endpoint was not started");
   const latestAccess = (): string => required(tokens().latest(), "the fake has no live token").accessToken;
+  const hosts = (): FakeAnthropicHosts => required(anthropic, "fake Anthropic hosts were not started");
 
   async function cli(args: string[]): Promise<CliResult> {
     return transcript.add(args, await gw().cli(args, { timeoutMs: 240_000 }));
+  }
+
+  /** A CLI command in a loopback-only namespace of its own where Anthropic's names lead to the fakes. */
+  async function nsCli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+    const l = required(link, "namespace link");
+    return transcript.add(args, await gw().cli(args, { timeoutMs: 240_000, env: extraEnv, launch: (c, a) => l.launchCli(c, a) }));
+  }
+
+  /** Runs an ES module on Node 24 with OpenClaw's plugin SDK as `sdk` (provider-auth); returns its stdout. */
+  function withOpenClawSdk(body: string, runEnv: NodeJS.ProcessEnv): string {
+    const sdk = join(dirname(env.openclaw), "dist", "plugin-sdk", "provider-auth.js");
+    const r = spawnSync(env.node24, ["--input-type=module", "-e", `const sdk = await import(${JSON.stringify(sdk)});\n${body}`], { encoding: "utf8", env: runEnv, timeout: 120_000 });
+    if (r.status !== 0) throw new Error(`OpenClaw SDK script failed: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /**
+   * A separate OpenClaw home holding only `credential` under the plugin's profile id, with its own
+   * minimal config: `openclaw models status` in a CLI namespace run against it shows what OpenClaw's
+   * display does with that profile, without touching the gateway's store.
+   */
+  function probeHome(credential: Record<string, unknown>): NodeJS.ProcessEnv {
+    const home = mkdtempSync(join(tmpdir(), "coauth-probe-"));
+    probeHomes.push(home);
+    const stateDir = join(home, ".openclaw");
+    mkdirSync(join(home, "tmp"), { recursive: true, mode: 0o700 });
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const configPath = join(stateDir, "openclaw.json");
+    writeFileSync(configPath, JSON.stringify({ update: { checkOnStart: false }, models: { catalogRefresh: { enabled: false } }, gateway: { mode: "local", bind: "loopback" }, agents: { defaults: { model: { primary: MODEL }, skipBootstrap: true } }, logging: { file: join(home, "openclaw.log") } }), { mode: 0o600 });
+    const probeEnv = { ...gw().env, HOME: home, OPENCLAW_HOME: home, OPENCLAW_STATE_DIR: stateDir, OPENCLAW_CONFIG_PATH: configPath, TMPDIR: join(home, "tmp") };
+    const stored = withOpenClawSdk(`const store = await sdk.upsertAuthProfileWithLock({ profileId: ${JSON.stringify(PROFILE_ID)}, credential: JSON.parse(process.env.PROBE_CREDENTIAL) });\nprocess.stdout.write(store === null ? "null" : "ok");`, { ...probeEnv, PROBE_CREDENTIAL: JSON.stringify(credential) });
+    expect(stored).toBe("ok");
+    return probeEnv;
+  }
+
+  interface UsageWindow {
+    label?: string;
+    usedPercent?: number;
+  }
+  interface UsageSnapshot {
+    provider?: string;
+    windows?: UsageWindow[];
+    error?: string;
+    accountEmail?: string;
+  }
+  const anthropicOf = (providers: UsageSnapshot[] | undefined): UsageSnapshot | undefined => providers?.find((p) => p.provider === "anthropic");
+  const percents = (snap: UsageSnapshot | undefined): Record<string, number | undefined> => Object.fromEntries((snap?.windows ?? []).map((w) => [w.label ?? "?", w.usedPercent]));
+  /** OpenClaw's calls to the usage endpoint since `from` (the plugin's own polls go to its usageUrl, not here). */
+  const usageCalls = (from: number): AnthropicHostRequest[] => hosts().requests.slice(from).filter((r) => r.host === "api.anthropic.com" && r.path === USAGE_PATH);
+
+  /**
+   * OpenClaw's three usage surfaces must each show `expected` (5h and Week percent used) for the
+   * anthropic provider, and every call they made to the usage endpoint must carry `token` (default:
+   * the plugin's newest token at the start, or one issued meanwhile: a scheduled refresh can land
+   * mid-check). Returns the `models status` provider line and how many usage calls OpenClaw made.
+   */
+  async function usageDisplays(expected: { fiveHour: number; week: number }, token?: string): Promise<{ line: string; calls: number }> {
+    const from = hosts().requests.length;
+    const atStart = token ?? latestAccess();
+    const issuedFrom = tokens().issuedAccessTokens.length;
+    // The Control UI's Usage view and the chat composer's plan-usage ring: gateway method usage.status.
+    // It caches for 60 s and answers a stale entry at once while it refetches, so poll.
+    await waitFor("usage.status to show the expected windows", async () => {
+      const r = await cli(["gateway", "call", "usage.status", "--json"]);
+      expect(r.code, describeResult(r)).toBe(0);
+      const snap = anthropicOf((JSON.parse(r.stdout) as { providers?: UsageSnapshot[] }).providers);
+      const p = percents(snap);
+      figures.lastUsageStatus = JSON.stringify(snap ?? null);
+      return p["5h"] === expected.fiveHour && p.Week === expected.week && snap?.error === undefined;
+    }, 90_000, 5_000);
+    await waitFor("the gateway's own usage call", () => usageCalls(from).length >= 1, 20_000);
+    // `openclaw models status`: "- anthropic usage: 5h X% left ..." next to the provider.
+    const m = await nsCli(["models", "status", "--agent", "main"]);
+    expect(m.code, describeResult(m)).toBe(0);
+    const line = (m.stdout.split("\n").find((l) => /^- anthropic usage: /.test(l.trim())) ?? "").trim();
+    expect(line, m.stdout).toMatch(new RegExp(`usage: 5h ${100 - expected.fiveHour}% left`));
+    // `openclaw status --usage --json`: the full per-provider breakdown.
+    const s = await nsCli(["status", "--usage", "--json"]);
+    expect(s.code, describeResult(s)).toBe(0);
+    const status = JSON.parse(s.stdout) as { usage?: { providers?: UsageSnapshot[] } };
+    expect(percents(anthropicOf(status.usage?.providers)), s.stdout).toMatchObject({ "5h": expected.fiveHour, Week: expected.week });
+    const calls = usageCalls(from);
+    expect(calls.length, "each surface fetched usage itself").toBeGreaterThanOrEqual(3);
+    const allowed = token !== undefined ? [token] : [atStart, ...tokens().issuedAccessTokens.slice(issuedFrom)];
+    for (const c of calls) {
+      expect(allowed.includes(c.bearer ?? ""), "OpenClaw's usage call carried the plugin's current access token").toBe(true);
+      expect(c.userAgent).toBe("openclaw");
+      expect(c.beta).toContain("oauth-2025-04-20");
+      expect(c.status).toBe(200);
+    }
+    return { line, calls: calls.length };
   }
 
   /**
@@ -156,14 +268,18 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     const messagesPort = Number(new URL(messages.baseUrl).port);
     const tokenPort = Number(new URL(fake.url).port);
     const usagePort = Number(new URL(usageApi.url).port);
+    caDir = mkdtempSync(join(tmpdir(), "coauth-ca-"));
+    const ca = await makeTestCa(caDir, ANTHROPIC_HOSTS);
+    anthropic = await startFakeAnthropicHosts({ key: ca.key, cert: ca.cert, usageUrl: usageApi.url });
+    const anthropicPort = anthropic.port;
     gateway = await createGateway({
       messagesBaseUrl: messages.baseUrl,
       pluginConfig: { tokenUrl: fake.url, refreshBeforeExpiryMinutes: 1, refreshIntervalMinutes: 1, usageUrl: usageApi.url, usageCheckMinutes: 1, moveClaudeCliSessions: true },
-      env: { PATH: `${dirname(binary)}:${dirname(env.node24)}:/usr/bin:/bin` },
+      env: { PATH: `${dirname(binary)}:${dirname(env.node24)}:/usr/bin:/bin`, NODE_EXTRA_CA_CERTS: ca.caCertPath },
       launch: (command, args) => required(link, "namespace link").launch(command, args),
       extraConfig: { agents: { defaults: { models: { [MODEL]: { agentRuntime: { id: "claude-cli" } } } } } },
     });
-    link = await linkGatewayNamespace({ gatewayPort: gateway.port, fakePorts: [messagesPort, tokenPort, usagePort], node: env.node24 });
+    link = await linkGatewayNamespace({ gatewayPort: gateway.port, fakePorts: [messagesPort, tokenPort, usagePort, { inside: 443, outside: anthropicPort }], node: env.node24, hosts: ANTHROPIC_HOSTS });
     // Claude Code's own settings in the gateway's HOME: the fake Messages API, nothing else.
     const claudeDir = join(gateway.home, ".claude");
     mkdirSync(claudeDir, { recursive: true, mode: 0o700 });
@@ -185,7 +301,10 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     await link?.close();
     await messages?.close();
     await usageApi?.close();
+    await anthropic?.close();
     await fake?.close();
+    if (caDir) rmSync(caDir, { recursive: true, force: true });
+    for (const home of probeHomes) rmSync(home, { recursive: true, force: true });
     figures.suiteMs = Date.now() - suiteStarted;
     console.info(`[e2e claude-cli] figures: ${JSON.stringify(figures)}`);
     recordFigure("e2e-claude-cli", "figures", figures);
@@ -233,6 +352,41 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     figures.modelsStatus = ours?.status ?? "?";
   });
 
+  it("OpenClaw's own usage display (Control UI usage.status, `models status`, `status --usage`) shows the plugin's account, fetched with its current token, no refresh", async () => {
+    usage().fallback = { windows: { fiveHour: 23, sevenDay: 61 }, resetsAt: new Date(Date.now() + 3 * 3600_000).toISOString() };
+    const started = Date.now();
+    const shown = await usageDisplays({ fiveHour: 23, week: 61 });
+    figures.usageDisplayMs = Date.now() - started;
+    figures.usageDisplayLine = shown.line;
+    figures.usageDisplayCalls = shown.calls;
+    expect(tokens().posts).toHaveLength(0);
+  });
+
+  it("in its last 5 minutes (OpenClaw's OAuth margin) the plugin's profile is skipped by the display and OpenClaw makes no call for it at all, no refresh", async () => {
+    // The profile exactly as the plugin published it, read from the gateway's store.
+    const published = JSON.parse(withOpenClawSdk(`const store = sdk.ensureAuthProfileStore(undefined, { allowKeychainPrompt: false });\nprocess.stdout.write(JSON.stringify(store.profiles[${JSON.stringify(PROFILE_ID)}] ?? null));`, gw().env)) as Record<string, unknown> | null;
+    // (Compared without the token, so a failure prints none.)
+    expect({ type: published?.type, provider: published?.provider, hasRefresh: published !== null && "refresh" in published }).toEqual({ type: "oauth", provider: "anthropic", hasRefresh: false });
+    const expiring = { ...published, expires: Date.now() + 150_000 };
+    const probe = async (credential: Record<string, unknown>): Promise<{ line: string | undefined; calls: AnthropicHostRequest[] }> => {
+      const from = hosts().requests.length;
+      const m = await nsCli(["models", "status", "--agent", "main"], probeHome(credential));
+      expect(m.code, describeResult(m)).toBe(0);
+      expect(m.stdout).toContain(PROFILE_ID);
+      return { line: m.stdout.split("\n").find((l) => /^- anthropic usage: /.test(l.trim())), calls: hosts().requests.slice(from) };
+    };
+    const asPublished = await probe(expiring);
+    figures.expiringProfileCalls = asPublished.calls.map((r) => `${r.method} ${r.host}${r.path}`).join("; ") || "none";
+    expect(asPublished.line, "no usage for a profile OpenClaw counts as expiring").toBeUndefined();
+    expect(figures.expiringProfileCalls, "OpenClaw made no call at all for it: no usage fetch, no refresh").toBe("none");
+    // For comparison only (measured, not asserted): the same profile with a refresh token. Measured
+    // on 2026.9.6: `models status` then read usage with the expiring access token and still sent
+    // no refresh, so this route cannot show the recorder catching an OpenClaw refresh.
+    const withRefresh = await probe({ ...expiring, refresh: "sk-ant-ort01-FAKE-control-not-a-real-token" });
+    figures.expiringWithRefreshCalls = withRefresh.calls.map((r) => `${r.method} ${r.host}${r.path}`).join("; ") || "none";
+    figures.expiringWithRefreshLine = withRefresh.line?.trim() ?? "none";
+  });
+
   it("refresh --force; turn 2 in the SAME session carries the new token and the earlier turns' words; no auth cut", async () => {
     const first = turns[0] as Turn;
     const r = await cli(["claude-oauth", "refresh", "--force"]);
@@ -258,6 +412,9 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     expect(t.resumeSession).toBe(resumeSession);
     expect(carries(t, ["MARMALADE-1", "BASIL-1B", "PAPRIKA-2", "SAFFRON-3"])).toBe(true);
     expect(linesMatching(logText(), AUTH_CUT)).toEqual([]);
+    // OpenClaw's usage display follows the rotation: its calls carry the newest token.
+    const shown = await usageDisplays({ fiveHour: 23, week: 61 });
+    figures.usageDisplayCallsAfterRefreshes = shown.calls;
     figures.sessionResets = linesMatching(gw().output(), ANY_RESET).map((l) => ANY_RESET.exec(l)?.[1] ?? "?").join(",") || "none";
     expect(linesMatching(gw().output(), TROUBLE)).toEqual([]);
     // One Claude Code session file for the whole conversation.
@@ -307,6 +464,8 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
       return s.accounts?.find((a) => a.name === "work")?.place === 1 ? s : undefined;
     }, 240_000, 5_000);
     expect(ranked.accounts?.find((a) => a.name === "default")?.place).toBe(2);
+    // OpenClaw's usage display takes the first profile of the order: now the work account's.
+    figures.usageDisplayLineTwoAccounts = (await usageDisplays({ fiveHour: 10, week: 5 }, workToken)).line;
 
     await turn("A new session: remember OREGANO-N.", workToken, { sessionKey: "fresh-after-switch" });
 
@@ -379,12 +538,20 @@ describe("Claude CLI runtime e2e: the real Claude Code as the agent runtime, the
     figures.nativeTurnMs = t.ms;
   });
 
-  it("OpenClaw never refreshed the login itself: every POST to the token endpoint is the plugin's, none failed", () => {
+  it("OpenClaw never refreshed the login itself: every POST to the token endpoint is the plugin's, none failed, and nothing called OpenClaw's own token URL", () => {
     const posts = tokens().posts;
     figures.tokenPosts = posts.length;
     expect(posts.every((p) => p.status === 200)).toBe(true);
     expect(posts.length).toBe(linesMatching(gw().output(), REFRESHED).length);
     expect(logText()).not.toMatch(/openclaw-oauth-refresh-fence/);
+    // Inside the namespaces Anthropic's names led to the fake, so this is seen, not assumed: nothing
+    // called OpenClaw's token URL (platform.claude.com/v1/oauth/token) or POSTed anywhere, and
+    // OpenClaw's own calls were usage reads. (Claude Code reads /api/oauth/profile and
+    // /v1/mcp_servers there, answered 404; before, those names did not resolve at all.)
+    const seen = hosts().requests.map((r) => ({ call: `${r.method} ${r.host}${r.path.split("?")[0] ?? ""}`, agent: r.userAgent?.split(" ")[0] ?? "?", status: r.status }));
+    figures.anthropicHostCalls = [...new Set(seen.map((r) => `${r.call} ${r.agent} -> ${r.status}`))].join("; ");
+    expect(seen.filter((r) => r.call.startsWith("POST ") || r.call.includes("platform.claude.com") || r.call.includes("/oauth/token"))).toEqual([]);
+    expect(seen.filter((r) => r.agent === "openclaw" && r.call !== `GET api.anthropic.com${USAGE_PATH}`)).toEqual([]);
   });
 
   it("never prints a token: the gateway output (masking off), its log file and every CLI output", () => {

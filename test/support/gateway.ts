@@ -95,8 +95,8 @@ export interface Gateway {
   env: NodeJS.ProcessEnv;
   /** Milliseconds spent in setup steps (install, start, ...), for reports. */
   timings: Record<string, number>;
-  /** Runs `node24 openclaw.mjs ...args` with the isolated env (default timeout 120 s -> code 124). */
-  cli(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }): Promise<CliResult>;
+  /** Runs `node24 openclaw.mjs ...args` with the isolated env (default timeout 120 s -> code 124); `launch` wraps it (e.g. NamespaceLink.launchCli). */
+  cli(args: string[], opts?: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; launch?: GatewayOptions["launch"] }): Promise<CliResult>;
   /** Spawns `openclaw gateway run`; resolves once /healthz answers 200 and "[gateway] ready" was printed. */
   start(opts?: { timeoutMs?: number }): Promise<void>;
   /** SIGTERM (SIGKILL after 15 s), wait for exit; then deletes the temp home unless KEEP_E2E=1 or cleanup is false. */
@@ -467,7 +467,8 @@ export async function createGateway(opts: GatewayOptions): Promise<Gateway> {
   let cleanedUp = false;
 
   const cli: Gateway["cli"] = async (args, cliOpts = {}) => {
-    const result = await run(harness.node24, [harness.openclaw, ...args], {
+    const launched = cliOpts.launch?.(harness.node24, [harness.openclaw, ...args]) ?? { command: harness.node24, args: [harness.openclaw, ...args] };
+    const result = await run(launched.command, launched.args, {
       cwd: home,
       env: { ...env, ...cliOpts.env },
       ...(cliOpts.input === undefined ? {} : { input: cliOpts.input }),
