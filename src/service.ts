@@ -264,7 +264,7 @@ export class RefreshService {
     this.l = refreshing(this.l);
     this.deps.counting?.refreshAttempted();
     try {
-      const result = await runRefresh(this.refreshDeps, refreshOptions(this.l, force, this.marginMs));
+      const result = await runRefresh(this.refreshDeps, refreshOptions(this.l, force, this.marginMs, this.clock.now()));
       return await this.applyResult(result);
     } catch (err) {
       return this.applyFailure(err, previous);

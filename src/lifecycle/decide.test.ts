@@ -45,7 +45,21 @@ describe("questions about a snapshot", () => {
     expect(plannedRefreshAt(running({ retryAt: NOW + 5_000 }), MARGIN)).toBe(NOW + 5_000);
     expect(plannedRefreshAt(running({ state: "needs-login" }), MARGIN)).toBeUndefined();
     expect(plannedRefreshAt({ ...initialLifecycle, state: "ok" }, MARGIN)).toBeUndefined();
-    expect(plannedRefreshAt(running({ maybeSpentToken: "FAKE-refresh-1" }), MARGIN)).toBeUndefined();
+    // A maybe-spent token: only its one last resort, at OpenClaw's cut-off (below).
+    expect(plannedRefreshAt(running({ maybeSpentToken: "FAKE-refresh-1" }), MARGIN)).toBe(NOW + 8 * HOUR - OPENCLAW_CUTOFF_MS);
+    expect(plannedRefreshAt(running({ maybeSpentToken: "FAKE-refresh-1", probedToken: "FAKE-refresh-1" }), MARGIN)).toBeUndefined();
+  });
+
+  it("sends a maybe-spent refresh token once more only when OpenClaw stops using its access token, and says so to the transaction", () => {
+    const stuck = running({ state: "outcome-unknown", maybeSpentToken: "FAKE-refresh-1" });
+    const cutOff = NOW + 8 * HOUR - OPENCLAW_CUTOFF_MS;
+    expect(shouldRefresh(stuck, NOW + 7 * HOUR, MARGIN), "due by the margin, but the access token is still good").toBe(false);
+    expect(shouldRefresh(stuck, cutOff - 1, MARGIN)).toBe(false);
+    expect(shouldRefresh(stuck, cutOff, MARGIN)).toBe(true);
+    expect(refreshOptions(stuck, false, MARGIN, cutOff).lastResort).toBe(true);
+    expect(refreshOptions(stuck, true, MARGIN, NOW).lastResort, "a forced refresh before the cut-off is no last resort").toBeUndefined();
+    // Another token in the file is no longer stuck: the normal schedule applies.
+    expect(shouldRefresh(running({ maybeSpentToken: "FAKE-refresh-0" }), NOW + 7 * HOUR, MARGIN)).toBe(true);
   });
 
   it("is stuck on a maybe-spent token only while the file still holds it and nothing is unsaved", () => {
@@ -105,10 +119,10 @@ describe("the service starts, stops, refreshes, logs out", () => {
   });
 
   it("a refresh is told the refresh token we hold (to tell another refresher's work), anything unsaved, and the margin", () => {
-    expect(refreshOptions(running(), false, MARGIN)).toEqual({ force: false, knownRefreshToken: "FAKE-refresh-1", marginMs: MARGIN });
+    expect(refreshOptions(running(), false, MARGIN, NOW)).toEqual({ force: false, knownRefreshToken: "FAKE-refresh-1", marginMs: MARGIN });
     const unsaved = { document: {}, indent: "", oauth: token(2) };
-    expect(refreshOptions(running({ unsaved }), true, MARGIN)).toEqual({ force: true, knownRefreshToken: "FAKE-refresh-1", unsaved, marginMs: MARGIN });
-    expect(refreshOptions({ ...initialLifecycle, state: "ok" }, true, MARGIN)).toEqual({ force: true, marginMs: MARGIN });
+    expect(refreshOptions(running({ unsaved }), true, MARGIN, NOW)).toEqual({ force: true, knownRefreshToken: "FAKE-refresh-1", unsaved, marginMs: MARGIN });
+    expect(refreshOptions({ ...initialLifecycle, state: "ok" }, true, MARGIN, NOW)).toEqual({ force: true, marginMs: MARGIN });
   });
 });
 
@@ -201,10 +215,27 @@ describe("a refresh ended", () => {
 
   it.each(["outcome_unknown", "token_maybe_spent"] as const)("%s: never retried with that token, one alert", (code) => {
     const step = refreshFailed(refreshing({ attempt: 3 }), { code, message: "No answer." }, "ok", NOW, never);
-    expect(step.next).toMatchObject({ state: "outcome-unknown", maybeSpentToken: "FAKE-refresh-1", attempt: 0, retryAt: undefined });
-    expect(plannedRefreshAt(step.next, MARGIN)).toBeUndefined();
+    expect(step.next).toMatchObject({ state: "outcome-unknown", maybeSpentToken: "FAKE-refresh-1", probedToken: undefined, attempt: 0, retryAt: undefined });
+    expect(plannedRefreshAt(step.next, MARGIN), "only the last resort, at the cut-off").toBe(NOW + 30 * MINUTE_MS - OPENCLAW_CUTOFF_MS);
     expect(kinds(step.effects)).toEqual(["event", "problem", "alert-maybe-spent"]);
     expect(step.message).toContain("stays in use for 30 more minutes");
+  });
+
+  it.each(["outcome_unknown", "token_maybe_spent"] as const)("%s of the last resort itself: that was the one probe, nothing more is planned", (code) => {
+    const cutOff = NOW + 30 * MINUTE_MS - OPENCLAW_CUTOFF_MS;
+    const step = refreshFailed(refreshing({ maybeSpentToken: "FAKE-refresh-1" }), { code, message: "No answer." }, "outcome-unknown", cutOff, never);
+    expect(step.next).toMatchObject({ state: "outcome-unknown", maybeSpentToken: "FAKE-refresh-1", probedToken: "FAKE-refresh-1" });
+    expect(plannedRefreshAt(step.next, MARGIN)).toBeUndefined();
+    expect(shouldRefresh(step.next, cutOff + MINUTE_MS, MARGIN)).toBe(false);
+  });
+
+  it("a last resort answered with a server error (nothing spent) is tried again after the back-off, not every minute", () => {
+    const cutOff = NOW + 30 * MINUTE_MS - OPENCLAW_CUTOFF_MS;
+    const step = refreshFailed(refreshing({ maybeSpentToken: "FAKE-refresh-1" }), { code: "server_error", message: "HTTP 503." }, "outcome-unknown", cutOff, half);
+    expect(step.next).toMatchObject({ state: "retrying", probedToken: undefined, retryAt: cutOff + 3_750 });
+    expect(shouldRefresh(step.next, cutOff + 1_000, MARGIN)).toBe(false);
+    expect(shouldRefresh(step.next, cutOff + 3_750, MARGIN)).toBe(true);
+    expect(refreshOptions(step.next, false, MARGIN, cutOff + 3_750).lastResort).toBe(true);
   });
 
   it("a missing file keeps the state before the refresh when a token is held, and retries", () => {

@@ -4,7 +4,7 @@ import { isRetryable } from "../core/errors.js";
 import type { ServiceEventKind } from "../alerts/event-log.js";
 import type { ServiceState, ServiceStatus } from "../status/types.js";
 import type { RefreshOptions, RefreshResult, UnsavedTokens } from "../login/refresh.js";
-import { effectiveMarginMs, isRefreshDue, nextWakeDelay, refreshDueAt, retryDelay } from "../login/schedule.js";
+import { OPENCLAW_CUTOFF_MS, effectiveMarginMs, isRefreshDue, nextWakeDelay, refreshDueAt, retryDelay } from "../login/schedule.js";
 import {
   maybeSpentMessage,
   newLoginMessages,
@@ -38,6 +38,8 @@ export interface Lifecycle {
    * is never sent again (see maybe-spent.ts); a file holding another one resumes refreshing.
    */
   maybeSpentToken: string | undefined;
+  /** The maybe-spent refresh token whose one last-resort probe ended without a usable answer. */
+  probedToken: string | undefined;
   /** Failed attempts in a row, for the back-off. */
   attempt: number;
   retryAt: number | undefined;
@@ -53,6 +55,7 @@ export const initialLifecycle: Lifecycle = {
   unsaved: undefined,
   deadRefreshToken: undefined,
   maybeSpentToken: undefined,
+  probedToken: undefined,
   attempt: 0,
   retryAt: undefined,
   lifetimeMs: undefined,
@@ -93,9 +96,9 @@ export function loggedOut(l: Lifecycle): Lifecycle {
   return { ...l, oauth: undefined, unsaved: undefined, retryAt: undefined, state: "no-credentials" };
 }
 
-/** What a refresh transaction is told: what we hold (so it can tell another refresher's work) and the margin. */
-export function refreshOptions(l: Lifecycle, force: boolean, margin: number): RefreshOptions {
-  return { force, ...(l.oauth ? { knownRefreshToken: l.oauth.refreshToken } : {}), ...(l.unsaved ? { unsaved: l.unsaved } : {}), marginMs: margin };
+/** What a refresh transaction is told: what we hold (so it can tell another refresher's work), the margin, and whether it is the last resort. */
+export function refreshOptions(l: Lifecycle, force: boolean, margin: number, now: number): RefreshOptions {
+  return { force, ...(l.oauth ? { knownRefreshToken: l.oauth.refreshToken } : {}), ...(l.unsaved ? { unsaved: l.unsaved } : {}), marginMs: margin, ...(lastResortDue(l, now) ? { lastResort: true } : {}) };
 }
 
 // ---- questions about a snapshot -----------------------------------------------------------
@@ -110,14 +113,31 @@ export function marginMs(l: Lifecycle, configuredMarginMs: number): number {
   return effectiveMarginMs(configuredMarginMs, l.lifetimeMs);
 }
 
+/**
+ * When a maybe-spent refresh token is sent once more: when OpenClaw stops using the access token
+ * (its 5-minute cut-off). A reuse after a real rotation then revokes nothing agents still use; a
+ * token the server never rotated (a timeout that never reached it) keeps the login alive.
+ */
+export function lastResortAt(l: Lifecycle): number | undefined {
+  if (!l.oauth || !stuckOnMaybeSpent(l) || l.probedToken === l.oauth.refreshToken) return undefined;
+  return Math.max(l.oauth.expiresAt - OPENCLAW_CUTOFF_MS, l.retryAt ?? 0);
+}
+
+export function lastResortDue(l: Lifecycle, now: number): boolean {
+  const at = lastResortAt(l);
+  return at !== undefined && now >= at;
+}
+
 /** When the next refresh runs, if one is planned at all (none while a human must act). */
 export function plannedRefreshAt(l: Lifecycle, margin: number): number | undefined {
-  if (!l.oauth || l.state === "needs-login" || stuckOnMaybeSpent(l)) return undefined;
+  if (!l.oauth || l.state === "needs-login") return undefined;
+  if (stuckOnMaybeSpent(l)) return lastResortAt(l);
   return l.retryAt ?? refreshDueAt(l.oauth.expiresAt, margin);
 }
 
 export function shouldRefresh(l: Lifecycle, now: number, margin: number): boolean {
-  if (!l.oauth || l.state === "needs-login" || stuckOnMaybeSpent(l)) return false;
+  if (!l.oauth || l.state === "needs-login") return false;
+  if (stuckOnMaybeSpent(l)) return lastResortDue(l, now);
   if (l.retryAt !== undefined) return now >= l.retryAt;
   return l.unsaved !== undefined || isRefreshDue(l.oauth.expiresAt, now, margin);
 }
@@ -271,10 +291,12 @@ export function refreshFailed(l: Lifecycle, failure: Failure, previous: ServiceS
     return { next: step.next, effects: [...effects, ...step.effects], message };
   }
   if (code === "outcome_unknown" || code === "token_maybe_spent") {
-    // No retry with this token: a second use of a spent one revokes the login everywhere.
+    // No retry with this token while its access token is good: a second use of a spent one revokes
+    // the login everywhere. A last resort that also ended like this was the one probe.
     const maybeSpentToken = l.oauth?.refreshToken;
+    const probedToken = lastResortDue(l, now) ? maybeSpentToken : l.probedToken;
     const message = maybeSpentMessage(failure.message, expiresAt, now);
-    const next: Lifecycle = { ...base, maybeSpentToken, state: "outcome-unknown", attempt: 0, retryAt: undefined };
+    const next: Lifecycle = { ...base, maybeSpentToken, probedToken, state: "outcome-unknown", attempt: 0, retryAt: undefined };
     return { next, effects: [...effects, { kind: "problem", message }, { kind: "alert-maybe-spent", refreshToken: maybeSpentToken, message }], message };
   }
   if (code === "credentials_missing" || code === "credentials_invalid") {

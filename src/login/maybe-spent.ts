@@ -5,16 +5,24 @@ import writeFileAtomic from "write-file-atomic";
 /**
  * The refresh token whose last POST ended with an unknown outcome (a timeout, a connection lost
  * mid-request, a proxy's gateway timeout). The server may have rotated it: sending it again would
- * be a reuse, and a reuse revokes the whole login on every client. So it is never sent again, by
- * this process or any other (the gateway after a restart, the CLI): the record lives on disk
- * beside the credentials file, and holds only a hash, never the token.
+ * be a reuse, and a reuse revokes the whole login on every client, the access token agents still
+ * use included. So it is not sent again while that access token is good, by this process or any
+ * other (the gateway after a restart, the CLI), and only ONCE when it is about to expire (the
+ * last-resort probe): then a revocation costs nothing, and if the server never rotated (most
+ * timeouts never reached it) the login lives on. The record lives on disk beside the credentials
+ * file, holds only a hash, never the token, and says whether the probe was sent.
  *
  * The record stops mattering the moment the file holds another refresh token (Claude Code
  * refreshed it, or a new login): it only ever matches the one token it was written for.
  */
+/** What is known of a refresh token: nothing, an unknown outcome, or that its one probe was sent. */
+export type SpentMark = "none" | "maybe-spent" | "probed";
+
 export interface MaybeSpentRecord {
-  has(refreshToken: string): Promise<boolean>;
+  state(refreshToken: string): Promise<SpentMark>;
   mark(refreshToken: string): Promise<void>;
+  /** Written before the probe is sent: one probe per token, whichever process sends it. */
+  markProbed(refreshToken: string): Promise<void>;
   clear(): Promise<void>;
 }
 
@@ -31,21 +39,27 @@ export function maybeSpentPathFor(realCredentialsPath: string): string {
 interface OnDisk {
   refreshTokenSha256: string;
   at: string;
+  probedAt?: string;
 }
 
 export function fileMaybeSpentRecord(recordPath: () => string, now: () => number = Date.now): MaybeSpentRecord {
+  const write = (record: OnDisk): Promise<void> => writeFileAtomic(recordPath(), `${JSON.stringify(record)}\n`, { mode: 0o600, fsync: true });
   return {
-    async has(refreshToken) {
+    async state(refreshToken) {
       try {
         const record = JSON.parse(await fs.readFile(recordPath(), "utf8")) as Partial<OnDisk>;
-        return record.refreshTokenSha256 === tokenHash(refreshToken);
+        if (record.refreshTokenSha256 !== tokenHash(refreshToken)) return "none";
+        return record.probedAt === undefined ? "maybe-spent" : "probed";
       } catch {
-        return false;
+        return "none";
       }
     },
     async mark(refreshToken) {
-      const record: OnDisk = { refreshTokenSha256: tokenHash(refreshToken), at: new Date(now()).toISOString() };
-      await writeFileAtomic(recordPath(), `${JSON.stringify(record)}\n`, { mode: 0o600, fsync: true });
+      await write({ refreshTokenSha256: tokenHash(refreshToken), at: new Date(now()).toISOString() });
+    },
+    async markProbed(refreshToken) {
+      const at = new Date(now()).toISOString();
+      await write({ refreshTokenSha256: tokenHash(refreshToken), at, probedAt: at });
     },
     async clear() {
       await fs.rm(recordPath(), { force: true });
@@ -54,17 +68,24 @@ export function fileMaybeSpentRecord(recordPath: () => string, now: () => number
 }
 
 /** For tests and single-process callers. */
-export function memoryMaybeSpentRecord(): MaybeSpentRecord & { marked: string[] } {
+export function memoryMaybeSpentRecord(): MaybeSpentRecord & { marked: string[]; probed: string[] } {
   const marked: string[] = [];
+  const probed: string[] = [];
   return {
     marked,
-    has: (t) => Promise.resolve(marked.includes(t)),
+    probed,
+    state: (t) => Promise.resolve(probed.includes(t) ? "probed" : marked.includes(t) ? "maybe-spent" : "none"),
     mark: (t) => {
       marked.push(t);
       return Promise.resolve();
     },
+    markProbed: (t) => {
+      probed.push(t);
+      return Promise.resolve();
+    },
     clear: () => {
       marked.length = 0;
+      probed.length = 0;
       return Promise.resolve();
     },
   };

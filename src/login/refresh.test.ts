@@ -376,6 +376,53 @@ describe("a slow token endpoint", () => {
     await expect(fs.stat(maybeSpentPathFor(real))).rejects.toMatchObject({ code: "ENOENT" });
   }, 15_000);
 
+  it("the last resort: a timeout that never reached the server, probed once at the cut-off, keeps the login; the record says probed before the POST", async () => {
+    await writeLogin();
+    endpoint.failNext({ stallMs: 2_000 }); // the client gives up first; nothing rotates
+    const impatient = (request: TokenRequest) => postToken(request, { timeoutMs: 300 });
+    expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig(), { post: impatient })))).code).toBe("outcome_unknown");
+    expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig()), { force: true }))).code, "no reuse while the access token is good").toBe("token_maybe_spent");
+    const seenOnDisk: string[] = [];
+    const post = async (request: TokenRequest) => {
+      seenOnDisk.push(await fs.readFile(maybeSpentPathFor(real), "utf8"));
+      return postToken(request);
+    };
+    const probed = await runRefresh(defaultRefreshDeps(claudeConfig(), { post }), { force: true, lastResort: true });
+    expect(probed.kind).toBe("refreshed");
+    expect(seenOnDisk[0], "marked as probed before it was sent").toMatch(/"probedAt"/);
+    expect(endpoint.posts.map((p) => p.status)).toEqual([0, 200]);
+    expect((await readCredentialsFile(real)).oauth.refreshToken).toBe(endpoint.latest()?.refreshToken);
+    await expect(fs.stat(maybeSpentPathFor(real))).rejects.toMatchObject({ code: "ENOENT" });
+  }, 15_000);
+
+  it("the last resort after a real rotation gets invalid_grant (log in again), and a probe that also times out is the only one: no third send", async () => {
+    await writeLogin();
+    endpoint.failNext({ rotateThenStallMs: 2_000 });
+    const impatient = (request: TokenRequest) => postToken(request, { timeoutMs: 300 });
+    expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig(), { post: impatient })))).code).toBe("outcome_unknown");
+    expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig()), { force: true, lastResort: true }))).code).toBe("needs_login");
+
+    await writeLogin();
+    endpoint.failNext({ stallMs: 2_000 }, 2);
+    expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig(), { post: impatient })))).code).toBe("outcome_unknown");
+    expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig(), { post: impatient }), { force: true, lastResort: true }))).code).toBe("outcome_unknown");
+    // Another process too: the record on disk says the probe was sent.
+    const other = resolveConfig({ credentialsPath: real, tokenUrl: endpoint.url }, { stateDir: path.join(dir, "elsewhere") });
+    expect((await refreshError(runRefresh(defaultRefreshDeps(other), { force: true, lastResort: true }))).code).toBe("token_maybe_spent");
+    expect(endpoint.posts).toHaveLength(4);
+  }, 20_000);
+
+  it("a last resort answered with a server error spent nothing: it may be sent again", async () => {
+    await writeLogin();
+    endpoint.failNext({ stallMs: 2_000 });
+    const impatient = (request: TokenRequest) => postToken(request, { timeoutMs: 300 });
+    expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig(), { post: impatient })))).code).toBe("outcome_unknown");
+    endpoint.failNext({ status: 503 });
+    expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig()), { force: true, lastResort: true }))).code).toBe("server_error");
+    expect((await runRefresh(defaultRefreshDeps(claudeConfig()), { force: true, lastResort: true })).kind).toBe("refreshed");
+    expect(endpoint.posts.map((p) => p.status)).toEqual([0, 503, 200]);
+  }, 15_000);
+
   it("a proxy's gateway timeout (504) is an unknown outcome too: the token is not sent again", async () => {
     await writeLogin();
     endpoint.failNext({ status: 504, body: "<html><body><h1>504 Gateway Time-out</h1></body></html>", headers: { "content-type": "text/html" } });

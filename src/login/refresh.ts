@@ -36,6 +36,11 @@ export interface RefreshOptions {
   unsaved?: UnsavedTokens;
   /** The refresh margin to decide "due" with; the config's when absent. */
   marginMs?: number;
+  /**
+   * Send a maybe-spent refresh token once more (maybe-spent.ts): only when the access token is
+   * about to expire, so a revocation costs the agents nothing they still had.
+   */
+  lastResort?: boolean;
 }
 
 /** Points where tests kill the process to prove nothing is lost. */
@@ -89,7 +94,7 @@ function asPersistError(err: unknown): PluginError {
 }
 
 const NEVER_AGAIN =
-  "The plugin will not send that refresh token again (a second use of a spent token revokes the login everywhere); it resumes by itself as soon as the credentials file holds a new one.";
+  "The plugin will not send that refresh token again while the access token is good (a second use of a spent token revokes the login everywhere); it tries it once more when the access token is about to expire, and resumes by itself as soon as the credentials file holds a new one.";
 
 function maybeSpentError(credentialsPath: string): PluginError {
   return new PluginError(
@@ -128,7 +133,10 @@ export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}
     }
 
     const spending = current.oauth.refreshToken;
-    if (await deps.maybeSpent.has(spending)) throw maybeSpentError(config.credentialsPath);
+    const mark = await deps.maybeSpent.state(spending);
+    if (mark === "probed" || (mark === "maybe-spent" && !options.lastResort)) throw maybeSpentError(config.credentialsPath);
+    // The one last-resort probe: on disk before it is sent, so no process sends it twice.
+    if (mark === "maybe-spent") await deps.maybeSpent.markProbed(spending);
 
     await deps.at?.("before-post");
     let tokens: TokenSet;
@@ -137,10 +145,13 @@ export async function runRefresh(deps: RefreshDeps, options: RefreshOptions = {}
       tokens = parseTokenAnswer(answer, deps.now(), spending);
     } catch (err) {
       if (err instanceof PluginError && err.code === "outcome_unknown") {
-        // Recorded before the lock is released, so no process that takes it next sends this token.
-        await deps.maybeSpent.mark(spending).catch(() => undefined);
+        // Recorded before the lock is released, so no process that takes it next sends this token
+        // (a probe that also ended without an answer stays recorded as probed).
+        if (mark === "none") await deps.maybeSpent.mark(spending).catch(() => undefined);
         throw new PluginError("outcome_unknown", `${err.message} ${NEVER_AGAIN}`, { cause: err });
       }
+      // The probe got an answer that spent nothing (5xx, 429, an edge refusal): it may be tried again.
+      if (mark === "maybe-spent" && !(err instanceof PluginError && err.code === "needs_login")) await deps.maybeSpent.mark(spending).catch(() => undefined);
       // Every caller (log, status, CLI, alert) must be told what to do, not only that it failed.
       if (err instanceof PluginError && err.code === "needs_login") throw new PluginError("needs_login", `${err.message} ${howToLogInAgain(config.credentialsPath)}`, { cause: err });
       throw err;
