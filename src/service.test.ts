@@ -403,7 +403,7 @@ describe("RefreshService failures", () => {
     expect(h.service.status().state).toBe("ok");
   });
 
-  it("an unknown outcome -> outcome-unknown: that token is never POSTed again (not after a restart either), one alert; a new token in the file resumes", async () => {
+  it("an unknown outcome -> outcome-unknown: that token is POSTed once more only at OpenClaw's cut-off (the last resort; refused here: the server had rotated), never after a restart; a new token in the file resumes", async () => {
     const login = await writeLogin(T0 + 30 * MINUTE);
     const sent: Alert[] = [];
     const ledger = new AlertLedger(path.join(dir, "alerts.json"));
@@ -419,26 +419,27 @@ describe("RefreshService failures", () => {
     expect(s.state).toBe("outcome-unknown");
     expect(s.lastError?.code).toBe("outcome_unknown");
     expect(s.retryAt).toBeUndefined();
-    expect(s.nextRefreshAt).toBeUndefined();
+    expect(s.nextRefreshAt, "only the last resort, when OpenClaw stops using the access token").toBe(T0 + 25 * MINUTE);
     expect(h.lines("error").filter((l) => l.includes("will not send that refresh token again"))).toHaveLength(1);
     expect(sent.map((a) => a.kind)).toEqual(["refresh-outcome-unknown"]);
-
-    // Hours pass, the token expires: still no second POST of a token that may be spent.
-    await h.clock.advance(3 * 60 * MINUTE);
-    expect(h.endpoint.requests).toHaveLength(1);
-    expect(h.service.status().state).toBe("outcome-unknown");
     await h.service.refreshNow({ force: true });
-    expect(h.endpoint.requests).toHaveLength(1);
+    expect(h.endpoint.requests, "no reuse while the access token is good, forced or not").toHaveLength(1);
+
+    // Hours pass: at the cut-off the one last-resort probe; the server had rotated, so it is refused.
+    await h.clock.advance(3 * 60 * MINUTE);
+    expect(h.endpoint.requests).toHaveLength(2);
+    expect(h.service.status().state).toBe("needs-login");
+    await h.service.refreshNow({ force: true });
+    expect(h.endpoint.requests).toHaveLength(2);
     await h.service.stop();
 
-    // A restart (a new process) does not send it either, nor alert twice.
+    // A restart (a new process) does not send it either (the ledger knows it was refused), nor alert again.
     const again = harness({ live: h.endpoint.live, alert: async (a) => void sent.push(a), alertLedger: ledger });
     await start(again);
     expect(again.endpoint.requests).toHaveLength(0);
     s = again.service.status();
-    expect(s.state).toBe("outcome-unknown");
-    expect(s.lastError?.code).toBe("token_maybe_spent");
-    expect(sent).toHaveLength(1);
+    expect(s.state).toBe("needs-login");
+    expect(sent.map((a) => a.kind)).toEqual(["refresh-outcome-unknown", "needs-login"]);
 
     // Claude Code refreshed the file, or the owner logged in again: refreshing resumes.
     const fresh = await writeLogin(again.clock.now() + 30 * MINUTE, "new-login");
@@ -447,6 +448,24 @@ describe("RefreshService failures", () => {
     expect(again.lines("info")).toContain(`Credentials file ${file} has a new login; resuming.`);
     expect(again.endpoint.requests.map((r) => r.request.body.refresh_token)).toEqual([fresh.refresh]);
     expect(again.service.status().state).toBe("ok");
+  });
+
+  it("an unknown outcome that never reached the server: the one last-resort probe at the cut-off keeps the login, no human needed", async () => {
+    const login = await writeLogin(T0 + 30 * MINUTE);
+    const sent: Alert[] = [];
+    const h = harness({ live: login.refresh, alert: async (a) => void sent.push(a), alertLedger: new AlertLedger(path.join(dir, "alerts.json")) });
+    // A timeout before the server did anything: the refresh token is still the live one.
+    h.endpoint.script.push(() => {
+      throw new PluginError("outcome_unknown", "Token endpoint did not answer within 15 s; the server may or may not have rotated the refresh token.");
+    });
+    await start(h);
+    expect(h.service.status().state).toBe("outcome-unknown");
+    await h.clock.advance(20 * MINUTE);
+    expect(h.endpoint.requests, "nothing while the access token is still used").toHaveLength(1);
+    await h.clock.advance(6 * MINUTE);
+    expect(h.endpoint.requests.map((r) => r.request.body.refresh_token)).toEqual([login.refresh, login.refresh]);
+    expect(h.service.status().state).toBe("ok");
+    expect(sent.map((a) => a.kind)).toEqual(["refresh-outcome-unknown"]);
   });
 
   it("an edge refusal (HTML 403, Retry-After) -> retrying, said as what it is, Retry-After honoured, never needs-login", async () => {

@@ -55,7 +55,8 @@ export class LoginAlerts {
 
   /**
    * A refresh ended without an answer and its token may be spent, so the plugin will not send it
-   * again: the owner hears it at once (not only near expiry), once per token.
+   * again while the access token is in use (only once, as a last resort, at OpenClaw's cut-off):
+   * the owner hears it at once (not only near expiry), once per token.
    */
   async maybeSpent(refreshToken: string | undefined, message: string): Promise<void> {
     if (!this.deps.alert || !this.deps.ledger || !refreshToken) return;

@@ -76,7 +76,7 @@ export const refreshFailedEvent = (problem: string): string => `Refresh failed: 
 /** A failure the owner must act on (the login is gone, or the file is missing or broken). */
 export const refreshFailedMessage = (problem: string): string => `Token refresh failed: ${problem}`;
 
-/** The refresh's outcome is unknown: its token is never sent again; how long agents still have. */
+/** The refresh's outcome is unknown: its token is not sent again while agents use the access token; how long they still have. */
 export function maybeSpentMessage(problem: string, expiresAt: number | undefined, now: number): string {
   const urgency =
     expiresAt !== undefined && expiresAt - now > 0
