@@ -2,6 +2,9 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import writeFileAtomic from "write-file-atomic";
 
+/** What is known of a refresh token: nothing, an unknown outcome, or that its one probe was sent. */
+export type SpentMark = "none" | "maybe-spent" | "probed";
+
 /**
  * The refresh token whose last POST ended with an unknown outcome (a timeout, a connection lost
  * mid-request, a proxy's gateway timeout). The server may have rotated it: sending it again would
@@ -15,9 +18,6 @@ import writeFileAtomic from "write-file-atomic";
  * The record stops mattering the moment the file holds another refresh token (Claude Code
  * refreshed it, or a new login): it only ever matches the one token it was written for.
  */
-/** What is known of a refresh token: nothing, an unknown outcome, or that its one probe was sent. */
-export type SpentMark = "none" | "maybe-spent" | "probed";
-
 export interface MaybeSpentRecord {
   state(refreshToken: string): Promise<SpentMark>;
   mark(refreshToken: string): Promise<void>;

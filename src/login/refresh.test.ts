@@ -328,6 +328,8 @@ describe("a slow token endpoint", () => {
     return login;
   }
   const claudeConfig = () => resolveConfig({ credentialsPath: real, tokenUrl: endpoint.url }, { stateDir: dir });
+  /** A client that gives up after 300 ms: a stalled answer becomes an unknown outcome. */
+  const impatient = (request: TokenRequest) => postToken(request, { timeoutMs: 300 });
 
   it("in Claude Code file mode an answer after 4 s is waited for and saved: one POST, no reuse, the file holds the newest tokens", async () => {
     await writeLogin();
@@ -352,7 +354,6 @@ describe("a slow token endpoint", () => {
     await writeLogin();
     // The server rotates, then answers after the client's (shortened) deadline: the answer is lost.
     endpoint.failNext({ rotateThenStallMs: 2_000 });
-    const impatient = (request: TokenRequest) => postToken(request, { timeoutMs: 300 });
     const first = await refreshError(runRefresh(defaultRefreshDeps(claudeConfig(), { post: impatient })));
     expect(first.code).toBe("outcome_unknown");
     expect(first.message).toMatch(/will not send that refresh token again/);
@@ -379,7 +380,6 @@ describe("a slow token endpoint", () => {
   it("the last resort: a timeout that never reached the server, probed once at the cut-off, keeps the login; the record says probed before the POST", async () => {
     await writeLogin();
     endpoint.failNext({ stallMs: 2_000 }); // the client gives up first; nothing rotates
-    const impatient = (request: TokenRequest) => postToken(request, { timeoutMs: 300 });
     expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig(), { post: impatient })))).code).toBe("outcome_unknown");
     expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig()), { force: true }))).code, "no reuse while the access token is good").toBe("token_maybe_spent");
     const seenOnDisk: string[] = [];
@@ -398,7 +398,6 @@ describe("a slow token endpoint", () => {
   it("the last resort after a real rotation gets invalid_grant (log in again), and a probe that also times out is the only one: no third send", async () => {
     await writeLogin();
     endpoint.failNext({ rotateThenStallMs: 2_000 });
-    const impatient = (request: TokenRequest) => postToken(request, { timeoutMs: 300 });
     expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig(), { post: impatient })))).code).toBe("outcome_unknown");
     expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig()), { force: true, lastResort: true }))).code).toBe("needs_login");
 
@@ -415,7 +414,6 @@ describe("a slow token endpoint", () => {
   it("a last resort answered with a server error spent nothing: it may be sent again", async () => {
     await writeLogin();
     endpoint.failNext({ stallMs: 2_000 });
-    const impatient = (request: TokenRequest) => postToken(request, { timeoutMs: 300 });
     expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig(), { post: impatient })))).code).toBe("outcome_unknown");
     endpoint.failNext({ status: 503 });
     expect((await refreshError(runRefresh(defaultRefreshDeps(claudeConfig()), { force: true, lastResort: true }))).code).toBe("server_error");
