@@ -127,10 +127,19 @@ export type StoreKind = "shared" | "agent";
 
 type StoredProfile = AuthProfileStore["profiles"][string];
 
-/** Pure: the profile for a token in a store of this kind, as publish writes it there. */
-function credentialFor(token: PublishedToken, kind: StoreKind): StoredProfile {
-  return (kind === "agent" ? agentStoreCredential(token) : subscriptionCredential(token)) as unknown as StoredProfile;
+/**
+ * Pure: the profile for a token in a store of this kind. An agent's own store gets a `token`
+ * profile: OpenClaw keeps `oauth` profiles in the shared store whatever agent dir is named, so an
+ * agent that reads its own Anthropic profiles first never found an `oauth` one there (measured on
+ * 2026.9.6). The cost, for such agents only: a Claude CLI session there starts over after a
+ * refresh (a token profile's epoch holds the token).
+ */
+export function credentialFor(token: PublishedToken, kind: StoreKind): SubscriptionCredential | AgentStoreCredential {
+  return kind === "agent" ? agentStoreCredential(token) : subscriptionCredential(token);
 }
+
+/** The same, typed as a stored profile, for the ranking's direct store edits. */
+const storedCredential = (token: PublishedToken, kind: StoreKind): StoredProfile => credentialFor(token, kind) as unknown as StoredProfile;
 
 /** Pure: the access token a stored profile carries (oauth: `access`, token: `token`). */
 function carriedAccess(profile: StoredProfile): string | undefined {
@@ -151,7 +160,7 @@ export function applyRanking(store: AuthProfileStore, ranking: ProfileRanking, k
   for (const [id, token] of Object.entries(ranking.carry ?? {})) {
     const current = store.profiles[id];
     if (current === undefined) continue; // not published (yet): its own publish will carry it
-    const wanted = credentialFor(token, kind);
+    const wanted = storedCredential(token, kind);
     if (current.type === wanted.type && carriedAccess(current) === token.accessToken && (current as { expires?: unknown }).expires === token.expiresAt) continue;
     store.profiles[id] = wanted;
     changed = true;
@@ -159,7 +168,7 @@ export function applyRanking(store: AuthProfileStore, ranking: ProfileRanking, k
   for (const [id, back] of Object.entries(ranking.giveBack ?? {})) {
     const current = store.profiles[id];
     if (current === undefined || carriedAccess(current) !== back.lent) continue;
-    store.profiles[id] = credentialFor(back.token, kind);
+    store.profiles[id] = storedCredential(back.token, kind);
     changed = true;
   }
   for (const id of ranking.order) {
@@ -249,16 +258,10 @@ export function createOpenClawPublisher(options: {
       const api = await loadApi();
       // An account giving way publishes the token of the account its sessions move to.
       const token = ranking().carry?.[profileId] ?? own;
-      const credential = subscriptionCredential(token);
-      // An agent's own store gets a `token` profile: OpenClaw keeps `oauth` profiles in the shared
-      // store whatever agent dir is named, so an agent that reads its own Anthropic profiles first
-      // never found an `oauth` one there (measured on 2026.9.6). The cost, for such agents only: a
-      // Claude CLI session there starts over after a refresh (a token profile's epoch holds the token).
-      const agentCredential = agentStoreCredential(token);
       const agentDirs = options.agentDirs ? await options.agentDirs() : [];
       for (const agentDir of await targets(api, agentDirs)) {
         const where = agentDir ? `agent store ${agentDir}` : "shared auth store";
-        const written = await api.upsertAuthProfileWithLock(agentDir ? { profileId, credential: agentCredential, agentDir } : { profileId, credential });
+        const written = await api.upsertAuthProfileWithLock({ profileId, credential: credentialFor(token, agentDir ? "agent" : "shared"), ...(agentDir ? { agentDir } : {}) });
         if (written === null) throw new PluginError("publish_failed", `OpenClaw refused to save profile ${profileId} in its ${where}; will retry.`);
         await writeRanking(api, agentDir, ranking());
       }
