@@ -35,7 +35,7 @@ export interface CommandCostResult {
   floor: ArmResult;
   arms: ArmResult[];
   http: { wall: Summary; failures: number };
-  /** The metrics route, alternated with the status route in the same loop; the first scrape loads prom-client. */
+  /** The metrics route, alternated with the status route in the same loop; the first scrape loads the metrics code. */
   metrics?: { wall: Summary; failures: number; firstMs: number; bytes: number };
 }
 
@@ -144,7 +144,7 @@ export async function commandCost(session: GatewaySession, opts: { rounds: numbe
     const body = await res.text();
     return { ms: performance.now() - started, status: res.status, body };
   };
-  // The first scrape imports the metrics code and prom-client (nothing loads them before): timed on its own.
+  // The first scrape imports the metrics code (nothing loads it before): timed on its own.
   const first = await timed(metricsUrl);
   if (first.status === 200 && first.body.includes("claude_oauth_health")) firstMetricsMs = first.ms;
   // Alternating, one request at a time, so both routes see the same load on the shared box.

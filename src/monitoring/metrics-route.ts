@@ -10,9 +10,8 @@ import { counterBook } from "./counters.js";
  * `GET /plugins/claude-oauth-refresh/metrics`: Prometheus text format for a scraper, behind gateway
  * auth like every route of the plugin (401 without the gateway token), never public. Its own exact
  * route, with no CORS header at all: a page in a browser (the dashboard tab's sandboxed frame, or
- * any other site) cannot read it; a scraper does not need to. The metrics code and prom-client are
- * imported on the first scrape, so registering this costs the gateway's start and every CLI
- * command nothing.
+ * any other site) cannot read it; a scraper does not need to. The metrics code is imported on the
+ * first scrape, so registering this costs the gateway's start and every CLI command nothing.
  */
 export const METRICS_PATH = `/plugins/${PLUGIN_ID}/metrics`;
 
@@ -47,7 +46,7 @@ export function registerMetricsRoute(api: Api, current: () => AccountPool | unde
         const [{ renderMetrics }, { liveStatus }] = await Promise.all([import("./metrics.js"), import("../status/live.js")]);
         const now = Date.now();
         const status = await liveStatus(pool, undefined, () => now);
-        const text = await renderMetrics(status.accounts ?? [], (name) => counterBook.get(name), now);
+        const text = renderMetrics(status.accounts ?? [], (name) => counterBook.get(name), now);
         answer(res, head, 200, text.contentType, text.body);
       } catch (err) {
         answer(res, head, 500, "text/plain; charset=utf-8", `claude-oauth-refresh: ${redact(errorMessage(err))}\n`);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseMetrics, sample } from "../../test/support/prometheus.js";
 import type { AccountStatusJson } from "../status/types.js";
 import { counting, newCounters } from "./counters.js";
+import { exposition, formatValue } from "./exposition.js";
 import { HEALTH_VALUE, SERIES, renderMetrics } from "./metrics.js";
 
 const NOW = Date.parse("2026-12-06T12:00:00Z");
@@ -34,7 +35,7 @@ describe("renderMetrics", () => {
     hooks.refreshFailed("network");
     hooks.usageCheckFailed("rate_limited");
     hooks.alertDelivered();
-    const text = await renderMetrics(accounts, (name) => (name === "default" ? c : undefined), NOW);
+    const text = renderMetrics(accounts, (name) => (name === "default" ? c : undefined), NOW);
     expect(text.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     const m = parseMetrics(text.body);
     const d = { account: "default" };
@@ -69,9 +70,28 @@ describe("renderMetrics", () => {
     expect(text.body).not.toContain("anthropic:");
   });
 
-  it("does not touch prom-client's global registry", async () => {
-    const prom = await import("prom-client");
-    await renderMetrics(accounts, () => undefined, NOW);
-    expect(await prom.register.metrics()).not.toContain("claude_oauth_");
+  it("an account with nothing yet still gets every family's HELP and TYPE, and no sample it has no value for", () => {
+    const bare: AccountStatusJson = { ...base, name: "new", place: 0, state: "no-credentials", health: "broken", profileId: "anthropic:subscription-new" };
+    const m = parseMetrics(renderMetrics([bare], () => undefined, NOW).body);
+    expect([...m.keys()].sort()).toEqual(Object.values(SERIES).sort());
+    expect(sample(m, SERIES.accessTokenSecondsLeft, { account: "new" })).toBeUndefined();
+    expect(sample(m, SERIES.orderPlace, { account: "new" })).toBe(0);
+    expect(m.get(SERIES.refreshFailures)?.metrics).toEqual([]);
+  });
+});
+
+describe("exposition", () => {
+  it("escapes label values and help text as the format says, and writes Go's special floats", () => {
+    const text = exposition([
+      { name: "x_total", help: "back\\slash and\nnew line", type: "counter", samples: [{ labels: { reason: 'a "quoted" \\ value\nsplit' }, value: 3 }] },
+      { name: "y", help: "floats", type: "gauge", samples: [{ labels: { k: "nan" }, value: Number.NaN }, { labels: { k: "up" }, value: Infinity }, { labels: { k: "down" }, value: -Infinity }, { labels: {}, value: 0.125 }] },
+    ]);
+    expect(text).toContain('x_total{reason="a \\"quoted\\" \\\\ value\\nsplit"} 3\n');
+    expect(text).toContain("# HELP x_total back\\\\slash and\\nnew line\n");
+    const m = parseMetrics(text);
+    expect(m.get("x_total")?.metrics[0]?.labels?.reason).toBe('a "quoted" \\ value\nsplit');
+    expect(m.get("x_total")?.help).toBe("back\\slash and\nnew line");
+    expect(m.get("y")?.metrics.map((s) => s.value)).toEqual(["NaN", "+Inf", "-Inf", "0.125"]);
+    expect(formatValue(-0.5)).toBe("-0.5");
   });
 });

@@ -1,26 +1,15 @@
 import { exitCodeFor } from "../status/health.js";
 import type { AccountStatusJson } from "../status/types.js";
 import type { AccountCounters } from "./counters.js";
+import { EXPOSITION_CONTENT_TYPE, exposition, type Family, type Sample } from "./exposition.js";
 
 /**
- * The metrics route's body: Prometheus text format, made by prom-client (Node's standard client)
- * in a fresh Registry per scrape, so the process-wide default registry (which OpenClaw or another
- * plugin may use) is never touched and an account that is gone leaves no stale series. This file
- * is imported only when the route is read: prom-client costs nothing at gateway start or in a CLI
- * command. Every value comes from the same status model as `status --json` (health, place, usage)
- * plus the counters; labels carry account names, window keys and error codes, never a token or an
- * email address.
+ * The metrics route's body: every value comes from the same status model as `status --json`
+ * (health, place, usage) plus the counters, rendered fresh per scrape, so an account that is gone
+ * leaves no stale series and no process-wide registry (which OpenClaw or another plugin may use)
+ * is touched. Labels carry account names, window keys and error codes, never a token or an email
+ * address. This file is imported only when the route is read.
  */
-
-type Prom = typeof import("prom-client");
-
-let prom: Promise<Prom> | undefined;
-
-async function loadProm(): Promise<Prom> {
-  // prom-client is CommonJS: its named exports come through Node's interop, or on `default`.
-  prom ??= import("prom-client").then((m) => ((m as Prom & { default?: Prom }).Registry ? m : ((m as { default: Prom }).default)));
-  return prom;
-}
 
 export const METRIC_PREFIX = "claude_oauth_";
 
@@ -51,48 +40,54 @@ export interface MetricsText {
   body: string;
 }
 
-/** The scrape's answer for every account the gateway keeps. */
-export async function renderMetrics(accounts: readonly AccountStatusJson[], counters: (account: string) => AccountCounters | undefined, now: number): Promise<MetricsText> {
-  const { Registry, Gauge, Counter } = await loadProm();
-  const registry = new Registry();
-  const registers = [registry];
-  const byAccount = ["account"] as const;
-  const byWindow = ["account", "window"] as const;
-  const byReason = ["account", "reason"] as const;
-  const tokenLeft = new Gauge({ name: SERIES.accessTokenSecondsLeft, help: "Seconds until the access token agents use expires (negative: expired).", labelNames: byAccount, registers });
-  const loginLeft = new Gauge({ name: SERIES.loginSecondsLeft, help: "Seconds until the login ends and a human must log in again (refreshing cannot extend it).", labelNames: byAccount, registers });
-  const health = new Gauge({ name: SERIES.health, help: "0 ok, 1 needs attention soon, 2 broken (as status --json health).", labelNames: byAccount, registers });
-  const place = new Gauge({ name: SERIES.orderPlace, help: "Place in the order agents try the accounts in (1 = in use now, 0 = not in the order).", labelNames: byAccount, registers });
-  const utilization = new Gauge({ name: SERIES.usageUtilization, help: "Share of the usage window used, 0-1 (1 = used up; the server may report a little more).", labelNames: byWindow, registers });
-  const resetIn = new Gauge({ name: SERIES.usageResetSeconds, help: "Seconds until the usage window resets.", labelNames: byWindow, registers });
-  const attempts = new Counter({ name: SERIES.refreshAttempts, help: "Refresh transactions run since the gateway started (including ones that found the token fresh).", labelNames: byAccount, registers });
-  const successes = new Counter({ name: SERIES.refreshSuccesses, help: "Refreshes that got a new token since the gateway started.", labelNames: byAccount, registers });
-  const failures = new Counter({ name: SERIES.refreshFailures, help: "Failed refreshes since the gateway started, by error code.", labelNames: byReason, registers });
-  const usageFailures = new Counter({ name: SERIES.usageCheckFailures, help: "Failed usage checks since the gateway started, by error code.", labelNames: byReason, registers });
-  const sent = new Counter({ name: SERIES.alertsSent, help: "Alerts delivered to an owner chat since the gateway started (one per chat).", labelNames: byAccount, registers });
-  const gaveUp = new Counter({ name: SERIES.alertsFailed, help: "Alerts given up on after every retry since the gateway started (one per chat).", labelNames: byAccount, registers });
-  const undelivered = new Gauge({ name: SERIES.alertsUndelivered, help: "1 while the latest alert has not reached every owner chat.", labelNames: byAccount, registers });
+type Help = Record<keyof typeof SERIES, string>;
 
-  for (const a of accounts) {
-    const account = { account: a.name };
-    if (a.accessToken) tokenLeft.set(account, seconds(a.accessToken.expiresAt, now));
-    if (a.login) loginLeft.set(account, seconds(a.login.endsAt, now));
-    health.set(account, HEALTH_VALUE(a.health));
-    place.set(account, a.place);
-    for (const [window, w] of Object.entries(a.usage?.windows ?? {})) {
-      if (!w) continue;
-      utilization.set({ ...account, window }, w.utilization / 100);
-      if (w.resetsAt) resetIn.set({ ...account, window }, seconds(w.resetsAt, now));
-    }
-    undelivered.set(account, a.lastAlert && a.lastAlert.targets.length > 0 && !a.lastAlert.delivered ? 1 : 0);
-    const c = counters(a.name);
+const HELP: Help = {
+  accessTokenSecondsLeft: "Seconds until the access token agents use expires (negative: expired).",
+  loginSecondsLeft: "Seconds until the login ends and a human must log in again (refreshing cannot extend it).",
+  health: "0 ok, 1 needs attention soon, 2 broken (as status --json health).",
+  orderPlace: "Place in the order agents try the accounts in (1 = in use now, 0 = not in the order).",
+  usageUtilization: "Share of the usage window used, 0-1 (1 = used up; the server may report a little more).",
+  usageResetSeconds: "Seconds until the usage window resets.",
+  refreshAttempts: "Refresh transactions run since the gateway started (including ones that found the token fresh).",
+  refreshSuccesses: "Refreshes that got a new token since the gateway started.",
+  refreshFailures: "Failed refreshes since the gateway started, by error code.",
+  usageCheckFailures: "Failed usage checks since the gateway started, by error code.",
+  alertsSent: "Alerts delivered to an owner chat since the gateway started (one per chat).",
+  alertsFailed: "Alerts given up on after every retry since the gateway started (one per chat).",
+  alertsUndelivered: "1 while the latest alert has not reached every owner chat.",
+};
+
+/** One account's samples of every series (a series it has no value for gets none). */
+function accountSamples(a: AccountStatusJson, c: AccountCounters | undefined, now: number): Record<keyof typeof SERIES, Sample[]> {
+  const account = { account: a.name };
+  const windows = Object.entries(a.usage?.windows ?? {}).flatMap(([window, w]) => (w ? [{ window, w }] : []));
+  return {
+    accessTokenSecondsLeft: a.accessToken ? [{ labels: account, value: seconds(a.accessToken.expiresAt, now) }] : [],
+    loginSecondsLeft: a.login ? [{ labels: account, value: seconds(a.login.endsAt, now) }] : [],
+    health: [{ labels: account, value: HEALTH_VALUE(a.health) }],
+    orderPlace: [{ labels: account, value: a.place }],
+    usageUtilization: windows.map(({ window, w }) => ({ labels: { ...account, window }, value: w.utilization / 100 })),
+    usageResetSeconds: windows.flatMap(({ window, w }) => (w.resetsAt ? [{ labels: { ...account, window }, value: seconds(w.resetsAt, now) }] : [])),
     // Counters start at 0 for every account, so rate() works from the first scrape.
-    attempts.inc(account, c?.refreshAttempts ?? 0);
-    successes.inc(account, c?.refreshSuccesses ?? 0);
-    sent.inc(account, c?.alertsSent ?? 0);
-    gaveUp.inc(account, c?.alertsFailed ?? 0);
-    for (const [reason, n] of c?.refreshFailures ?? []) failures.inc({ ...account, reason }, n);
-    for (const [reason, n] of c?.usageCheckFailures ?? []) usageFailures.inc({ ...account, reason }, n);
-  }
-  return { contentType: registry.contentType, body: await registry.metrics() };
+    refreshAttempts: [{ labels: account, value: c?.refreshAttempts ?? 0 }],
+    refreshSuccesses: [{ labels: account, value: c?.refreshSuccesses ?? 0 }],
+    refreshFailures: [...(c?.refreshFailures ?? [])].map(([reason, n]) => ({ labels: { ...account, reason }, value: n })),
+    usageCheckFailures: [...(c?.usageCheckFailures ?? [])].map(([reason, n]) => ({ labels: { ...account, reason }, value: n })),
+    alertsSent: [{ labels: account, value: c?.alertsSent ?? 0 }],
+    alertsFailed: [{ labels: account, value: c?.alertsFailed ?? 0 }],
+    alertsUndelivered: [{ labels: account, value: a.lastAlert && a.lastAlert.targets.length > 0 && !a.lastAlert.delivered ? 1 : 0 }],
+  };
+}
+
+/** The scrape's answer for every account the gateway keeps. */
+export function renderMetrics(accounts: readonly AccountStatusJson[], counters: (account: string) => AccountCounters | undefined, now: number): MetricsText {
+  const perAccount = accounts.map((a) => accountSamples(a, counters(a.name), now));
+  const families: Family[] = (Object.keys(SERIES) as Array<keyof typeof SERIES>).map((key) => ({
+    name: SERIES[key],
+    help: HELP[key],
+    type: SERIES[key].endsWith("_total") ? "counter" : "gauge",
+    samples: perAccount.flatMap((samples) => samples[key]),
+  }));
+  return { contentType: EXPOSITION_CONTENT_TYPE, body: exposition(families) };
 }
