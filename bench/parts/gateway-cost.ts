@@ -147,7 +147,13 @@ export function phaseCosts(runs: StartRun[]): PhaseCost[] {
     .sort((a, b) => b.withMs - b.withoutMs - (a.withMs - a.withoutMs));
 }
 
-/** A B B A A B ...: each arm sees the same average position in the sequence, cancelling drift. */
+/**
+ * A B B A A B ...: each arm sees the same average position in the sequence, cancelling drift.
+ * With an even number per arm each arm also gets as many odd as even positions: OpenClaw's
+ * start-up state checks (schema preflight, plugin payload verification, about +0.7 s) ran on
+ * every other start of the same home in the run of 2026-12-06, and with 5 per arm one arm got
+ * them once more than the other.
+ */
 export function alternatingOrder(perArm: number): boolean[] {
   const order: boolean[] = [];
   for (let i = 0; order.length < perArm * 2; i++) {
