@@ -17,7 +17,7 @@ import { statusOf } from "./lifecycle/status.js";
 import { TokenPublishing } from "./lifecycle/publishing.js";
 import { SkippedLocks } from "./lifecycle/skipped-locks.js";
 import { WatchedCredentials } from "./lifecycle/watched-credentials.js";
-import { SingleFlight, waitAtMost } from "./lifecycle/in-flight.js";
+import { SingleFlight, waitAtMost } from "./core/in-flight.js";
 import { planTick, type TickInput } from "./lifecycle/tick.js";
 import type { RefreshReport, ServiceDeps } from "./lifecycle/service-types.js";
 import { fileRead, fileUnreadable, initialLifecycle, loggedOut, marginMs, offeredToken, refreshFailed, refreshOptions, refreshReturned, refreshing, refusedBefore, resume, shouldRefresh, started, stopped, usableToken, validity, wakeDelay, type Lifecycle, type Step } from "./lifecycle/decide.js";

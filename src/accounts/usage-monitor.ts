@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from "../core/clock.js";
-import { PluginError, errorMessage, type ErrorCode } from "../core/errors.js";
+import { asPluginError, type ErrorCode } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { SingleFlight } from "../core/in-flight.js";
 import { redact } from "../core/redact.js";
 import { MINUTE_MS } from "../login/schedule.js";
 import type { RawAnswer } from "../login/token-endpoint.js";
@@ -45,7 +46,7 @@ export class UsageMonitor {
   private readonly get: (request: UsageRequest) => Promise<RawAnswer>;
   private timer: TimerHandle | undefined;
   private running = false;
-  private inFlight: Promise<UsageReport> | undefined;
+  private readonly inFlight = new SingleFlight<UsageReport>();
   private last: UsageReport = {};
   private lastCheckAt = 0;
   private rateLimitedInARow = 0;
@@ -86,12 +87,7 @@ export class UsageMonitor {
 
   /** Checks now; concurrent callers share one request. */
   checkNow(): Promise<UsageReport> {
-    if (this.inFlight) return this.inFlight;
-    const run = this.check().finally(() => {
-      if (this.inFlight === run) this.inFlight = undefined;
-    });
-    this.inFlight = run;
-    return run;
+    return this.inFlight.run(() => this.check());
   }
 
   private arm(delayMs: number): void {
@@ -121,7 +117,7 @@ export class UsageMonitor {
       this.loggedProblem = undefined;
       this.last = { usage, ...(this.last.nextCheckAt !== undefined ? { nextCheckAt: this.last.nextCheckAt } : {}) };
     } catch (err) {
-      const e = err instanceof PluginError ? err : new PluginError("network", redact(errorMessage(err)));
+      const e = asPluginError(err, "network");
       this.rateLimitedInARow = e.code === "rate_limited" ? this.rateLimitedInARow + 1 : 0;
       this.retryAfterMs = e.retryAfterMs;
       this.last = { ...this.last, error: { code: e.code, message: e.message, at: now } };

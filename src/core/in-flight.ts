@@ -1,14 +1,14 @@
-import type { Clock, TimerHandle } from "../core/clock.js";
+import type { Clock, TimerHandle } from "./clock.js";
 
 /**
- * Work the service runs one at a time (a refresh, a wake-up): a caller that comes while one runs
+ * Work run one at a time (a refresh, a wake-up, a usage check): a caller that comes while one runs
  * shares it instead of starting a second, so concurrent `refreshNow` callers cause one POST.
  * `settled` runs after each run ends, however it ends (the service re-arms its timer there).
  */
 export class SingleFlight<T> {
   private current: Promise<T> | undefined;
 
-  constructor(private readonly settled: () => void) {}
+  constructor(private readonly settled: () => void = () => undefined) {}
 
   /** The run in progress, if any. */
   get running(): Promise<T> | undefined {
