@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allNearlyUsedUp, decideBlocks, decideLending, decideOrder, fullestPercent, isExhausted, type AccountStanding } from "./account-order.js";
+import { allNearlyUsedUp, decideBlocks, decideGiveBack, decideLending, decideOrder, fullestPercent, isExhausted, type AccountStanding } from "./account-order.js";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
 const HOUR = 3600_000;
@@ -149,5 +149,26 @@ describe("decideLending", () => {
     expect([...decideLending({}, "work", true, ["default"])]).toEqual([["default", "work"]]);
     expect([...decideLending({ default: 1 }, "work", true, ["default"])]).toEqual([["default", "work"]]);
     expect(decideLending({}, "work", true, ["work"]).size).toBe(0);
+  });
+});
+
+describe("decideGiveBack", () => {
+  const tok = (accessToken: string) => ({ accessToken });
+  const accounts: Record<string, { token?: { accessToken: string } }> = { "p:default": { token: tok("own-default") }, "p:dead": {}, "p:spare": { token: tok("own-spare") } };
+  const own = (id: string) => accounts[id];
+  it("a profile lent before and not now gets its own token back, compare-and-set against the lent one", () => {
+    const r = decideGiveBack({ "p:default": tok("lent-work") }, {}, own);
+    expect(r.giveBack).toEqual({ "p:default": { token: tok("own-default"), lent: "lent-work" } });
+    expect(r.stillLent).toEqual({});
+  });
+  it("a profile lent now keeps the new carry, whatever it held before", () => {
+    const r = decideGiveBack({ "p:default": tok("lent-old") }, { "p:default": tok("lent-new") }, own);
+    expect(r.giveBack).toEqual({});
+    expect(r.stillLent).toEqual({ "p:default": tok("lent-new") });
+  });
+  it("an account with no token of its own stays lent; a profile of no account is dropped", () => {
+    const r = decideGiveBack({ "p:dead": tok("lent-work"), "p:gone": tok("lent-work") }, { "p:spare": tok("lent-work") }, own);
+    expect(r.giveBack).toEqual({});
+    expect(r.stillLent).toEqual({ "p:dead": tok("lent-work"), "p:spare": tok("lent-work") });
   });
 });

@@ -158,6 +158,30 @@ export function decideLending(blocks: Readonly<Record<string, number>>, firstNam
   return lending;
 }
 
+/**
+ * Pure: what each profile that carried a lent token holds after this pass, by profile id. Every
+ * profile lent now keeps `carry`. One lent before and not now gets its own account's token back,
+ * compare-and-set against the lent token (`giveBack`: a newer token from the account's own
+ * refresh is left alone); one whose account has no token of its own stays lent; one whose account
+ * is gone is dropped. `ownToken` answers undefined for a profile of no account, `{}` for an
+ * account without a token.
+ */
+export function decideGiveBack<T extends { accessToken: string }>(
+  lastCarry: Readonly<Record<string, T>>,
+  carry: Readonly<Record<string, T>>,
+  ownToken: (profileId: string) => { token?: T } | undefined,
+): { giveBack: Record<string, { token: T; lent: string }>; stillLent: Record<string, T> } {
+  const giveBack: Record<string, { token: T; lent: string }> = {};
+  const stillLent: Record<string, T> = { ...carry };
+  for (const [id, lent] of Object.entries(lastCarry)) {
+    if (id in carry) continue;
+    const own = ownToken(id);
+    if (own?.token) giveBack[id] = { token: own.token, lent: lent.accessToken };
+    else if (own) stillLent[id] = lent;
+  }
+  return { giveBack, stillLent };
+}
+
 /** Pure: every account at or above the threshold (nowhere left to switch to), with the soonest reset. */
 export function allNearlyUsedUp(accounts: readonly AccountStanding[], switchAtPercent: number, now: number): { firstResetAt?: number } | undefined {
   const candidates = accounts.filter((a) => !a.needsLogin);

@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import writeFileAtomic from "write-file-atomic";
-import { allNearlyUsedUp, decideBlocks, decideLending, decideOrder, whyNotFirst, standingOf, type AccountStanding } from "./account-order.js";
+import { allNearlyUsedUp, decideBlocks, decideGiveBack, decideLending, decideOrder, whyNotFirst, standingOf, type AccountStanding } from "./account-order.js";
 import { DEFAULT_ACCOUNT, accountConfig, listAccounts } from "./accounts.js";
 import { orderRecordPath, readOrderRecord, type PoolRecord } from "./order-record.js";
 import type { AlertChannel } from "../alerts/alerts.js";
@@ -194,15 +194,12 @@ export class AccountPool {
     const carry: Record<string, PublishedToken> = {};
     if (lenderToken) for (const name of lending.keys()) carry[profileOf(name)] = lenderToken;
     // Lending over: the profile gets its own account's token back, in the same write.
-    const giveBack: NonNullable<ProfileRanking["giveBack"]> = {};
-    const stillLent: Record<string, PublishedToken> = { ...carry };
-    for (const [id, lent] of Object.entries(this.lastCarry)) {
-      if (id in carry) continue;
+    const { giveBack, stillLent } = decideGiveBack(this.lastCarry, carry, (id) => {
       const name = nameOf.get(id);
-      const own = name === undefined ? undefined : tokenOf(name);
-      if (own) giveBack[id] = { token: own, lent: lent.accessToken };
-      else if (name !== undefined) stillLent[id] = lent;
-    }
+      if (name === undefined) return undefined;
+      const token = tokenOf(name);
+      return token ? { token } : {};
+    });
     const ranking: ProfileRanking = { order: decision.order.map(profileOf), blockedUntil, ...(lending.size ? { carry } : {}), ...(Object.keys(giveBack).length ? { giveBack } : {}) };
     return { ranking, lending, stillLent, ...(decision.reason ? { reason: decision.reason } : {}), standings, order: decision.order };
   }
