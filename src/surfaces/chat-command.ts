@@ -1,13 +1,10 @@
 import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
-import { CHAT_HELP, formatChatAccounts, formatChatStatus, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand } from "./chat-reply.js";
 import type { PluginConfig } from "../core/config.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { PendingLogin } from "../login/pending-login.js";
-import { buildAuthorizeUrl } from "../login/pkce.js";
 import { redact } from "../core/redact.js";
 import type { RefreshService } from "../service.js";
-import { statusFromAccounts, toStatusJson } from "../status/build.js";
 import { NOT_RUNNING } from "../status/messages.js";
 import type { AccountStatus, ServiceStatus } from "../status/types.js";
 
@@ -34,13 +31,19 @@ export interface ChatCommandDeps {
 export { NOT_RUNNING };
 
 /** One account's state, or, with several, every account's in the order agents use them (the pool's snapshot). */
-function summary(status: ServiceStatus, now: number, accounts: AccountStatus[] = []): string {
+async function summary(status: ServiceStatus, now: number, accounts: AccountStatus[] = []): Promise<string> {
+  const [{ formatChatAccounts, formatChatStatus }, { statusFromAccounts, toStatusJson }] = await Promise.all([import("./chat-reply.js"), import("../status/build.js")]);
   if (accounts.length < 2) return formatChatStatus(toStatusJson(status, now, { source: "gateway" }), now);
   return formatChatAccounts(statusFromAccounts(accounts, now, { source: "gateway" }).accounts ?? [], now);
 }
 
-/** The reply text for `/claude <args>`; never throws, never contains token material. */
+/**
+ * The reply text for `/claude <args>`; never throws, never contains token material. The wording
+ * and the status builder are imported on the first command, not when the plugin registers it (the
+ * gateway loads the plugin's entry twice at start-up, and every `openclaw` command once).
+ */
 export async function runChatCommand(args: string | undefined, deps: ChatCommandDeps): Promise<string> {
+  const { CHAT_HELP, formatLoggedIn, formatLoginStarted, formatRefreshOutcome, parseChatCommand } = await import("./chat-reply.js");
   const now = deps.now ?? Date.now;
   const command = parseChatCommand(args);
   if (command.kind === "help") return CHAT_HELP;
@@ -51,14 +54,15 @@ export async function runChatCommand(args: string | undefined, deps: ChatCommand
   try {
     switch (command.kind) {
       case "status":
-        return summary(service.status(), now(), running.accounts?.());
+        return await summary(service.status(), now(), running.accounts?.());
       case "refresh": {
         const report = await service.refreshNow({ force: true });
-        return `${formatRefreshOutcome(report)}\n${summary(report.status, now(), running.accounts?.())}`;
+        return `${formatRefreshOutcome(report)}\n${await summary(report.status, now(), running.accounts?.())}`;
       }
       case "login-start": {
         const started = deps.pending.start();
         deps.logger.info("Login started from the chat; waiting for the code (valid 10 minutes).");
+        const { buildAuthorizeUrl } = await import("../login/pkce.js");
         return formatLoginStarted(buildAuthorizeUrl(config.authorizeUrl, config.clientId, started.pkce), started.expiresAt, now());
       }
       case "login-finish": {
@@ -73,7 +77,7 @@ export async function runChatCommand(args: string | undefined, deps: ChatCommand
           const { tokens, published } = await completeLogin(config, taken.code, taken.pkce, () => service.reload());
           deps.logger.info(`Logged in from the chat${tokens.accountEmail ? ` as ${tokens.accountEmail}` : ""}; saved to ${config.credentialsPath} (mode 600) and published.`);
           const reply = formatLoggedIn(tokens.accountEmail, tokens.expiresAt, now());
-          return published.state === "ok" ? reply : `${reply}\n${summary(published, now())}`;
+          return published.state === "ok" ? reply : `${reply}\n${await summary(published, now())}`;
         } catch (err) {
           const reason = loginFailureMessage(err, "send /claude login to start again");
           deps.logger.warn(`Login from the chat failed: ${reason}`);

@@ -2,8 +2,6 @@ import { promises as fs } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { OpenClawPluginApi } from "openclaw/plugin-sdk/plugin-entry";
 import { PLUGIN_ID } from "../core/config.js";
-import { renderDashboardPage } from "./dashboard-page.js";
-import { joinModules } from "./dashboard-script.js";
 import { errorMessage } from "../core/errors.js";
 import type { AccountPool } from "../accounts/account-pool.js";
 import { liveStatus } from "../status/live.js";
@@ -30,7 +28,7 @@ let viewModule: Promise<string | undefined> | undefined;
 
 /** The compiled dashboard-view.js beside this file and what it imports, as one script to inline into the page; undefined when absent. */
 function loadViewModule(onMissing: (why: string) => void): Promise<string | undefined> {
-  viewModule ??= joinModules(new URL("./dashboard-view.js", import.meta.url), (url) => fs.readFile(url, "utf8")).catch((err: unknown) => {
+  viewModule ??= import("./dashboard-script.js").then(({ joinModules }) => joinModules(new URL("./dashboard-view.js", import.meta.url), (url) => fs.readFile(url, "utf8"))).catch((err: unknown) => {
     onMissing(errorMessage(err));
     return undefined;
   });
@@ -115,6 +113,7 @@ export function registerHttpRoutes(api: Api, current: () => AccountPool | undefi
         const status = await liveStatus(pool);
         const view = await loadViewModule((why) => api.logger.warn(`[${PLUGIN_ID}] The dashboard page will not update by itself: ${redact(why)}`));
         const now = Date.now();
+        const { renderDashboardPage } = await import("./dashboard-page.js");
         const html = renderDashboardPage(status, { now, statusPath: STATUS_PATH, pollMs: POLL_MS, pageSecret: secrets.issue(now), ...(view === undefined ? {} : { viewModule: view }) });
         // frame-ancestors: only the Control UI (this origin) may show the page in a frame.
         send(res, req, 200, "text/html; charset=utf-8", html, { "Content-Security-Policy": "object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'self'" });
