@@ -7,7 +7,7 @@ export default defineConfig({
   test: {
     pool: "forks",
     include: ["test/compat/**/*.compat.test.ts"],
-    exclude: ["**/node_modules/**", "dist/**", ".cache/**"],
+    exclude: ["**/node_modules/**", "dist/**", "build/**", ".cache/**"],
     fileParallelism: false,
     testTimeout: 300_000,
     hookTimeout: 300_000,

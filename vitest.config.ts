@@ -52,7 +52,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts", "src/**/*.test.ts"],
-          exclude: [E2E, "**/*.compat.test.ts", "**/node_modules/**", "dist/**", ".cache/**"],
+          exclude: [E2E, "**/*.compat.test.ts", "**/node_modules/**", "dist/**", "build/**", ".cache/**"],
           sequence: { groupOrder: 0 },
         },
       },
@@ -61,7 +61,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/**/*.e2e.test.ts", "src/**/*.e2e.test.ts"],
-          exclude: ["**/node_modules/**", "dist/**", ".cache/**"],
+          exclude: ["**/node_modules/**", "dist/**", "build/**", ".cache/**"],
           fileParallelism: E2E_WORKERS > 1,
           maxWorkers: E2E_WORKERS,
           testTimeout: 300_000,

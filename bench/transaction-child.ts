@@ -1,5 +1,5 @@
 // Child process of bench/parts/transaction.ts: runs N forced refreshes through the plugin's built
-// RefreshService (dist/), the way the gateway method and the CLI do, against the parent's fake
+// RefreshService (build/), the way the gateway method and the CLI do, against the parent's fake
 // token endpoint on loopback, and times each phase with RefreshDeps overrides wrapping the real
 // functions. Separate process so that `strace -c -f` can count its system calls alone.
 // argv[2]: JSON { credentialsPath, tokenUrl, stateDir, warmup, n, publisher: "noop" | "sdk" }

@@ -8,7 +8,7 @@
 //   1. npm dependencies   (npm ci) when missing or stale: ~710 MB in node_modules, mostly OpenClaw
 //   2. Node for OpenClaw  the running Node if OpenClaw accepts it, else the platform's Node package
 //                         into .cache/node24 (scripts/node-runtime.mjs; ~190 MB, once)
-//   3. npm run build      (tsc -> dist/, always; it is quick)
+//   3. npm run build      (tsc -> build/, bundled into dist/: scripts/build.mjs)
 //   4. .cache/env.json    { node24, openclaw, repo, claudeCode } for the harness (test/support/gateway.ts)
 // For the tests (`setup()`: npm test, npm run screenshot), also the test peers:
 //   5. Claude Code        @anthropic-ai/claude-code into .cache/claude-code (~370 MB, once), for the

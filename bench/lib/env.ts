@@ -21,9 +21,9 @@ export function readBenchEnv(): BenchEnv {
   return { node24: parsed.node24, openclaw: parsed.openclaw, repo: parsed.repo };
 }
 
-/** Imports a module of the built plugin (dist/), typed by its source in src/. */
+/** Imports a module of the built plugin (build/: tsc output, one module per file), typed by its source in src/. */
 export async function importDist<T>(name: string): Promise<T> {
-  const url = new URL(`../../dist/${name}`, import.meta.url).href;
+  const url = new URL(`../../build/${name}`, import.meta.url).href;
   const mod: T = await import(url);
   return mod;
 }

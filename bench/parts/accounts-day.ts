@@ -20,7 +20,7 @@ type ConfigModule = typeof import("../../src/core/config.js");
 type ErrorsModule = typeof import("../../src/core/errors.js");
 
 /**
- * 7b. What each account costs over a day, in process: the real AccountPool (dist/account-pool.js)
+ * 7b. What each account costs over a day, in process: the real AccountPool (build/accounts/account-pool.js)
  * with N real RefreshServices (real credentials files, locks, fsync) on the month's simulated
  * clock, an in-memory rotating token endpoint and an in-memory usage GET, 8-hour tokens and a
  * usage check every 10 minutes (the defaults). Every figure is counted, not estimated.

@@ -33,6 +33,8 @@ export interface StartRun {
   pluginLoaded: boolean;
   /** The gateway's own start-up trace: phase -> ms (OPENCLAW_GATEWAY_STARTUP_TRACE). */
   phases: Record<string, number>;
+  /** The same trace's detail for this plugin alone: its load + register in the gateway's load (plugin runs only). */
+  pluginLoadMs?: number;
 }
 
 /** One phase of the gateway's start-up trace, median of each arm. */
@@ -71,6 +73,10 @@ export interface GatewayCostResult {
   };
   /** Ratio of each alternating pair, to show the spread. */
   pairRatios: number[];
+  /** The same for first line -> ready: adjacent starts share the machine's state, so their ratio drifts less. */
+  inProcessPairRatios: number[];
+  /** Median of the plugin runs' own load + register time in OpenClaw's trace. */
+  pluginLoadMs: number;
   /** Every traced phase, largest added time first. */
   phases: PhaseCost[];
 }
@@ -114,6 +120,8 @@ async function measuredStart(session: GatewaySession, plugin: boolean, log: (m: 
     pluginLoaded: pluginLines.some((l) => /Plugin loaded successfully/.test(l.text)),
     phases: tracedPhases(out),
   };
+  const ownLoad = PLUGIN_LOAD_TRACE.exec(out);
+  if (ownLoad?.[1]) run.pluginLoadMs = Number(ownLoad[1]);
   if (pluginFirst && startupEnd) run.pluginStartMs = startupEnd.at - pluginFirst.at;
   if (pluginFirst && sidecarsLine) run.sidecarsToPluginMs = pluginFirst.at - sidecarsLine.at;
   if (run.pluginLoaded !== plugin) throw new Error(`plugin ${plugin ? "did not load" : "loaded although disabled"}`);
@@ -127,6 +135,7 @@ async function measuredStart(session: GatewaySession, plugin: boolean, log: (m: 
 }
 
 const TRACE_LINE = /startup trace: (\S+) ([\d.]+)ms total=/;
+const PLUGIN_LOAD_TRACE = /startup trace: plugins\.gateway-load\.plugin\.claude-oauth-refresh .*?loadAndRegisterMs=([\d.]+)/;
 
 /** "startup trace: plugins.load 812.3ms total=..." lines -> phase -> ms (a repeated phase adds up). */
 export function tracedPhases(output: string): Record<string, number> {
@@ -190,6 +199,7 @@ export async function gatewayCost(session: GatewaySession, opts: { perArm: numbe
   const withPlugin = arm(true);
   const withoutPlugin = arm(false);
   const pairRatios: number[] = [];
+  const inProcessPairRatios: number[] = [];
   for (let i = 0; i + 1 < runs.length; i += 2) {
     const a = runs[i];
     const b = runs[i + 1];
@@ -197,6 +207,7 @@ export async function gatewayCost(session: GatewaySession, opts: { perArm: numbe
     const w = a.plugin ? a : b;
     const wo = a.plugin ? b : a;
     pairRatios.push(w.readyMs / wo.readyMs);
+    inProcessPairRatios.push(w.inProcessMs / wo.inProcessMs);
   }
   return {
     runs,
@@ -216,6 +227,8 @@ export async function gatewayCost(session: GatewaySession, opts: { perArm: numbe
       sidecarsMs: { with: range(true, (x) => x.sidecarsMs), without: range(false, (x) => x.sidecarsMs) },
     },
     pairRatios,
+    inProcessPairRatios,
+    pluginLoadMs: median(pluginRuns.map((x) => x.pluginLoadMs ?? Number.NaN)),
     phases: phaseCosts(runs),
   };
 }

@@ -17,7 +17,7 @@ type ErrorsModule = typeof import("../../src/core/errors.js");
 type RefreshService = InstanceType<ServiceModule["RefreshService"]>;
 
 /**
- * 4. A month of uptime, simulated: the real RefreshService (dist/service.js, real file I/O, real
+ * 4. A month of uptime, simulated: the real RefreshService (build/service.js, real file I/O, real
  * locks) on a simulated clock and an in-memory token endpoint, 30 days of 8-hour tokens, with a
  * seeded fault schedule; the seed plugin's policy runs beside it on the same clock and schedule.
  * Every simulated (awake) minute: is the most recently published token expired?

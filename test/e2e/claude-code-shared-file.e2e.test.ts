@@ -17,7 +17,7 @@ import { makeTestCa, type TestCa } from "../support/test-ca.js";
  * on a due token. Claude Code runs in a loopback-only network namespace and reaches the fake
  * token endpoint (which revokes the whole login on a reused refresh token) through a TLS-
  * terminating proxy; its turn goes to the fake Messages API. The plugin runs its refresh
- * transaction from dist/ in separate processes, as a gateway started by a service manager would:
+ * transaction from build/ in separate processes, as a gateway started by a service manager would:
  * another HOME, no CLAUDE_CONFIG_DIR, and its credentialsPath a symlink to Claude Code's file.
  */
 

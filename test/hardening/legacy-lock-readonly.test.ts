@@ -7,7 +7,7 @@
 // The tests run as root, where chmod stops nothing, so the folder is made read-only for real: a
 // read-only bind mount inside a user + mount namespace (`unshare -rm`), with the config folder
 // itself bind-mounted writable on top, exactly the container layout. The child runs the built
-// plugin (dist/); the fake token endpoint listens in this process (same network namespace).
+// plugin (build/); the fake token endpoint listens in this process (same network namespace).
 
 import { execFile, execFileSync } from "node:child_process";
 import { promises as fs } from "node:fs";

@@ -1,9 +1,9 @@
-// Runs two refreshes of a Claude Code credentials file through the plugin's built code (dist/),
+// Runs two refreshes of a Claude Code credentials file through the plugin's built code (build/, tsc output),
 // inside a mount namespace where the folder above Claude Code's config folder is read-only (see
 // test/hardening/legacy-lock-readonly.test.ts). Prints one JSON line: the reports, the status, the
 // log lines. Plain JS on the machine's Node, like refresh-child.mjs.
-import { resolveConfig } from "../../dist/core/config.js";
-import { RefreshService } from "../../dist/service.js";
+import { resolveConfig } from "../../build/core/config.js";
+import { RefreshService } from "../../build/service.js";
 
 const args = JSON.parse(process.argv[2]);
 const lines = [];

@@ -1,15 +1,15 @@
-// A separate process that runs one refresh through the plugin's own built code (dist/), for the
+// A separate process that runs one refresh through the plugin's own built code (build/, tsc output), for the
 // crash and race tests: it can be told to SIGKILL itself at a chosen step. Plain JS on purpose:
-// it runs on the machine's Node without a TypeScript loader, exactly like the shipped dist/.
+// it runs on the machine's Node without a TypeScript loader, as the shipped code does.
 //
 // argv[2] is JSON: { credentialsPath, tokenUrl, stateDir, publishedPath, mode: "cli"|"service",
 //                    crashAt?: "before-post"|"after-post"|"before-rename"|"after-persist"|"during-publish",
 //                    force?: boolean, startGate?: string }
 import { promises as fs, openSync, fsyncSync, writeSync, closeSync, existsSync } from "node:fs";
 import path from "node:path";
-import { resolveConfig } from "../../dist/core/config.js";
-import { writeCredentialsFile, serializeCredentials } from "../../dist/login/credentials.js";
-import { RefreshService } from "../../dist/service.js";
+import { resolveConfig } from "../../build/core/config.js";
+import { writeCredentialsFile, serializeCredentials } from "../../build/login/credentials.js";
+import { RefreshService } from "../../build/service.js";
 
 const args = JSON.parse(process.argv[2]);
 const die = () => process.kill(process.pid, "SIGKILL");
