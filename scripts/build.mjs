@@ -3,9 +3,12 @@
 //
 //   1. tsc compiles src/ into build/, one module per source file. The child processes of the
 //      crash and race tests and the bench import single modules from there (build/service.js, ...).
-//   2. rolldown bundles build/index.js with proper-lockfile and write-file-atomic into dist/:
-//      the entry plus one chunk per lazily imported part (the accounts' code, the CLI commands, the
-//      dashboard page, ...), so a command that needs little still loads little.
+//   2. rolldown bundles build/index.js with proper-lockfile and write-file-atomic into dist/,
+//      one file per module: dist/login-refresh.js is src/login/refresh.ts, dist/proper-lockfile.js
+//      is that package. The lazy imports stay lazy, and OpenClaw's code-safety scan
+//      (`openclaw security audit --deep`) sees the same files it would see unbundled: merged
+//      chunks put a file read and the token POST in one file, which that scan reports as
+//      "potential exfiltration".
 //   3. dist/dashboard-view.js: the dashboard's view code joined into one browser module, the text
 //      the route would otherwise join at its first request (src/surfaces/dashboard-script.ts).
 //   4. dist/THIRD-PARTY-NOTICES.md: the licences of the bundled packages.
@@ -39,14 +42,26 @@ const result = await build({
   logLevel: "warn",
   // write-file-atomic (CommonJS) seeds its temporary names with __filename, which ES modules lack.
   transform: { define: { __filename: "import.meta.filename" } },
+  // The entry keeps its default export; the per-module chunks need room for more.
+  preserveEntrySignatures: "allow-extension",
   output: {
     dir: distDir,
     format: "esm",
     entryFileNames: "index.js",
     // Flat: the dashboard route finds dashboard-view.js beside the chunk that serves it.
-    chunkFileNames: "[name]-[hash].js",
+    chunkFileNames: "[name].js",
+    codeSplitting: { includeDependenciesRecursively: false, groups: [{ name: chunkName, debugName: "one file per module" }] },
   },
 });
+
+/** build/login/refresh.js -> "login-refresh"; a bundled package -> its name; the entry stays index.js. */
+function chunkName(id) {
+  const parts = id.split(sep);
+  const at = parts.lastIndexOf("node_modules");
+  if (at >= 0) return parts[at + 1]?.startsWith("@") ? `${parts[at + 1]}-${parts[at + 2]}` : (parts[at + 1] ?? null);
+  if (!id.startsWith(buildDir + sep) || id === join(buildDir, "index.js")) return null;
+  return relative(buildDir, id).replace(/\.js$/, "").split(sep).join("-");
+}
 
 // A CommonJS-only name left in an ES module chunk fails only when that code runs (a write, a lock).
 for (const chunk of result.output) {
