@@ -146,14 +146,18 @@ function transactionRows(r: TransactionResult): Row[] {
   return rows;
 }
 
-/** Paired ratios against a target: PASS or FAIL only when the pairs' half-range cannot cross it. */
+/** A ratio against an upper target: PASS or FAIL only when its noise band cannot cross the target. */
+function bandVerdict(value: number, noise: number, target: number, inconclusive: string): string {
+  return value > target + noise ? "FAIL" : value + noise <= target ? "PASS" : inconclusive;
+}
+
+/** Paired ratios against a target, their half-range taken as the noise. */
 function pairedVerdict(ratios: number[], target: number, unit: string): { paired: number; lo: number; hi: number; verdict: string } {
   const paired = median(ratios);
   const lo = Math.min(...ratios);
   const hi = Math.max(...ratios);
   const noise = (hi - lo) / 2;
-  const v = paired > target + noise ? "FAIL" : paired + noise <= target ? "PASS" : `inconclusive: ${unit} vary ±${(noise * 100).toFixed(0)} %`;
-  return { paired, lo, hi, verdict: v };
+  return { paired, lo, hi, verdict: bandVerdict(paired, noise, target, `inconclusive: ${unit} vary ±${(noise * 100).toFixed(0)} %`) };
 }
 
 /** Issue 17's measure: the gateway's own log from its first line to ready, each start beside its neighbour of the other arm. */
@@ -184,7 +188,7 @@ function postAttachRow(r: GatewayCostResult): Row {
   const estimated = (base + added) / base;
   const halfRange = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / 2;
   const noise = Math.max(halfRange(arm(true)), halfRange(arm(false))) / base;
-  const v = Number.isNaN(estimated) ? "no trace" : estimated > 1.05 + noise ? "FAIL" : estimated + noise <= 1.05 ? "PASS" : `inconclusive: ±${(noise * 100).toFixed(1)} %`;
+  const v = Number.isNaN(estimated) ? "no trace" : bandVerdict(estimated, noise, 1.05, `inconclusive: ±${(noise * 100).toFixed(1)} %`);
   return [
     "1",
     "First line → ready estimated from OpenClaw's trace: (first line → ready without + added `runtime.post-attach`, the phase holding both plugin loads and the services phase) / without",

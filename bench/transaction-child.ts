@@ -7,7 +7,7 @@
 import type { Logger } from "../src/core/logger.js";
 import type { PublishedToken, Publisher } from "../src/openclaw/publish.js";
 import type { RawAnswer, TokenRequest } from "../src/login/token-endpoint.js";
-import { importDist } from "./lib/env.js";
+import { importBuilt } from "./lib/env.js";
 
 interface Args {
   credentialsPath: string;
@@ -43,11 +43,11 @@ interface Marks {
 
 const args = JSON.parse(process.argv[2] ?? "{}") as Args;
 const [{ RefreshService }, { resolveConfig }, credentials, tokenEndpoint, publish] = await Promise.all([
-  importDist<typeof import("../src/service.js")>("service.js"),
-  importDist<typeof import("../src/core/config.js")>("core/config.js"),
-  importDist<typeof import("../src/login/credentials.js")>("login/credentials.js"),
-  importDist<typeof import("../src/login/token-endpoint.js")>("login/token-endpoint.js"),
-  importDist<typeof import("../src/openclaw/publish.js")>("openclaw/publish.js"),
+  importBuilt<typeof import("../src/service.js")>("service.js"),
+  importBuilt<typeof import("../src/core/config.js")>("core/config.js"),
+  importBuilt<typeof import("../src/login/credentials.js")>("login/credentials.js"),
+  importBuilt<typeof import("../src/login/token-endpoint.js")>("login/token-endpoint.js"),
+  importBuilt<typeof import("../src/openclaw/publish.js")>("openclaw/publish.js"),
 ]);
 
 let cur: Marks = { t0: 0, reads: [] };

@@ -54,11 +54,19 @@ const result = await build({
   },
 });
 
-/** build/login/refresh.js -> "login-refresh"; a bundled package -> its name; the entry stays index.js. */
-function chunkName(id) {
+/** The npm package a bundled module belongs to (its folder and name from the path), or undefined. */
+function packageOf(id) {
   const parts = id.split(sep);
   const at = parts.lastIndexOf("node_modules");
-  if (at >= 0) return parts[at + 1]?.startsWith("@") ? `${parts[at + 1]}-${parts[at + 2]}` : (parts[at + 1] ?? null);
+  if (at < 0 || !parts[at + 1]) return undefined;
+  const depth = parts[at + 1].startsWith("@") ? 2 : 1;
+  return { root: parts.slice(0, at + 1 + depth).join(sep), name: parts.slice(at + 1, at + 1 + depth).join("/") };
+}
+
+/** build/login/refresh.js -> "login-refresh"; a bundled package -> its name; the entry stays index.js. */
+function chunkName(id) {
+  const pkg = packageOf(id);
+  if (pkg) return pkg.name.replace("/", "-");
   if (!id.startsWith(buildDir + sep) || id === join(buildDir, "index.js")) return null;
   return relative(buildDir, id).replace(/\.js$/, "").split(sep).join("-");
 }
@@ -77,14 +85,7 @@ writeFileSync(join(distDir, "THIRD-PARTY-NOTICES.md"), notices(result.output.fla
 
 /** One section per bundled npm package (name, version, licence text), sorted by name. */
 function notices(moduleIds) {
-  const roots = new Set();
-  for (const id of moduleIds) {
-    const parts = relative(repo, id).split(sep);
-    const at = parts.lastIndexOf("node_modules");
-    if (at < 0) continue;
-    const depth = parts[at + 1]?.startsWith("@") ? 3 : 2;
-    roots.add(join(repo, ...parts.slice(0, at + depth)));
-  }
+  const roots = new Set(moduleIds.map((id) => packageOf(id)?.root).filter((root) => root !== undefined));
   const sections = [...roots]
     .map((root) => {
       const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));

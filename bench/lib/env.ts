@@ -22,7 +22,7 @@ export function readBenchEnv(): BenchEnv {
 }
 
 /** Imports a module of the built plugin (build/: tsc output, one module per file), typed by its source in src/. */
-export async function importDist<T>(name: string): Promise<T> {
+export async function importBuilt<T>(name: string): Promise<T> {
   const url = new URL(`../../build/${name}`, import.meta.url).href;
   const mod: T = await import(url);
   return mod;

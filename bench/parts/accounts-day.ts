@@ -7,7 +7,7 @@ import { runInNewContext } from "node:vm";
 import type { Logger } from "../../src/core/logger.js";
 import type { RawAnswer } from "../../src/login/token-endpoint.js";
 import type { UsageRequest } from "../../src/accounts/usage.js";
-import { importDist } from "../lib/env.js";
+import { importBuilt } from "../lib/env.js";
 import { seededRandom } from "../lib/stats.js";
 import { SimClock, settle } from "../month/clock.js";
 import { ACCESS_LIFE_SEC, SimEndpoint, type SimLogin } from "../month/endpoint.js";
@@ -77,11 +77,11 @@ function usageAnswer(now: number): RawAnswer {
 
 async function simulate(n: number, days: number, gc: () => void): Promise<DayFigures> {
   const [{ AccountPool }, { accountConfig, accountsDir, DEFAULT_ACCOUNT }, { RefreshService }, { resolveConfig }, { PluginError }] = await Promise.all([
-    importDist<PoolModule>("accounts/account-pool.js"),
-    importDist<AccountsModule>("accounts/accounts.js"),
-    importDist<ServiceModule>("service.js"),
-    importDist<ConfigModule>("core/config.js"),
-    importDist<ErrorsModule>("core/errors.js"),
+    importBuilt<PoolModule>("accounts/account-pool.js"),
+    importBuilt<AccountsModule>("accounts/accounts.js"),
+    importBuilt<ServiceModule>("service.js"),
+    importBuilt<ConfigModule>("core/config.js"),
+    importBuilt<ErrorsModule>("core/errors.js"),
   ]);
   const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "coauth-bench-accounts-"));
   const T0 = Date.UTC(2027, 0, 4, 6, 0, 0);
@@ -201,6 +201,6 @@ export async function accountsDay(opts: { counts: readonly number[]; days: numbe
     );
     runs.push(r);
   }
-  const { DEFAULTS } = await importDist<ConfigModule>("core/config.js");
+  const { DEFAULTS } = await importBuilt<ConfigModule>("core/config.js");
   return { runs, usageCheckMinutes: DEFAULTS.usageCheckMinutes, tokenHours: ACCESS_LIFE_SEC / 3600, refreshBeforeExpiryMinutes: DEFAULTS.refreshBeforeExpiryMinutes };
 }

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import type { Logger } from "../../src/core/logger.js";
 import type { PublishedToken, Publisher } from "../../src/openclaw/publish.js";
-import { importDist } from "../lib/env.js";
+import { importBuilt } from "../lib/env.js";
 import { seededRandom } from "../lib/stats.js";
 import { SimClock, settle, type OffsetChange } from "../month/clock.js";
 import { SimEndpoint, type PostRecord, type SimLogin } from "../month/endpoint.js";
@@ -103,9 +103,9 @@ function exactExpired(publications: readonly Publication[], offsets: readonly Of
 export async function monthSimulation(opts: { days: number; log: (m: string) => void }): Promise<MonthResult> {
   const { log } = opts;
   const [{ RefreshService }, { resolveConfig }, { PluginError }] = await Promise.all([
-    importDist<ServiceModule>("service.js"),
-    importDist<ConfigModule>("core/config.js"),
-    importDist<ErrorsModule>("core/errors.js"),
+    importBuilt<ServiceModule>("service.js"),
+    importBuilt<ConfigModule>("core/config.js"),
+    importBuilt<ErrorsModule>("core/errors.js"),
   ]);
   const schedule = buildSchedule(opts.days);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), "coauth-bench-month-"));
