@@ -3,6 +3,8 @@ import type { AccountPool } from "../accounts/account-pool.js";
 import { PLUGIN_ID } from "../core/config.js";
 import { errorMessage } from "../core/errors.js";
 import { redact } from "../core/redact.js";
+// Static: the status route, registered beside this one, imports it anyway.
+import { liveStatus } from "../status/live.js";
 import { NOT_RUNNING } from "../status/messages.js";
 import { counterBook } from "./counters.js";
 
@@ -43,7 +45,7 @@ export function registerMetricsRoute(api: Api, current: () => AccountPool | unde
         return true;
       }
       try {
-        const [{ renderMetrics }, { liveStatus }] = await Promise.all([import("./metrics.js"), import("../status/live.js")]);
+        const { renderMetrics } = await import("./metrics.js");
         const now = Date.now();
         const status = await liveStatus(pool, undefined, () => now);
         const text = renderMetrics(status.accounts ?? [], (name) => counterBook.get(name), now);

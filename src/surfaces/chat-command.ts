@@ -3,6 +3,8 @@ import type { PluginConfig } from "../core/config.js";
 import { errorMessage } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { PendingLogin } from "../login/pending-login.js";
+// Static: pending-login.ts, which registering needs, imports it anyway.
+import { buildAuthorizeUrl } from "../login/pkce.js";
 import { redact } from "../core/redact.js";
 import type { RefreshService } from "../service.js";
 import { NOT_RUNNING } from "../status/messages.js";
@@ -62,7 +64,6 @@ export async function runChatCommand(args: string | undefined, deps: ChatCommand
       case "login-start": {
         const started = deps.pending.start();
         deps.logger.info("Login started from the chat; waiting for the code (valid 10 minutes).");
-        const { buildAuthorizeUrl } = await import("../login/pkce.js");
         return formatLoginStarted(buildAuthorizeUrl(config.authorizeUrl, config.clientId, started.pkce), started.expiresAt, now());
       }
       case "login-finish": {

@@ -42,8 +42,31 @@ describe("the shipped package (dist/)", () => {
     }
     expect([...bare].filter((s) => !isBuiltin(s) && !/^openclaw(\/|$)/.test(s))).toEqual([]);
     expect(bare).toContain("fs"); // the bundled CommonJS libraries' require calls are seen
-    // The two libraries are in, as their own files.
-    expect(jsFiles(DIST)).toEqual(expect.arrayContaining(["proper-lockfile.js", "write-file-atomic.js", "index.js", "dashboard-view.js"]));
+    expect(jsFiles(DIST)).toEqual(expect.arrayContaining(["index.js", "dashboard-view.js"]));
+    const notices = readFileSync(path.join(DIST, "THIRD-PARTY-NOTICES.md"), "utf8");
+    expect(notices).toMatch(/^## proper-lockfile \d/m);
+    expect(notices).toMatch(/^## write-file-atomic \d/m);
+  });
+
+  it("the entry loads only what registering needs: the lazy imports stay lazy", () => {
+    const staticImports = (file: string): string[] =>
+      [...readFileSync(path.join(DIST, file), "utf8").matchAll(/^(?:import|export)\b[^;]*?["']\.\/([\w.-]+\.js)["']/gm)].map((m) => m[1] ?? "");
+    const loaded = new Set<string>();
+    const visit = (file: string): void => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      staticImports(file).forEach(visit);
+    };
+    visit("index.js");
+    const everything = jsFiles(DIST);
+    const defining = (fn: string) => everything.filter((f) => new RegExp(`\\bfunction ${fn}\\(`).test(readFileSync(path.join(DIST, f), "utf8")));
+    // The accounts' code (started on gateway_start), the CLI commands, the token POST, the dashboard page.
+    for (const fn of ["startAccounts", "statusCommand", "postToken", "runRefresh", "renderDashboardPage"]) {
+      const files = defining(fn);
+      expect(files, fn).toHaveLength(1);
+      expect(loaded.has(files[0] ?? ""), `${fn} is in ${files[0]}, which dist/index.js loads at once`).toBe(false);
+    }
+    expect(loaded.size).toBeLessThan(everything.length / 2);
   });
 
   it("OpenClaw's code-safety scan finds in dist/ exactly what it finds in the modules dist/ is built from", async () => {
