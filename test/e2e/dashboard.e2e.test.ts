@@ -364,8 +364,11 @@ describe.skipIf(SKIP !== undefined)(SKIP ? `dashboard suite SKIPPED: ${SKIP}` : 
     expect(todo).toContain("openclaw claude-oauth login");
     expect(todo).toContain("/claude login");
     expect(await frameText("summary")).toMatch(/^The Claude login has ended/);
-    // Newest first: the chat alert about it, then the failed refresh that ended the login.
-    const events = (await frame.locator(".events li").allInnerTexts()).map((t) => t.replace(/\s+/g, " "));
+    // Newest first: the chat alert about it, then the failed refresh that ended the login. The alert
+    // goes out after the login is marked ended, so a poll can show the one before the other.
+    const eventTexts = async () => (await frame.locator(".events li").allInnerTexts()).map((t) => t.replace(/\s+/g, " "));
+    await waitFor("the alert on the page", async () => ((await eventTexts())[0]?.startsWith("Alert sent") ? true : undefined), 30_000);
+    const events = await eventTexts();
     expect(events[0]).toMatch(/^Alert sent just now Alert sent: the login has ended/);
     expect(events[1]).toMatch(/^Login ended just now /);
     expect(events[2]).toMatch(/^Refreshed /);
