@@ -1,5 +1,5 @@
 import type { MachineInfo } from "./lib/env.js";
-import { fmt, fmtMs, markdownTable, median, type Summary } from "./lib/stats.js";
+import { fmt, fmtMs, markdownTable, median, medianInterval, type Summary } from "./lib/stats.js";
 import type { GatewayCostResult } from "./parts/gateway-cost.js";
 import type { MonthResult, PolicyFigures } from "./parts/month.js";
 import type { PropagationResult } from "./parts/propagation.js";
@@ -146,18 +146,16 @@ function transactionRows(r: TransactionResult): Row[] {
   return rows;
 }
 
-/** A ratio against an upper target: PASS or FAIL only when its noise band cannot cross the target. */
-function bandVerdict(value: number, noise: number, target: number, inconclusive: string): string {
-  return value > target + noise ? "FAIL" : value + noise <= target ? "PASS" : inconclusive;
-}
-
-/** Paired ratios against a target, their half-range taken as the noise. */
-function pairedVerdict(ratios: number[], target: number, unit: string): { paired: number; lo: number; hi: number; verdict: string } {
+/**
+ * Paired ratios against an upper target, judged on their median's confidence interval (the sign
+ * test's, stats.ts): PASS when all of it is within the target, FAIL when all of it is over.
+ */
+function pairedVerdict(ratios: number[], target: number, unit: string): { paired: number; lo: number; hi: number; interval: string; verdict: string } {
   const paired = median(ratios);
-  const lo = Math.min(...ratios);
-  const hi = Math.max(...ratios);
-  const noise = (hi - lo) / 2;
-  return { paired, lo, hi, verdict: bandVerdict(paired, noise, target, `inconclusive: ${unit} vary ±${(noise * 100).toFixed(0)} %`) };
+  const ci = medianInterval(ratios);
+  const interval = `${(ci.coverage * 100).toFixed(0)} % interval ${ci.lo.toFixed(3)}–${ci.hi.toFixed(3)}`;
+  const verdict = ci.hi <= target ? "PASS" : ci.lo > target ? "FAIL" : `inconclusive: the ${unit}' ${interval} spans ${target}`;
+  return { paired, lo: Math.min(...ratios), hi: Math.max(...ratios), interval, verdict };
 }
 
 /** Issue 17's measure: the gateway's own log from its first line to ready, each start beside its neighbour of the other arm. */
@@ -166,7 +164,7 @@ function firstLineToReadyRow(r: GatewayCostResult): Row {
   return [
     "1",
     "Same starts, gateway's own log: first line → ready, with / without",
-    `ratio ${r.inProcessRatio.toFixed(3)} (${secs(r.withPlugin.inProcessMs)} / ${secs(r.withoutPlugin.inProcessMs)}); median of the ${r.inProcessPairRatios.length} alternating pairs' ratios ${p.paired.toFixed(3)} (${p.lo.toFixed(2)}–${p.hi.toFixed(2)})`,
+    `median of the ${r.inProcessPairRatios.length} alternating pairs' ratios ${p.paired.toFixed(3)} (${p.interval}; pairs ${p.lo.toFixed(2)}–${p.hi.toFixed(2)}); ratio of medians ${r.inProcessRatio.toFixed(3)} (${secs(r.withPlugin.inProcessMs)} / ${secs(r.withoutPlugin.inProcessMs)})`,
     "≤ 1.05",
     p.verdict,
   ];
@@ -174,27 +172,21 @@ function firstLineToReadyRow(r: GatewayCostResult): Row {
 
 /**
  * The finer estimate of the same: OpenClaw's trace phase "runtime.post-attach" holds both loads of
- * the plugin (the gateway's and the model runtime's) and the services phase, so its added time,
- * put on the first line -> ready of the starts without the plugin, estimates the ratio with less
- * noise than whole starts.
+ * the plugin (the gateway's and the model runtime's) and the services phase, so in each pair the
+ * phase's added time, put on the first line -> ready of the start without the plugin, estimates
+ * the ratio without the rest of the start's noise.
  */
 function postAttachRow(r: GatewayCostResult): Row {
   const phase = "runtime.post-attach";
-  const arm = (plugin: boolean) => r.runs.filter((x) => x.plugin === plugin).map((x) => x.phases[phase] ?? Number.NaN);
-  const withMs = median(arm(true));
-  const withoutMs = median(arm(false));
-  const added = withMs - withoutMs;
-  const base = r.withoutPlugin.inProcessMs;
-  const estimated = (base + added) / base;
-  const halfRange = (xs: number[]) => (Math.max(...xs) - Math.min(...xs)) / 2;
-  const noise = Math.max(halfRange(arm(true)), halfRange(arm(false))) / base;
-  const v = Number.isNaN(estimated) ? "no trace" : bandVerdict(estimated, noise, 1.05, `inconclusive: ±${(noise * 100).toFixed(1)} %`);
+  const estimates = r.postAttachPairEstimates.filter((x) => !Number.isNaN(x));
+  const arm = (plugin: boolean) => median(r.runs.filter((x) => x.plugin === plugin).map((x) => x.phases[phase] ?? Number.NaN));
+  const p = pairedVerdict(estimates, 1.05, "pairs");
   return [
     "1",
-    "First line → ready estimated from OpenClaw's trace: (first line → ready without + added `runtime.post-attach`, the phase holding both plugin loads and the services phase) / without",
-    `${estimated.toFixed(3)} (${fmtMs(withMs)} / ${fmtMs(withoutMs)}, +${fmtMs(added)}; ±${(noise * 100).toFixed(1)} % from the phase's spread)`,
+    "First line → ready estimated from OpenClaw's trace, per pair: (first line → ready without + added `runtime.post-attach`, the phase holding both plugin loads and the services phase) / without",
+    estimates.length ? `median ${p.paired.toFixed(3)} (${p.interval}); the phase's medians ${fmtMs(arm(true))} / ${fmtMs(arm(false))}` : "no trace",
     "≤ 1.05",
-    v,
+    estimates.length ? p.verdict : "no trace",
   ];
 }
 
@@ -204,14 +196,14 @@ function commandCostRows(c: CommandCostResult): Row[] {
   for (const a of c.arms) {
     const ours = a.command.includes("claude-oauth");
     const failed = a.failures > 0 ? `; ${a.failures} failed` : "";
-    // The verdict uses the median of the per-round ratios; when those vary by more than the target
-    // band (other work on the shared cores), it cannot decide and says so.
-    const { paired, lo, hi, verdict: pairedOutcome } = pairedVerdict(a.pairedRatios, 1.1, "rounds");
+    // The verdict uses the median of the per-round ratios and its confidence interval: when that
+    // spans the target (other work on the shared cores), it cannot decide and says so.
+    const { paired, interval, verdict: pairedOutcome } = pairedVerdict(a.pairedRatios, 1.1, "rounds");
     const ourVerdict = a.failures > 0 ? "FAIL" : pairedOutcome;
     rows.push([
       "6",
       `\`${a.command}\` over the floor, same round (median of ${a.pairedRatios.length} rounds)`,
-      `ratio ${paired.toFixed(2)} (rounds ${lo.toFixed(2)}–${hi.toFixed(2)}; medians ${fmtMs(a.wall.p50)} / ${fmtMs(c.floor.wall.p50)} = ${a.ratio.toFixed(2)}${failed})`,
+      `ratio ${paired.toFixed(2)} (${interval}; medians ${fmtMs(a.wall.p50)} / ${fmtMs(c.floor.wall.p50)} = ${a.ratio.toFixed(2)}${failed})`,
       ours ? "≤ 1.10" : "—",
       ours ? ourVerdict : "info",
     ]);

@@ -75,6 +75,8 @@ export interface GatewayCostResult {
   pairRatios: number[];
   /** The same for first line -> ready: adjacent starts share the machine's state, so their ratio drifts less. */
   inProcessPairRatios: number[];
+  /** Per pair: (first line -> ready without + the added `runtime.post-attach`) / first line -> ready without. */
+  postAttachPairEstimates: number[];
   /** Median of the plugin runs' own load + register time in OpenClaw's trace. */
   pluginLoadMs: number;
   /** Every traced phase, largest added time first. */
@@ -200,6 +202,8 @@ export async function gatewayCost(session: GatewaySession, opts: { perArm: numbe
   const withoutPlugin = arm(false);
   const pairRatios: number[] = [];
   const inProcessPairRatios: number[] = [];
+  const postAttachPairEstimates: number[] = [];
+  const postAttach = (x: StartRun) => x.phases["runtime.post-attach"] ?? Number.NaN;
   for (let i = 0; i + 1 < runs.length; i += 2) {
     const a = runs[i];
     const b = runs[i + 1];
@@ -208,6 +212,7 @@ export async function gatewayCost(session: GatewaySession, opts: { perArm: numbe
     const wo = a.plugin ? b : a;
     pairRatios.push(w.readyMs / wo.readyMs);
     inProcessPairRatios.push(w.inProcessMs / wo.inProcessMs);
+    postAttachPairEstimates.push((wo.inProcessMs + postAttach(w) - postAttach(wo)) / wo.inProcessMs);
   }
   return {
     runs,
@@ -228,6 +233,7 @@ export async function gatewayCost(session: GatewaySession, opts: { perArm: numbe
     },
     pairRatios,
     inProcessPairRatios,
+    postAttachPairEstimates,
     pluginLoadMs: median(pluginRuns.map((x) => x.pluginLoadMs ?? Number.NaN)),
     phases: phaseCosts(runs),
   };
