@@ -27,7 +27,7 @@ const full = !quick && !only;
 
 const sizes = quick
   ? { perArm: 1, refreshes: 5, turns: 2, processes: 3, days: 3, txN: 20, straceN: 10, cmdRounds: 2, httpN: 20 }
-  : { perArm: 12, refreshes: 24, turns: 6, processes: 8, days: 30, txN: 100, straceN: 50, cmdRounds: 6, httpN: 200 };
+  : { perArm: 12, refreshes: 24, turns: 6, processes: 8, days: 30, txN: 100, straceN: 50, cmdRounds: 9, httpN: 200 };
 const accountCounts = [1, 5, 20];
 const accountSizes = quick ? { accountStarts: 1, accountDays: 0.25 } : { accountStarts: 2, accountDays: 1 };
 

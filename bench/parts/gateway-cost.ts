@@ -77,6 +77,10 @@ export interface GatewayCostResult {
   inProcessPairRatios: number[];
   /** Per pair: (first line -> ready without + the added `runtime.post-attach`) / first line -> ready without. */
   postAttachPairEstimates: number[];
+  /** Per pair: (ready without + the added services phase) / ready without. */
+  sidecarsPairEstimates: number[];
+  /** Per pair: peak tree RSS with minus without, MB. */
+  rssPairDiffsMb: number[];
   /** Median of the plugin runs' own load + register time in OpenClaw's trace. */
   pluginLoadMs: number;
   /** Every traced phase, largest added time first. */
@@ -203,6 +207,8 @@ export async function gatewayCost(session: GatewaySession, opts: { perArm: numbe
   const pairRatios: number[] = [];
   const inProcessPairRatios: number[] = [];
   const postAttachPairEstimates: number[] = [];
+  const sidecarsPairEstimates: number[] = [];
+  const rssPairDiffsMb: number[] = [];
   const postAttach = (x: StartRun) => x.phases["runtime.post-attach"] ?? Number.NaN;
   for (let i = 0; i + 1 < runs.length; i += 2) {
     const a = runs[i];
@@ -213,6 +219,8 @@ export async function gatewayCost(session: GatewaySession, opts: { perArm: numbe
     pairRatios.push(w.readyMs / wo.readyMs);
     inProcessPairRatios.push(w.inProcessMs / wo.inProcessMs);
     postAttachPairEstimates.push((wo.inProcessMs + postAttach(w) - postAttach(wo)) / wo.inProcessMs);
+    sidecarsPairEstimates.push((wo.readyMs + w.sidecarsMs - wo.sidecarsMs) / wo.readyMs);
+    rssPairDiffsMb.push(w.peakTreeMb - wo.peakTreeMb);
   }
   return {
     runs,
@@ -234,6 +242,8 @@ export async function gatewayCost(session: GatewaySession, opts: { perArm: numbe
     pairRatios,
     inProcessPairRatios,
     postAttachPairEstimates,
+    sidecarsPairEstimates,
+    rssPairDiffsMb,
     pluginLoadMs: median(pluginRuns.map((x) => x.pluginLoadMs ?? Number.NaN)),
     phases: phaseCosts(runs),
   };
