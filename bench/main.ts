@@ -1,6 +1,8 @@
 // The benchmark suite: `npm run bench` (scripts/bench.mjs runs setup, then this file on Node 24).
 //   --quick        reduced sizes, for development (writes .cache/bench-results.md, not bench/results.md)
 //   --only=1,2,5   run only these parts
+//   --starts=N     starts per arm in part 1; --rounds=N  command rounds in part 6 (a narrower
+//                  interval costs time: about 35 s a start, 1 minute a round)
 // Parts: 1 gateway cost, 2 propagation, 3 single refresher, 4 a month simulated, 5 transaction cost,
 // 6 command cost next to OpenClaw's floor (and the HTTP status route),
 // 7 cost per account (1, 5 and 20 accounts: a simulated day in process, then a real gateway).
@@ -24,10 +26,18 @@ const onlyArg = argv.find((a) => a.startsWith("--only="));
 const only = onlyArg ? new Set(onlyArg.slice("--only=".length).split(",").map(Number)) : undefined;
 const runs = (part: number) => !only || only.has(part);
 const full = !quick && !only;
+const numberArg = (name: string): number | undefined => {
+  const raw = argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}=${raw}: a whole number of at least 1, please`);
+  return n;
+};
 
-const sizes = quick
+const defaults = quick
   ? { perArm: 1, refreshes: 5, turns: 2, processes: 3, days: 3, txN: 20, straceN: 10, cmdRounds: 2, httpN: 20 }
   : { perArm: 12, refreshes: 24, turns: 6, processes: 8, days: 30, txN: 100, straceN: 50, cmdRounds: 9, httpN: 200 };
+const sizes = { ...defaults, perArm: numberArg("starts") ?? defaults.perArm, cmdRounds: numberArg("rounds") ?? defaults.cmdRounds };
 const accountCounts = [1, 5, 20];
 const accountSizes = quick ? { accountStarts: 1, accountDays: 0.25 } : { accountStarts: 2, accountDays: 1 };
 
